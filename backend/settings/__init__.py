@@ -1,0 +1,1 @@
+"""Django settings, split by concern: ``base`` (from the environment), ``test``, ``production``."""
