@@ -16,6 +16,7 @@ _GROUPS: dict[str, tuple[str, str, str]] = {
     "bus": ("ats.cli.bus", "bus", "Inspect and exercise the Redis signal bus."),
     "data": ("ats.cli.data", "data", "Import market data into a LEAN data folder."),
     "forecast": ("ats.cli.forecast", "forecast", "Run and evaluate the forecast engine."),
+    "lean": ("ats.cli.lean", "lean", "Export forecasts for LEAN backtests and bridge to QuantConnect cloud."),
     "risk": ("ats.cli.risk", "risk", "Run and evaluate the risk engine."),
 }
 
