@@ -1,3 +1,23 @@
-"""Settings for the test suite: the real PostgreSQL on this machine."""
+"""Settings for the test suite: the real PostgreSQL and Redis on 127.0.0.1 unless told otherwise."""
+
+from __future__ import annotations
+
+import os
 
 from .base import *  # noqa: F403
+
+DATABASES = {  # noqa: F405 - replaces the environment-derived database
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ.get("TEST_DB_HOST", "127.0.0.1"),
+        "PORT": os.environ.get("TEST_DB_PORT", "5432"),
+        "NAME": os.environ.get("TEST_DB_NAME", "ats"),
+        "USER": os.environ.get("TEST_DB_USER", "postgres"),
+        "PASSWORD": os.environ.get("TEST_DB_PASS", ""),
+        "CONN_MAX_AGE": 0,
+        "TEST": {"NAME": os.environ.get("TEST_DB_TEST_NAME", "test_ats")},
+    }
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,1 @@
+"""Users and roles (viewer, operator, service) as Django groups."""

@@ -1,0 +1,14 @@
+"""App configuration."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    """Hash-chained, tamper-evident audit trail."""
+
+    name = "backend.audit"
+    label = "audit"
+    verbose_name = "Audit"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,1 @@
+"""Backtest runs imported from LEAN result files."""

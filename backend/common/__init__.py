@@ -1,0 +1,1 @@
+"""Shared pieces of the backend: permissions, pagination, errors, bus access, health."""

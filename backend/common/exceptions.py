@@ -1,0 +1,80 @@
+"""API errors: one JSON shape, the offending field and the rule it broke, never a 500 for bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, IntegrityError
+from rest_framework import status
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = structlog.get_logger(__name__)
+
+
+class InvalidInput(ValueError):
+    """Raised by services for input that breaks a rule; carries the field and the rule."""
+
+    def __init__(self, *, field: str, rule: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.rule = rule
+        self.message = message
+
+
+def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    """Turn DRF's nested error details into ``[{field, rule, message}, ...]``."""
+    errors: list[dict[str, str]] = []
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors":
+                name = prefix or "non_field_errors"
+            errors.extend(_flatten(value, name))
+    elif isinstance(detail, list):
+        nested = any(isinstance(item, dict | list) for item in detail)
+        for index, item in enumerate(detail):
+            name = f"{prefix}[{index}]" if nested else prefix
+            errors.extend(_flatten(item, name))
+    elif isinstance(detail, ErrorDetail):
+        errors.append({"field": prefix or "body", "rule": str(detail.code), "message": str(detail)})
+    else:
+        errors.append({"field": prefix or "body", "rule": "invalid", "message": str(detail)})
+    return errors
+
+
+def invalid_response(errors: list[dict[str, str]]) -> Response:
+    """A 400 response listing every field and rule that failed."""
+    summary = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
+    return Response(
+        {"detail": f"Invalid input. {summary}".strip(), "errors": errors},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def api_exception_handler(exception: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler: consistent 400s, 503 when the database is unreachable."""
+    if isinstance(exception, InvalidInput):
+        return invalid_response(
+            [{"field": exception.field, "rule": exception.rule, "message": exception.message}]
+        )
+    if isinstance(exception, DjangoValidationError):
+        detail = exception.message_dict if hasattr(exception, "error_dict") else exception.messages
+        return invalid_response(_flatten(detail))
+    if isinstance(exception, ValidationError):
+        return invalid_response(_flatten(exception.detail))
+    if isinstance(exception, IntegrityError):
+        return invalid_response([{"field": "body", "rule": "integrity", "message": str(exception)}])
+    if isinstance(exception, DatabaseError):
+        logger.error("database_unavailable", error=str(exception))
+        return Response(
+            {"detail": "The database is unavailable; retry later."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    response = exception_handler(exception, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"detail": str(response.data["detail"])}
+    return response

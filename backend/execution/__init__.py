@@ -1,0 +1,1 @@
+"""Orders, fills and portfolio snapshots, with lineage to forecasts."""

@@ -1,0 +1,1 @@
+"""Forecasts, the signals derived from them and model versions."""

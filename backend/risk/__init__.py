@@ -1,0 +1,1 @@
+"""Risk decisions, circuit-breaker state and audited re-arms."""

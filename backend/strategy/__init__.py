@@ -1,0 +1,1 @@
+"""Strategy configuration and its append-only change history."""

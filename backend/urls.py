@@ -1,0 +1,14 @@
+"""Root URL configuration: the admin, ``/healthz`` and the REST API under ``/api/``."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from backend.common.health import healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("api/", include("backend.api_urls")),
+]
