@@ -1,0 +1,191 @@
+"""JSON codec for bus messages.
+
+:func:`encode` turns a message into compact UTF-8 JSON. :func:`decode` is strict on
+required fields and value ranges, tolerant of unknown fields, and raises only
+:class:`~signal_bus.errors.MessageValidationError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import MISSING, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from signal_bus.channels import ALL_CHANNELS, EXECUTION_EVENTS
+from signal_bus.errors import MessageValidationError
+from signal_bus.messages import MESSAGE_TYPES, Message, OrderEvent, PortfolioSnapshot
+
+MAX_PAYLOAD_BYTES = 1_000_000
+
+_ENVELOPE_FIELDS = frozenset({"type", "schema_version", "id", "ts_event", "ts_init", "timestamp"})
+_PAYLOAD_FIELDS: Mapping[type[Message], frozenset[str]] = {
+    cls: frozenset(spec.name for spec in fields(cls) if spec.init) - _ENVELOPE_FIELDS
+    for cls in MESSAGE_TYPES.values()
+}
+_DEFAULT_TYPE_BY_CHANNEL: Mapping[str, str] = {
+    cls.channel: name for name, cls in MESSAGE_TYPES.items() if cls.channel != EXECUTION_EVENTS
+}
+
+
+def _encode_default(value: object) -> object:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+_ENCODER = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_encode_default
+)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Return ``moment`` (timezone-aware) as UTC ISO-8601 ending in ``Z``."""
+    text = moment.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def to_dict(message: Message) -> dict[str, Any]:
+    """Return the JSON-ready dictionary of ``message``, envelope first."""
+    document: dict[str, Any] = {
+        "type": message.message_type,
+        "schema_version": message.schema_version,
+        "id": message.id,
+        "ts_event": format_timestamp(message.ts_event),
+        "ts_init": format_timestamp(message.ts_init),
+    }
+    document.update(message.payload_fields())
+    return document
+
+
+def encode(message: Message) -> bytes:
+    """Return ``message`` as compact UTF-8 JSON."""
+    return _ENCODER.encode(to_dict(message)).encode()
+
+
+def decode(data: bytes | bytearray | memoryview | str, channel: str | None = None) -> Message:
+    """Parse and validate one message.
+
+    Parameters
+    ----------
+    data
+        The JSON payload.
+    channel
+        The logical channel it came from, if known. When the payload has no
+        ``type``, the type is inferred from the channel (and, on
+        ``execution_events``, from the fields). A ``type`` that does not belong on
+        the channel is rejected.
+
+    Returns
+    -------
+    Message
+        The validated message.
+
+    Raises
+    ------
+    MessageValidationError
+        The only exception raised, naming the field and the reason.
+    """
+    try:
+        return _decode(data, channel)
+    except MessageValidationError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the contract: nothing else escapes
+        raise MessageValidationError("payload", f"undecodable: {type(error).__name__}") from None
+
+
+def decode_document(document: object, channel: str | None = None) -> Message:
+    """Validate an already parsed JSON document; same contract as :func:`decode`."""
+    try:
+        return _from_document(document, channel, b"")
+    except MessageValidationError:
+        raise
+    except Exception as error:  # noqa: BLE001
+        raise MessageValidationError("payload", f"undecodable: {type(error).__name__}") from None
+
+
+def _decode(data: bytes | bytearray | memoryview | str, channel: str | None) -> Message:
+    if isinstance(data, str):
+        raw = data.encode("utf-8", "surrogatepass")
+    elif isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+    else:
+        raise MessageValidationError("payload", f"must be bytes or str, got {type(data).__name__}")
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        raise MessageValidationError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MessageValidationError("payload", "not valid UTF-8") from None
+    try:
+        document = json.loads(text, parse_constant=_reject_constant)
+    except MessageValidationError:
+        raise
+    except (ValueError, RecursionError):
+        raise MessageValidationError("payload", "not valid JSON") from None
+    return _from_document(document, channel, raw)
+
+
+def _reject_constant(name: str) -> object:
+    raise MessageValidationError("payload", f"{name} is not allowed; numbers must be finite")
+
+
+def _from_document(document: object, channel: str | None, raw: bytes) -> Message:
+    if not isinstance(document, dict):
+        raise MessageValidationError("payload", "must be a JSON object")
+    if channel is not None and channel not in ALL_CHANNELS:
+        raise MessageValidationError("channel", f"unknown channel {channel!r}")
+    cls = _message_class(document, channel)
+    ts_event = document.get("ts_event", document.get("timestamp"))
+    if ts_event is None:
+        raise MessageValidationError("ts_event", "required (or 'timestamp')")
+    ts_init = document.get("ts_init", ts_event)
+    message_id = document.get("id")
+    if message_id is None:
+        message_id = _content_id(raw or _ENCODER.encode(document).encode())
+    fields = {name: value for name, value in document.items() if name in _PAYLOAD_FIELDS[cls]}
+    envelope: dict[str, Any] = {"id": message_id, "ts_event": ts_event, "ts_init": ts_init}
+    if "schema_version" in document:
+        envelope["schema_version"] = document["schema_version"]
+    try:
+        return cls(**envelope, **fields)
+    except TypeError as error:
+        missing = _missing_field(cls, document)
+        if missing is not None:
+            raise MessageValidationError(missing, "required") from None
+        raise MessageValidationError("payload", f"bad fields: {error}") from None
+
+
+def _message_class(document: Mapping[str, object], channel: str | None) -> type[Message]:
+    type_name = document.get("type")
+    if type_name is None:
+        if channel is None:
+            raise MessageValidationError("type", "required when the channel is not known")
+        if channel == EXECUTION_EVENTS:
+            return OrderEvent if "order_id" in document else PortfolioSnapshot
+        return MESSAGE_TYPES[_DEFAULT_TYPE_BY_CHANNEL[channel]]
+    if not isinstance(type_name, str) or type_name not in MESSAGE_TYPES:
+        raise MessageValidationError("type", f"unknown message type {type_name!r}")
+    cls = MESSAGE_TYPES[type_name]
+    if channel is not None and cls.channel != channel:
+        raise MessageValidationError("type", f"{type_name!r} does not belong on {channel!r}")
+    return cls
+
+
+def _missing_field(cls: type[Message], document: Mapping[str, object]) -> str | None:
+    for spec in fields(cls):
+        if spec.name not in _PAYLOAD_FIELDS[cls]:
+            continue
+        if (
+            spec.default is MISSING
+            and spec.default_factory is MISSING
+            and spec.name not in document
+        ):
+            return spec.name
+    return None
+
+
+def _content_id(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()[:32]
