@@ -1,0 +1,45 @@
+"""Read and write the single CSV entry of a LEAN zip file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from market_data.lean_format.errors import LeanDataError
+
+
+def read_entry(path: Path, expected_entry: str) -> str:
+    """Text of the CSV entry in ``path`` (the expected name, else the only CSV entry).
+
+    LEAN itself reads the first entry of a daily or hour zip whatever its name, so a
+    file whose entry is named differently (older LEAN versions) is still accepted.
+    """
+    if not path.is_file():
+        raise LeanDataError(f"no such LEAN data file: {path}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [name for name in archive.namelist() if name.lower().endswith(".csv")]
+            if not names:
+                raise LeanDataError(f"{path}: the zip holds no CSV entry")
+            name = expected_entry if expected_entry in names else names[0]
+            return archive.read(name).decode("utf-8")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+        raise LeanDataError(f"{path}: not a readable zip file ({error})") from None
+    except UnicodeDecodeError as error:
+        raise LeanDataError(f"{path}: the CSV entry is not UTF-8 text ({error})") from None
+
+
+def write_entry(path: Path, entry_name: str, text: str) -> None:
+    """Write ``text`` as the only entry of ``path``, atomically (old file kept on failure)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(entry_name, text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
