@@ -1,0 +1,57 @@
+"""Turn a trained model version and feature rows into forecasts with confidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from alpha_models.arrays import Array
+from alpha_models.calibration import ConfidenceCalibrator
+from alpha_models.models.base import ForecastModel
+from alpha_models.models.ensemble import member_agreement
+from alpha_models.registry import ModelVersion
+
+
+@dataclass(frozen=True)
+class ForecastBatch:
+    """Forecasts of many rows.
+
+    Attributes
+    ----------
+    prediction
+        Expected return over the horizon.
+    score
+        Forecast size in units of the model's typical prediction, times member agreement.
+    confidence
+        Calibrated probability that the prediction's sign is right.
+    interval_low, interval_high
+        Prediction interval from out-of-sample residuals (NaN before any evidence).
+    """
+
+    prediction: Array
+    score: Array
+    confidence: Array
+    interval_low: Array
+    interval_high: Array
+
+
+def forecast_rows(model: ForecastModel, metadata: ModelVersion, features: Array) -> ForecastBatch:
+    """Predict and calibrate ``features`` (rows, features) with one model version."""
+    members = model.predict_members(features)
+    prediction = members.mean(axis=1) if members.shape[1] > 1 else members[:, 0]
+    agreement = member_agreement(members) if members.shape[1] > 1 else 1.0
+    score = np.abs(prediction) / metadata.prediction_scale * agreement
+    calibrator = (
+        ConfidenceCalibrator.from_dict(metadata.calibration)
+        if metadata.calibration
+        else ConfidenceCalibrator.uninformed()
+    )
+    half_width = calibrator.interval_half_width
+    return ForecastBatch(
+        prediction=np.asarray(prediction, dtype=np.float64),
+        score=np.asarray(score, dtype=np.float64),
+        confidence=calibrator.confidence(score),
+        interval_low=prediction - half_width,
+        interval_high=prediction + half_width,
+    )

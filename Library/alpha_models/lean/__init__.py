@@ -1,0 +1,1 @@
+"""LEAN adapters of alpha_models."""

@@ -1,0 +1,87 @@
+"""Which forecasts become insights now: freshness, minimum magnitude, emitted once.
+
+Pure: plain values in, plain values out, time passed in.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Set
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from signal_bus.messages import ForecastUpdate
+
+_HORIZON = re.compile(r"^(\d+)([mhd])$")
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def horizon_duration(horizon: str) -> timedelta:
+    """Return the length of a horizon such as ``"1h"``, ``"4h"`` or ``"1d"``.
+
+    Raises
+    ------
+    ValueError
+        If ``horizon`` is not a positive number followed by m, h or d.
+    """
+    match = _HORIZON.match(horizon)
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(f"horizon must look like '1h', '4h' or '1d'; got {horizon!r}")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class InsightPlan:
+    """One insight to emit.
+
+    Attributes
+    ----------
+    forecast
+        The forecast behind it (its id becomes the insight tag).
+    direction
+        ``1`` up, ``-1`` down, ``0`` flat (magnitude below the minimum).
+    period
+        Remaining life: until the horizon ends or the forecast goes stale, whichever first.
+    """
+
+    forecast: ForecastUpdate
+    direction: int
+    period: timedelta
+
+
+def plan_insights(
+    forecasts: Iterable[ForecastUpdate],
+    *,
+    now: datetime,
+    time_to_live: timedelta,
+    min_magnitude: float,
+    already_emitted: Set[str],
+) -> list[InsightPlan]:
+    """Return an insight plan for every fresh forecast not emitted before.
+
+    Parameters
+    ----------
+    forecasts
+        The latest forecast per asset and horizon.
+    now
+        The algorithm's current UTC time (timezone-aware).
+    time_to_live
+        Age at which a forecast stops driving positions.
+    min_magnitude
+        Absolute prediction below which the insight is flat.
+    already_emitted
+        Forecast ids that already produced an insight.
+    """
+    plans: list[InsightPlan] = []
+    for forecast in forecasts:
+        if forecast.id in already_emitted or forecast.ts_event > now:
+            continue
+        expiry = forecast.ts_event + min(horizon_duration(forecast.horizon), time_to_live)
+        if expiry <= now:
+            continue
+        small = abs(forecast.prediction) < min_magnitude or forecast.prediction == 0.0
+        direction = 0 if small else int(math.copysign(1.0, forecast.prediction))
+        plans.append(InsightPlan(forecast, direction, expiry - now))
+    plans.sort(key=lambda plan: (plan.forecast.asset, plan.forecast.horizon))
+    return plans

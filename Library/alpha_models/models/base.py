@@ -1,0 +1,77 @@
+"""The interface every forecast model implements."""
+
+from __future__ import annotations
+
+import abc
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from alpha_models.arrays import Array
+from alpha_models.errors import InsufficientDataError
+
+METADATA_FILE = "model.json"
+
+
+class ForecastModel(abc.ABC):
+    """A model that maps feature rows to expected returns.
+
+    Subclasses set :attr:`name`, implement :meth:`fit`, :meth:`predict`,
+    :meth:`params`, :meth:`_save_state` and :meth:`_load_state`.
+    """
+
+    name: str = ""
+
+    @property
+    @abc.abstractmethod
+    def params(self) -> dict[str, Any]:
+        """Return the model's hyper-parameters (JSON-serializable)."""
+
+    @abc.abstractmethod
+    def fit(self, features: Array, targets: Array) -> None:
+        """Fit on a (rows, features) float array and its (rows,) targets."""
+
+    @abc.abstractmethod
+    def predict(self, features: Array) -> Array:
+        """Return the expected return of each (rows, features) row."""
+
+    def predict_members(self, features: Array) -> Array:
+        """Return (rows, members) predictions; a single model is its own member."""
+        return self.predict(features)[:, np.newaxis]
+
+    @abc.abstractmethod
+    def _save_state(self, directory: Path) -> dict[str, Any]:
+        """Write fitted state files to ``directory``; return JSON-able state."""
+
+    @abc.abstractmethod
+    def _load_state(self, directory: Path, state: dict[str, Any]) -> None:
+        """Restore fitted state written by :meth:`_save_state`."""
+
+    def save(self, directory: Path) -> None:
+        """Write the fitted model to ``directory`` (created if needed)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        state = self._save_state(directory)
+        document = {"model": self.name, "params": self.params, "state": state}
+        (directory / METADATA_FILE).write_text(json.dumps(document, indent=2, sort_keys=True))
+
+
+def check_training_arrays(features: Array, targets: Array, minimum_rows: int) -> None:
+    """Raise if the training arrays are malformed, not finite or too small."""
+    if features.ndim != 2 or targets.ndim != 1 or features.shape[0] != targets.shape[0]:
+        raise ValueError(
+            f"features must be (rows, features) and targets (rows,); got {features.shape} and {targets.shape}"
+        )
+    if features.shape[0] < minimum_rows:
+        raise InsufficientDataError(f"{features.shape[0]} training rows; at least {minimum_rows} needed")
+    if not (np.isfinite(features).all() and np.isfinite(targets).all()):
+        raise ValueError("training features and targets must be finite")
+
+
+def as_matrix(features: Array) -> Array:
+    """Return ``features`` as a C-contiguous float64 (rows, features) array."""
+    matrix = np.ascontiguousarray(features, dtype=np.float64)
+    if matrix.ndim != 2:
+        raise ValueError(f"features must be (rows, features); got shape {matrix.shape}")
+    return matrix

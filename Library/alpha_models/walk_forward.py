@@ -1,0 +1,401 @@
+"""Walk-forward training: calendar retraining with purge and embargo, no look-ahead.
+
+For every calendar period starting at ``S`` the trainer
+
+1. fits the confidence calibrator on earlier out-of-sample forecasts whose
+   outcomes were known at ``S`` (``label_end <= S``);
+2. trains a model on rows whose label window ended at least the embargo
+   before ``S`` (``label_end <= S - embargo``, embargo >= the horizon), and
+   refuses any row that breaks this rule;
+3. forecasts every row made during the period (``S <= available_at < next S``).
+
+Everything depends only on data known at ``S`` and on the seed, so forecasts
+are bit-identical however much data follows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from alpha_models.arrays import Array
+from alpha_models.bars import BarPanel
+from alpha_models.calibration import CalibrationConfig, ConfidenceCalibrator, sign_hits
+from alpha_models.errors import InsufficientDataError, LookAheadError
+from alpha_models.features import FeatureDefinition, FeatureMatrix, compute_features
+from alpha_models.forecasting import forecast_rows
+from alpha_models.horizon import Horizon
+from alpha_models.labels import NOT_A_TIME, Labels, forward_returns
+from alpha_models.models.base import ForecastModel
+from alpha_models.models.factory import MODEL_KINDS, make_model
+from alpha_models.registry import ModelRegistry, ModelVersion, data_hash
+from alpha_models.schedule import RETRAIN_FREQUENCIES, retrain_times
+
+SCALE_SAMPLE_ROWS = 2000
+
+FORECAST_COLUMNS: tuple[str, ...] = (
+    "symbol",
+    "time",
+    "bar_time",
+    "horizon",
+    "prediction",
+    "confidence",
+    "interval_low",
+    "interval_high",
+    "model_version",
+    "forward_return",
+    "label_end",
+)
+
+
+@dataclass(frozen=True)
+class WalkForwardConfig:
+    """Settings of the walk-forward trainer.
+
+    Parameters
+    ----------
+    horizon
+        Forecast horizon.
+    resolution
+        Bar resolution, ``"daily"`` or ``"hour"``.
+    hours_per_day
+        Hourly bars per trading day (7 for US equities, 24 for crypto).
+    model
+        Model kind, one of :data:`alpha_models.models.MODEL_KINDS`.
+    seed
+        Random seed; same inputs and seed give bit-identical forecasts.
+    retrain_frequency
+        ``"weekly"``, ``"monthly"`` or ``"quarterly"``.
+    training_window
+        Only rows made within this span before the period are used; ``None``
+        for an expanding window.
+    minimum_training_rows
+        Periods with fewer training rows produce no forecasts.
+    embargo
+        Gap between the last training label's end and the period start; at
+        least the horizon (the default).
+    target_clip_quantile
+        Training targets are clipped to this lower / upper quantile of the
+        training rows.
+    calibration
+        Confidence calibration settings.
+    calibration_window
+        Only out-of-sample rows made within this span are used; ``None`` for all.
+    """
+
+    horizon: Horizon = field(default_factory=lambda: Horizon("1d"))
+    resolution: str = "daily"
+    hours_per_day: int = 24
+    model: str = "lightgbm"
+    seed: int = 0
+    retrain_frequency: str = "monthly"
+    training_window: dt.timedelta | None = None
+    minimum_training_rows: int = 500
+    embargo: dt.timedelta | None = None
+    target_clip_quantile: float = 0.01
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    calibration_window: dt.timedelta | None = None
+
+    def __post_init__(self) -> None:
+        if self.model not in MODEL_KINDS:
+            raise ValueError(f"unknown model {self.model!r}; expected one of {list(MODEL_KINDS)}")
+        if self.retrain_frequency not in RETRAIN_FREQUENCIES:
+            raise ValueError(f"unknown retrain frequency {self.retrain_frequency!r}")
+        self.horizon.bars(self.resolution, hours_per_day=self.hours_per_day)
+        if self.embargo is not None and self.embargo < self.horizon.duration:
+            raise ValueError(f"embargo {self.embargo} is shorter than the horizon {self.horizon.duration}")
+        if self.minimum_training_rows < 2:
+            raise ValueError("minimum_training_rows must be at least 2")
+        if not 0.0 <= self.target_clip_quantile < 0.5:
+            raise ValueError("target_clip_quantile must be in [0, 0.5)")
+        for name in ("training_window", "calibration_window"):
+            value = getattr(self, name)
+            if value is not None and value <= dt.timedelta(0):
+                raise ValueError(f"{name} must be positive")
+
+    @property
+    def horizon_bars(self) -> int:
+        """Return the horizon in bars of the resolution."""
+        return self.horizon.bars(self.resolution, hours_per_day=self.hours_per_day)
+
+    @property
+    def effective_embargo(self) -> dt.timedelta:
+        """Return the embargo actually applied."""
+        return self.embargo if self.embargo is not None else self.horizon.duration
+
+
+@dataclass(frozen=True)
+class FeatureRows:
+    """Complete feature rows, flattened time-major from a (time, asset) grid."""
+
+    features: Array
+    targets: Array
+    label_end: Array
+    available_at: Array
+    time_index: Array
+    asset_index: Array
+
+
+def flatten_rows(matrix: FeatureMatrix, labels: Labels) -> FeatureRows:
+    """Keep the rows whose features are all known, in (time, asset) order."""
+    time_index, asset_index = np.nonzero(matrix.complete_rows())
+    return FeatureRows(
+        features=np.ascontiguousarray(matrix.values[time_index, asset_index]),
+        targets=labels.forward_return[time_index, asset_index],
+        label_end=labels.label_end[time_index, asset_index],
+        available_at=matrix.available_at[time_index, asset_index],
+        time_index=time_index,
+        asset_index=asset_index,
+    )
+
+
+def ensure_labels_end_before(
+    label_end: Array, forecast_time: pd.Timestamp, embargo: dt.timedelta
+) -> None:
+    """Refuse training rows whose label window reaches the forecast time.
+
+    Parameters
+    ----------
+    label_end
+        Int64 nanosecond label end times of the training rows.
+    forecast_time
+        Earliest time the model will forecast.
+    embargo
+        Required gap between the last label end and ``forecast_time``.
+
+    Raises
+    ------
+    LookAheadError
+        If a label is unknown or ends later than ``forecast_time - embargo``.
+    """
+    limit = (forecast_time - pd.Timedelta(embargo)).value
+    unknown = label_end == NOT_A_TIME
+    late = label_end > limit
+    if bool(unknown.any()) or bool(late.any()):
+        latest = pd.Timestamp(int(label_end.max())) if late.any() else None
+        raise LookAheadError(
+            f"{int(unknown.sum())} training rows have no label and {int(late.sum())} end after "
+            f"{pd.Timestamp(limit)} (forecast time {forecast_time} minus embargo {embargo}); "
+            f"latest label end {latest}"
+        )
+
+
+def _version_id(kind: str, horizon: str, valid_from: pd.Timestamp, parts: Sequence[str]) -> str:
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+    return f"{kind}-{horizon}-{valid_from:%Y%m%dT%H%M}-{digest}"
+
+
+def _ns_iso(value: int) -> str:
+    return pd.Timestamp(int(value)).isoformat()
+
+
+class WalkForwardTrainer:
+    """Train, calibrate and forecast period by period without look-ahead.
+
+    Parameters
+    ----------
+    config
+        Trainer settings.
+    features
+        Feature definitions; the default set when omitted.
+    registry
+        Where model versions are saved (and reused when already saved).
+    """
+
+    def __init__(
+        self,
+        config: WalkForwardConfig | None = None,
+        *,
+        features: Sequence[FeatureDefinition] | None = None,
+        registry: ModelRegistry | None = None,
+    ):
+        self.config = config or WalkForwardConfig()
+        self.features = tuple(features) if features is not None else None
+        self.registry = registry
+
+    def prepare(self, panel: BarPanel) -> tuple[FeatureMatrix, FeatureRows]:
+        """Compute features, labels and the flattened complete rows."""
+        matrix = compute_features(panel, self.features)
+        labels = forward_returns(panel, self.config.horizon_bars)
+        return matrix, flatten_rows(matrix, labels)
+
+    def train(
+        self,
+        features: Array,
+        targets: Array,
+        label_end: Array,
+        *,
+        forecast_time: pd.Timestamp,
+        feature_names: Sequence[str],
+        assets: Sequence[str],
+        available_at: Array,
+        calibrator: ConfidenceCalibrator,
+        out_of_sample: dict[str, float] | None = None,
+    ) -> tuple[ForecastModel, ModelVersion]:
+        """Train one model version for forecasts from ``forecast_time`` on.
+
+        Raises
+        ------
+        LookAheadError
+            If any row's label window ends after ``forecast_time`` minus the embargo.
+        InsufficientDataError
+            If there are fewer than ``minimum_training_rows`` rows.
+        """
+        settings = self.config
+        ensure_labels_end_before(label_end, forecast_time, settings.effective_embargo)
+        if features.shape[0] < settings.minimum_training_rows:
+            raise InsufficientDataError(
+                f"{features.shape[0]} training rows before {forecast_time}; "
+                f"{settings.minimum_training_rows} needed"
+            )
+        if settings.target_clip_quantile > 0:
+            low, high = np.quantile(
+                targets, [settings.target_clip_quantile, 1 - settings.target_clip_quantile]
+            )
+            targets = np.clip(targets, low, high)
+        model = make_model(settings.model, seed=settings.seed, feature_names=feature_names)
+        digest = data_hash(features, targets)
+        calibration = calibrator.to_dict()
+        version = _version_id(
+            settings.model,
+            settings.horizon.name,
+            forecast_time,
+            [digest, json.dumps(model.params, sort_keys=True), ",".join(feature_names),
+             str(settings.seed), json.dumps(calibration, sort_keys=True)],
+        )
+        if self.registry is not None and self.registry.contains(version):
+            return self.registry.load(version)
+        model.fit(features, targets)
+        sample = features[-SCALE_SAMPLE_ROWS:]
+        scale = float(np.std(model.predict(sample))) if sample.shape[0] > 1 else 0.0
+        metadata = ModelVersion(
+            version=version,
+            model=settings.model,
+            horizon=settings.horizon.name,
+            training_start=_ns_iso(int(available_at.min())),
+            training_end=_ns_iso(int(available_at.max())),
+            last_label_end=_ns_iso(int(label_end.max())),
+            valid_from=forecast_time.isoformat(),
+            features=tuple(feature_names),
+            assets=tuple(assets),
+            data_hash=digest,
+            seed=settings.seed,
+            params=model.params,
+            training_rows=int(features.shape[0]),
+            prediction_scale=scale if scale > 0 else 1.0,
+            calibration=calibration,
+            out_of_sample=dict(out_of_sample or {}),
+        )
+        if self.registry is not None:
+            self.registry.save(model, metadata)
+        return model, metadata
+
+    def run(self, panel: BarPanel) -> pd.DataFrame:
+        """Walk forward through ``panel`` and return every out-of-sample forecast.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per forecast with :data:`FORECAST_COLUMNS`; ``time`` is when
+            the forecast was made (its bar's end time).
+        """
+        matrix, rows = self.prepare(panel)
+        settings = self.config
+        if rows.available_at.size == 0:
+            return _empty_forecasts()
+        first = pd.Timestamp(int(rows.available_at.min()))
+        last = pd.Timestamp(int(rows.available_at.max()))
+        boundaries = retrain_times(first, last, settings.retrain_frequency)
+        embargo_limit = pd.Timedelta(settings.effective_embargo)
+        has_label = rows.label_end != NOT_A_TIME
+        pool: list[Array] = []
+        pieces: list[pd.DataFrame] = []
+        for position, start in enumerate(boundaries):
+            stop = boundaries[position + 1] if position + 1 < len(boundaries) else None
+            in_period = rows.available_at >= start.value
+            if stop is not None:
+                in_period &= rows.available_at < stop.value
+            if not in_period.any():
+                continue
+            train_mask = has_label & (rows.label_end <= (start - embargo_limit).value)
+            if settings.training_window is not None:
+                train_mask &= rows.available_at >= (start - pd.Timedelta(settings.training_window)).value
+            if int(train_mask.sum()) < settings.minimum_training_rows:
+                continue
+            calibrator, evidence = self._calibrator_at(start, pool, rows)
+            model, metadata = self.train(
+                rows.features[train_mask],
+                rows.targets[train_mask],
+                rows.label_end[train_mask],
+                forecast_time=start,
+                feature_names=matrix.names,
+                assets=matrix.assets,
+                available_at=rows.available_at[train_mask],
+                calibrator=calibrator,
+                out_of_sample=evidence,
+            )
+            selected = np.flatnonzero(in_period)
+            result = forecast_rows(model, metadata, rows.features[selected])
+            pool.append(np.column_stack([selected.astype(np.float64), result.prediction, result.score]))
+            pieces.append(
+                pd.DataFrame(
+                    {
+                        "symbol": np.asarray(matrix.assets, dtype=object)[rows.asset_index[selected]],
+                        "time": pd.to_datetime(rows.available_at[selected]),
+                        "bar_time": matrix.times[rows.time_index[selected]],
+                        "horizon": settings.horizon.name,
+                        "prediction": result.prediction,
+                        "confidence": result.confidence,
+                        "interval_low": result.interval_low,
+                        "interval_high": result.interval_high,
+                        "model_version": metadata.version,
+                        "forward_return": rows.targets[selected],
+                        "label_end": pd.to_datetime(rows.label_end[selected].view("datetime64[ns]")),
+                    }
+                )
+            )
+        if not pieces:
+            return _empty_forecasts()
+        return pd.concat(pieces, ignore_index=True)
+
+    def _calibrator_at(
+        self, start: pd.Timestamp, pool: list[Array], rows: FeatureRows
+    ) -> tuple[ConfidenceCalibrator, dict[str, float]]:
+        """Fit the calibrator on out-of-sample rows whose outcome was known at ``start``."""
+        if not pool:
+            return ConfidenceCalibrator.uninformed(), {"rows": 0}
+        history = np.concatenate(pool)
+        index = history[:, 0].astype(np.int64)
+        known = (rows.label_end[index] != NOT_A_TIME) & (rows.label_end[index] <= start.value)
+        if self.config.calibration_window is not None:
+            known &= rows.available_at[index] >= (start - pd.Timedelta(self.config.calibration_window)).value
+        index, predictions, scores = index[known], history[known, 1], history[known, 2]
+        outcomes = rows.targets[index]
+        evidence = _out_of_sample_summary(predictions, outcomes)
+        if index.size < self.config.calibration.minimum_rows:
+            return ConfidenceCalibrator.uninformed(), evidence
+        calibrator = ConfidenceCalibrator.fit(
+            scores, sign_hits(predictions, outcomes), outcomes - predictions, self.config.calibration
+        )
+        return calibrator, evidence
+
+
+def _out_of_sample_summary(predictions: Array, outcomes: Array) -> dict[str, float]:
+    rows = int(predictions.size)
+    if rows < 3 or float(np.std(predictions)) == 0.0 or float(np.std(outcomes)) == 0.0:
+        return {"rows": rows}
+    return {
+        "rows": rows,
+        "information_coefficient": float(np.corrcoef(predictions, outcomes)[0, 1]),
+        "hit_rate": float(sign_hits(predictions, outcomes).mean()),
+    }
+
+
+def _empty_forecasts() -> pd.DataFrame:
+    return pd.DataFrame({column: [] for column in FORECAST_COLUMNS})

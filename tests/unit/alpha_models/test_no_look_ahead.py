@@ -1,0 +1,119 @@
+"""No look-ahead: features, the trainer's refusal, and truncation invariance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alpha_models.bars import BarPanel
+from alpha_models.calibration import CalibrationConfig, ConfidenceCalibrator
+from alpha_models.errors import LookAheadError
+from alpha_models.features import FeatureDefinition, default_features
+from alpha_models.leakage import (
+    assert_no_feature_leaks,
+    assert_truncation_invariant,
+    find_feature_leaks,
+)
+from alpha_models.walk_forward import (
+    WalkForwardConfig,
+    WalkForwardTrainer,
+    ensure_labels_end_before,
+)
+from tests.unit.alpha_models.synthetic import random_walk_bars
+
+CANARY = FeatureDefinition("canary_next_return", lambda p: p.close.shift(-1) / p.close - 1.0)
+
+
+@pytest.fixture(scope="module")
+def panel() -> BarPanel:
+    return BarPanel.from_frames(random_walk_bars(days=400, momentum=0.2))
+
+
+def _cuts(panel: BarPanel) -> list[pd.Timestamp]:
+    return [panel.times[position] for position in (70, 150, 260, 399)]
+
+
+def test_default_features_pass_the_leakage_check(panel: BarPanel) -> None:
+    assert find_feature_leaks(panel, default_features(), _cuts(panel)) == []
+    assert_no_feature_leaks(panel, default_features(), _cuts(panel))
+
+
+def test_canary_feature_that_peeks_one_bar_ahead_is_caught(panel: BarPanel) -> None:
+    findings = find_feature_leaks(panel, [*default_features(), CANARY], _cuts(panel))
+    assert {finding.feature for finding in findings} == {"canary_next_return"}
+    # the last bar has no next bar either way, so only the earlier cuts leak
+    assert len(findings) == 3
+    with pytest.raises(LookAheadError, match="canary_next_return"):
+        assert_no_feature_leaks(panel, [CANARY], _cuts(panel))
+
+
+def _config() -> WalkForwardConfig:
+    return WalkForwardConfig(
+        model="lightgbm",
+        minimum_training_rows=200,
+        calibration=CalibrationConfig(minimum_rows=60, rows_per_bin=20),
+    )
+
+
+def test_walk_forward_forecasts_do_not_change_when_data_continues(panel: BarPanel) -> None:
+    trainer = WalkForwardTrainer(_config())
+    cut = panel.times[330]
+    compared = assert_truncation_invariant(trainer.run, panel, cut)
+    assert compared > 300
+    # the comparison includes calibrated confidences, not only the uninformed 0.5
+    forecasts = trainer.run(panel.until(cut))
+    assert forecasts["confidence"].nunique() > 5
+
+
+def test_truncation_check_catches_a_trainer_fed_with_the_canary(panel: BarPanel) -> None:
+    leaky = WalkForwardTrainer(_config(), features=[*default_features(), CANARY])
+    with pytest.raises(LookAheadError, match="change when later data is present"):
+        assert_truncation_invariant(leaky.run, panel, panel.times[330])
+
+
+def test_trainer_refuses_rows_whose_label_window_overlaps_the_forecast_time(panel: BarPanel) -> None:
+    trainer = WalkForwardTrainer(_config())
+    matrix, rows = trainer.prepare(panel)
+    forecast_time = pd.Timestamp(int(rows.available_at[400]))
+    overlapping = (rows.label_end > forecast_time.value - 10**9) & (rows.label_end != np.iinfo(np.int64).min)
+    chosen = np.flatnonzero(overlapping)[:1]
+    known = rows.label_end != np.iinfo(np.int64).min
+    earlier = np.flatnonzero(known & (rows.label_end <= (forecast_time - pd.Timedelta(days=2)).value))
+    chosen = np.concatenate([earlier, chosen])
+    with pytest.raises(LookAheadError, match="end after"):
+        trainer.train(
+            rows.features[chosen],
+            rows.targets[chosen],
+            rows.label_end[chosen],
+            forecast_time=forecast_time,
+            feature_names=matrix.names,
+            assets=matrix.assets,
+            available_at=rows.available_at[chosen],
+            calibrator=ConfidenceCalibrator.uninformed(),
+        )
+    # the same rows without the overlapping one train fine
+    model, metadata = trainer.train(
+        rows.features[earlier],
+        rows.targets[earlier],
+        rows.label_end[earlier],
+        forecast_time=forecast_time,
+        feature_names=matrix.names,
+        assets=matrix.assets,
+        available_at=rows.available_at[earlier],
+        calibrator=ConfidenceCalibrator.uninformed(),
+    )
+    assert pd.Timestamp(metadata.last_label_end) <= forecast_time - pd.Timedelta(days=1)
+    assert model.predict(rows.features[:2]).shape == (2,)
+
+
+def test_embargo_guard_counts_the_embargo_and_unknown_labels() -> None:
+    now = pd.Timestamp("2020-01-10 16:00")
+    inside_embargo = np.array([pd.Timestamp("2020-01-10 09:00").value])
+    with pytest.raises(LookAheadError):
+        ensure_labels_end_before(inside_embargo, now, dt.timedelta(days=1))
+    ensure_labels_end_before(inside_embargo, now, dt.timedelta(hours=1))
+    with pytest.raises(LookAheadError, match="no label"):
+        ensure_labels_end_before(np.array([np.iinfo(np.int64).min]), now, dt.timedelta(hours=1))
