@@ -1,0 +1,1 @@
+"""LEAN adapters of risk_models."""
