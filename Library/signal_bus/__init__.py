@@ -6,6 +6,7 @@ lazily when a :class:`RedisBus` connects.
 
 from __future__ import annotations
 
+from signal_bus.bus import Bus, DeadLetter, StreamEntry
 from signal_bus.channels import (
     ALL_CHANNELS,
     EXECUTION_EVENTS,
@@ -15,7 +16,9 @@ from signal_bus.channels import (
     ChannelNames,
 )
 from signal_bus.codec import decode, encode
+from signal_bus.connection import RedisConnectionConfig
 from signal_bus.errors import MessageValidationError, TransportConnectionError
+from signal_bus.memory_bus import InMemoryBus
 from signal_bus.messages import (
     ForecastUpdate,
     Message,
@@ -24,6 +27,7 @@ from signal_bus.messages import (
     RiskUpdate,
     StrategyConfigUpdate,
 )
+from signal_bus.redis_bus import RedisBus
 
 __all__ = [
     "ALL_CHANNELS",
@@ -31,14 +35,20 @@ __all__ = [
     "FORECAST_UPDATES",
     "RISK_UPDATES",
     "STRATEGY_CONFIG",
+    "Bus",
     "ChannelNames",
+    "DeadLetter",
     "ForecastUpdate",
+    "InMemoryBus",
     "Message",
     "MessageValidationError",
     "OrderEvent",
     "PortfolioSnapshot",
+    "RedisBus",
+    "RedisConnectionConfig",
     "RiskUpdate",
     "StrategyConfigUpdate",
+    "StreamEntry",
     "TransportConnectionError",
     "decode",
     "encode",

@@ -1,0 +1,273 @@
+"""The Redis transport.
+
+``publish`` sends ``XADD <channel>:stream MAXLEN ~ N``, ``SET <channel>:last[:<key>]``
+and ``PUBLISH <channel>`` in one pipeline round trip, in that order, so whoever
+receives the pub/sub message already finds it in the stream and as the last value.
+Redis errors that mean a lost connection surface as
+:class:`~signal_bus.errors.TransportConnectionError`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from signal_bus.bus import DEFAULT_STREAM_MAX_LENGTH, Bus, StreamEntry
+from signal_bus.channels import require_channel
+from signal_bus.connection import RedisConnectionConfig
+from signal_bus.errors import TransportConnectionError
+
+_PAYLOAD_FIELD = b"data"
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    import redis
+
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        raise TransportConnectionError(f"redis: {error}") from error
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _entries(raw: Sequence[Any] | None) -> list[StreamEntry]:
+    entries = []
+    for entry_id, fields in raw or ():
+        payload = fields.get(_PAYLOAD_FIELD) if fields else None
+        entries.append(StreamEntry(_text(entry_id), payload))
+    return entries
+
+
+class _RedisSubscription:
+    def __init__(self, client: Any, names: dict[str, str]) -> None:
+        self._names = names
+        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
+        with _translated_errors():
+            self._pubsub.subscribe(*names)
+
+    def get(self, timeout: float) -> tuple[str, bytes] | None:
+        with _translated_errors():
+            message = self._pubsub.get_message(timeout=timeout)
+        if message is None or message.get("type") != "message":
+            return None
+        return self._names[_text(message["channel"])], message["data"]
+
+    def close(self) -> None:
+        # Closing a broken connection may fail; there is nothing left to release then.
+        with suppress(Exception):
+            self._pubsub.close()
+
+
+class RedisBus(Bus):
+    """A :class:`~signal_bus.bus.Bus` on Redis.
+
+    Parameters
+    ----------
+    config
+        Connection settings; by default read from the environment
+        (see :class:`~signal_bus.connection.RedisConnectionConfig`).
+    url
+        Shortcut for ``RedisConnectionConfig.from_url(url)``.
+    namespace
+        Prefix of every channel and key.
+    stream_max_length
+        Approximate bound (``MAXLEN ~``) of each channel's stream.
+    """
+
+    def __init__(
+        self,
+        config: RedisConnectionConfig | None = None,
+        *,
+        url: str | None = None,
+        namespace: str = "",
+        stream_max_length: int = DEFAULT_STREAM_MAX_LENGTH,
+    ) -> None:
+        super().__init__(namespace=namespace, stream_max_length=stream_max_length)
+        if config is not None and url is not None:
+            raise ValueError("pass config or url, not both")
+        if config is None:
+            config = (
+                RedisConnectionConfig.from_url(url)
+                if url is not None
+                else RedisConnectionConfig.from_environment()
+            )
+        self.config = config
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+        self._pubsub_names: dict[str, str] = {}
+        self._stream_names: dict[str, str] = {}
+        self._last_prefixes: dict[str, str] = {}
+
+    @property
+    def client(self) -> Any:
+        """The underlying ``redis.Redis`` client, created on first use."""
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    self._client = self.config.create_client()
+        return self._client
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _names_for(self, channel: str) -> tuple[str, str, str]:
+        name = self._pubsub_names.get(channel)
+        if name is None:
+            name = self.names.pubsub(channel)
+            self._stream_names[channel] = self.names.stream(channel)
+            self._last_prefixes[channel] = self.names.last(channel)
+            self._pubsub_names[channel] = name
+        return name, self._stream_names[channel], self._last_prefixes[channel]
+
+    # ---------------------------------------------------------------- primitives
+
+    def publish_payload(self, channel: str, key: str, payload: bytes) -> None:
+        """XADD, SET last value and PUBLISH ``payload`` in one pipeline."""
+        name, stream, last = self._names_for(channel)
+        with _translated_errors():
+            pipeline = self.client.pipeline(transaction=False)
+            pipeline.xadd(
+                stream, {_PAYLOAD_FIELD: payload}, maxlen=self.stream_max_length, approximate=True
+            )
+            pipeline.set(f"{last}:{key}" if key else last, payload)
+            pipeline.publish(name, payload)
+            pipeline.execute()
+
+    def read_last(self, channel: str, key: str) -> bytes | None:
+        """Return the stored last value of ``key`` on ``channel``."""
+        with _translated_errors():
+            value: bytes | None = self.client.get(self.names.last(channel, key))
+        return value
+
+    def read_all_last(self, channel: str) -> list[bytes]:
+        """Return every stored last value of ``channel`` (SCAN + MGET)."""
+        keys: list[bytes | str] = [self.names.last(channel)]
+        with _translated_errors():
+            keys += list(self.client.scan_iter(match=self.names.last_pattern(channel), count=1000))
+            values: list[bytes] = []
+            for start in range(0, len(keys), 500):
+                values += [v for v in self.client.mget(keys[start : start + 500]) if v is not None]
+        return values
+
+    def open_subscription(self, channels: Sequence[str]) -> _RedisSubscription:
+        """Subscribe to the pub/sub side of ``channels``."""
+        names = {self.names.pubsub(require_channel(channel)): channel for channel in channels}
+        with _translated_errors():
+            return _RedisSubscription(self.client, names)
+
+    def ensure_group(self, channel: str, group: str) -> None:
+        """Create ``group`` on the stream of ``channel`` from its start (MKSTREAM) if missing."""
+        import redis
+
+        with _translated_errors():
+            try:
+                self.client.xgroup_create(self.names.stream(channel), group, id="0", mkstream=True)
+            except redis.ResponseError as error:
+                if "BUSYGROUP" not in str(error):
+                    raise
+
+    def read_group(
+        self, channel: str, group: str, consumer: str, *, count: int, block_ms: int, pending: bool
+    ) -> list[StreamEntry]:
+        """XREADGROUP new entries (``>``) or, with ``pending``, the consumer's own (``0``)."""
+        import redis
+
+        stream = self.names.stream(channel)
+        with _translated_errors():
+            try:
+                response = self.client.xreadgroup(
+                    group,
+                    consumer,
+                    {stream: "0" if pending else ">"},
+                    count=count,
+                    block=None if pending or block_ms <= 0 else block_ms,
+                )
+            except redis.ResponseError as error:
+                if "NOGROUP" not in str(error):
+                    raise
+                raise KeyError(f"no consumer group {group!r} on {channel!r}") from error
+        return _entries(response[0][1]) if response else []
+
+    def acknowledge(self, channel: str, group: str, entry_ids: Sequence[str]) -> int:
+        """XACK ``entry_ids``."""
+        if not entry_ids:
+            return 0
+        with _translated_errors():
+            return int(self.client.xack(self.names.stream(channel), group, *entry_ids))
+
+    def claim_idle(
+        self, channel: str, group: str, consumer: str, *, min_idle_ms: int, start: str, count: int
+    ) -> tuple[str, list[StreamEntry]]:
+        """XAUTOCLAIM entries idle for at least ``min_idle_ms``."""
+        import redis
+
+        with _translated_errors():
+            try:
+                response = self.client.xautoclaim(
+                    self.names.stream(channel),
+                    group,
+                    consumer,
+                    min_idle_time=min_idle_ms,
+                    start_id=start,
+                    count=count,
+                )
+            except redis.ResponseError as error:
+                if "NOGROUP" not in str(error):
+                    raise
+                raise KeyError(f"no consumer group {group!r} on {channel!r}") from error
+        return _text(response[0]), _entries(response[1])
+
+    def pending_count(self, channel: str, group: str) -> int:
+        """XPENDING summary count."""
+        with _translated_errors():
+            summary = self.client.xpending(self.names.stream(channel), group)
+        return int(summary["pending"])
+
+    def group_lag(self, channel: str, group: str) -> int | None:
+        """The ``lag`` of XINFO GROUPS (None when Redis cannot tell)."""
+        with _translated_errors():
+            groups = self.client.xinfo_groups(self.names.stream(channel))
+        for info in groups:
+            if _text(info["name"]) == group:
+                lag = info.get("lag")
+                return None if lag is None else int(lag)
+        return None
+
+    def add_dead_letter(self, channel: str, fields: Mapping[str, bytes]) -> str:
+        """XADD to ``<channel>:dead`` (bounded like the stream)."""
+        with _translated_errors():
+            entry_id = self.client.xadd(
+                self.names.dead(channel),
+                dict(fields),
+                maxlen=self.stream_max_length,
+                approximate=True,
+            )
+        return _text(entry_id)
+
+    def read_dead(self, channel: str, count: int) -> list[tuple[str, dict[str, bytes]]]:
+        """XREVRANGE the dead-letter stream, returned oldest first."""
+        with _translated_errors():
+            rows = self.client.xrevrange(self.names.dead(channel), count=count)
+        return [
+            (_text(entry_id), {_text(name): value for name, value in fields.items()})
+            for entry_id, fields in reversed(rows)
+        ]
+
+    def read_stream(
+        self, channel: str, *, after: str, count: int, block_ms: int | None
+    ) -> list[StreamEntry]:
+        """XREAD entries after ``after``."""
+        with _translated_errors():
+            response = self.client.xread(
+                {self.names.stream(channel): after}, count=count, block=block_ms
+            )
+        return _entries(response[0][1]) if response else []
