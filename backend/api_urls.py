@@ -4,8 +4,36 @@ from __future__ import annotations
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from backend.audit.views import AuditEventListView
+from backend.backtests.views import BacktestDetailView, BacktestListImportView, PerformanceView
+from backend.execution.views import ExecutionEventsView, OrderListView, PortfolioView
+from backend.forecasts.views import ForecastListCreateView, SignalListView
+from backend.risk.views import RearmView, RiskCurrentView, RiskHistoryView
+from backend.strategy.views import StrategyConfigHistoryView, StrategyConfigView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    path("forecasts/", ForecastListCreateView.as_view(), name="forecasts"),
+    path("signals/", SignalListView.as_view(), name="signals"),
+    path("risk/", RiskCurrentView.as_view(), name="risk"),
+    path("risk/history/", RiskHistoryView.as_view(), name="risk_history"),
+    path("risk/rearm/", RearmView.as_view(), name="risk_rearm"),
+    path("performance/", PerformanceView.as_view(), name="performance"),
+    path("strategy/config/", StrategyConfigView.as_view(), name="strategy_config"),
+    path(
+        "strategy/config/history/",
+        StrategyConfigHistoryView.as_view(),
+        name="strategy_config_history",
+    ),
+    path("execution/orders/", OrderListView.as_view(), name="execution_orders"),
+    path("execution/portfolio/", PortfolioView.as_view(), name="execution_portfolio"),
+    path("execution/events/", ExecutionEventsView.as_view(), name="execution_events"),
+    path("backtests/", BacktestListImportView.as_view(), name="backtests"),
+    path("backtests/<int:backtest_id>/", BacktestDetailView.as_view(), name="backtest_detail"),
+    path("audit/", AuditEventListView.as_view(), name="audit"),
 ]

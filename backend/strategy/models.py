@@ -44,6 +44,9 @@ class StrategyConfigChange(models.Model):
 
     class Meta:
         ordering = ("-changed_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=("key", "version"), name="config_change_version_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.key}: {self.old_value!r} -> {self.new_value!r}"

@@ -1,0 +1,55 @@
+"""API shapes of forecasts and signals."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .models import Forecast, Signal
+
+
+class ForecastOutputSerializer(serializers.ModelSerializer[Forecast]):
+    model_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Forecast
+        fields = (
+            "id", "message_id", "asset", "horizon", "prediction", "confidence", "timestamp",
+            "ts_init", "model", "model_version", "interval_low", "interval_high",
+        )  # fmt: skip
+
+    def get_model_version(self, forecast: Forecast) -> str | None:
+        version = forecast.model_version
+        return version.version if version is not None else None
+
+
+class ForecastInputSerializer(serializers.Serializer[dict[str, object]]):
+    """One forecast as published on ``forecast_updates`` (documentation of the POST body).
+
+    A list of such objects is accepted too. Validation follows the bus contract.
+    """
+
+    id = serializers.CharField(required=False, max_length=64)
+    asset = serializers.CharField(max_length=40)
+    horizon = serializers.RegexField(r"^[1-9][0-9]*[mhd]$")
+    prediction = serializers.FloatField()
+    confidence = serializers.FloatField(min_value=0.0, max_value=1.0)
+    ts_event = serializers.DateTimeField(required=False, help_text="or `timestamp`")
+    timestamp = serializers.DateTimeField(required=False)
+    ts_init = serializers.DateTimeField(required=False)
+    model = serializers.CharField(required=False, allow_blank=True)
+    model_version = serializers.CharField(required=False, allow_blank=True)
+    interval_low = serializers.FloatField(required=False, allow_null=True)
+    interval_high = serializers.FloatField(required=False, allow_null=True)
+
+
+class ReceivedSerializer(serializers.Serializer[dict[str, int]]):
+    received = serializers.IntegerField()
+
+
+class SignalOutputSerializer(serializers.ModelSerializer[Signal]):
+    class Meta:
+        model = Signal
+        fields = (
+            "id", "forecast_message_id", "asset", "horizon", "timestamp", "direction",
+            "confidence", "strength", "active", "entry_threshold",
+        )  # fmt: skip

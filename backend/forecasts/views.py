@@ -1,0 +1,59 @@
+"""Forecast and signal endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from backend.common.messages import documents_as_list, messages_from_documents
+from backend.common.pagination import TimeCursorPagination
+from backend.common.permissions import IsService
+from backend.common.views import ReadAnyRoleWriteRestricted
+from signal_bus.channels import FORECAST_UPDATES
+from signal_bus.messages import ForecastUpdate
+
+from .filters import ForecastFilter, SignalFilter
+from .selectors import forecast_list, signal_list
+from .serializers import (
+    ForecastInputSerializer,
+    ForecastOutputSerializer,
+    ReceivedSerializer,
+    SignalOutputSerializer,
+)
+from .services import forecast_messages_store
+
+
+class ForecastListCreateView(ReadAnyRoleWriteRestricted, generics.ListAPIView):  # type: ignore[type-arg]
+    """List forecasts (cursor pagination, newest first); the service role posts new ones."""
+
+    serializer_class = ForecastOutputSerializer
+    filterset_class = ForecastFilter
+    pagination_class = TimeCursorPagination
+    write_permission_classes = (IsService,)
+
+    def get_queryset(self) -> Any:
+        return forecast_list().select_related("model_version")
+
+    @extend_schema(request=ForecastInputSerializer, responses={201: ReceivedSerializer})
+    def post(self, request: Request) -> Response:
+        messages = messages_from_documents(
+            documents=documents_as_list(request.data),
+            channel=FORECAST_UPDATES,
+            expected=(ForecastUpdate,),
+        )
+        received = forecast_messages_store(messages=messages)
+        return Response({"received": received}, status=status.HTTP_201_CREATED)
+
+
+class SignalListView(generics.ListAPIView):  # type: ignore[type-arg]
+    """List signals, newest first."""
+
+    serializer_class = SignalOutputSerializer
+    filterset_class = SignalFilter
+
+    def get_queryset(self) -> Any:
+        return signal_list()

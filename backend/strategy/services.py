@@ -1,0 +1,146 @@
+"""Writes: change strategy parameters (validated, historised, audited, published)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+
+from backend.audit.services import audit_event_append
+from backend.common.bus import bus_message_publish
+from backend.common.exceptions import InvalidInput
+from signal_bus.messages import StrategyConfigUpdate
+
+from .models import StrategyConfig, StrategyConfigChange
+from .parameters import parameter_spec, parameter_validate
+
+
+def _row_apply(
+    *, key: str, value: Any, version: int, changed_by: str, now: datetime
+) -> StrategyConfig:
+    spec = parameter_spec(key=key)
+    row, _ = StrategyConfig.objects.update_or_create(
+        key=key,
+        defaults={
+            "value": value,
+            "value_type": spec.kind.__name__,
+            "minimum": spec.minimum,
+            "maximum": spec.maximum,
+            "description": spec.description,
+            "version": version,
+            "updated_at": now,
+            "updated_by": changed_by,
+        },
+    )
+    return row
+
+
+def strategy_config_update(
+    *, values: Mapping[str, Any], changed_by: str, reason: str, now: datetime | None = None
+) -> list[StrategyConfigChange]:
+    """Validate every value, then apply them all in one transaction and publish each change.
+
+    Raises
+    ------
+    InvalidInput
+        When a key is unknown, a value is out of range, or the reason is empty; nothing is
+        changed then.
+    """
+    moment = now or datetime.now(UTC)
+    if not reason or not reason.strip():
+        raise InvalidInput(field="reason", rule="required", message="a reason is required")
+    if not values:
+        raise InvalidInput(field="values", rule="min_length", message="give at least one key")
+    validated: dict[str, Any] = {}
+    for key, value in values.items():
+        try:
+            validated[key] = parameter_validate(key=key, value=value)
+        except InvalidInput as error:
+            raise InvalidInput(
+                field=f"values.{key}", rule=error.rule, message=error.message
+            ) from None
+    changes: list[StrategyConfigChange] = []
+    with transaction.atomic():
+        for key, value in sorted(validated.items()):
+            current = StrategyConfig.objects.select_for_update().filter(key=key).first()
+            old_value = current.value if current is not None else parameter_spec(key=key).default
+            version = (current.version + 1) if current is not None else 1
+            _row_apply(key=key, value=value, version=version, changed_by=changed_by, now=moment)
+            change = StrategyConfigChange.objects.create(
+                key=key,
+                old_value=old_value,
+                new_value=value,
+                version=version,
+                changed_by=changed_by,
+                reason=reason.strip(),
+                changed_at=moment,
+            )
+            audit_event_append(
+                actor=changed_by,
+                action="strategy_config_changed",
+                target=f"strategy_config:{key}",
+                payload={
+                    "old": old_value,
+                    "new": value,
+                    "version": version,
+                    "reason": reason.strip(),
+                },
+                now=moment,
+            )
+            changes.append(change)
+        messages = [
+            StrategyConfigUpdate(
+                id=f"strategy-config-{change.key}-{change.version}",
+                ts_event=moment,
+                ts_init=moment,
+                key=change.key,
+                value=change.new_value,
+                version=change.version,
+                changed_by=changed_by,
+                reason=change.reason,
+            )
+            for change in changes
+        ]
+        transaction.on_commit(lambda: [bus_message_publish(message=m) for m in messages])
+    return changes
+
+
+def strategy_config_messages_store(*, messages: Sequence[StrategyConfigUpdate]) -> int:
+    """Record ``strategy_config`` messages seen on the bus; a known ``(key, version)`` is skipped."""
+    stored = 0
+    for message in messages:
+        with transaction.atomic():
+            if StrategyConfigChange.objects.filter(
+                key=message.key, version=message.version
+            ).exists():
+                continue
+            current = StrategyConfig.objects.select_for_update().filter(key=message.key).first()
+            old_value = current.value if current is not None else None
+            StrategyConfigChange.objects.create(
+                key=message.key,
+                old_value=old_value,
+                new_value=message.value
+                if not isinstance(message.value, tuple)
+                else list(message.value),
+                version=message.version,
+                changed_by=message.changed_by,
+                reason=message.reason or "recorded from the bus",
+                changed_at=message.ts_event,
+            )
+            known_key = True
+            try:
+                parameter_spec(key=message.key)
+            except InvalidInput:
+                known_key = False
+            if known_key and (current is None or current.version < message.version):
+                _row_apply(
+                    key=message.key,
+                    value=message.value,
+                    version=message.version,
+                    changed_by=message.changed_by,
+                    now=message.ts_event,
+                )
+            stored += 1
+    return stored

@@ -1,0 +1,1 @@
+"""Tests of the Django backend (real PostgreSQL and Redis)."""

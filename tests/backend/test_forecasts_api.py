@@ -1,0 +1,165 @@
+"""Forecast and signal endpoints: roles, idempotent ingestion, filters, cursor pagination."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from backend.forecasts.models import Forecast, ModelVersion, Signal
+
+from .conftest import field_errors
+
+pytestmark = pytest.mark.django_db
+START = datetime(2025, 4, 5, 12, tzinfo=UTC)
+
+
+def forecast_document(index: int = 0, **overrides: Any) -> dict[str, Any]:
+    document = {
+        "type": "forecast_update",
+        "id": f"fc-{index}",
+        "asset": "BTCUSD" if index % 2 == 0 else "ETHUSD",
+        "horizon": "4h",
+        "prediction": 0.0082 if index % 3 else -0.004,
+        "confidence": 0.76,
+        "ts_event": (START + timedelta(hours=index)).isoformat().replace("+00:00", "Z"),
+        "model": "lightgbm",
+        "model_version": "v1",
+    }
+    document.update(overrides)
+    return document
+
+
+def test_unauthenticated_is_401(anonymous: Any) -> None:
+    assert anonymous.get("/api/forecasts/").status_code == 401
+    assert anonymous.post("/api/forecasts/", forecast_document(), format="json").status_code == 401
+
+
+def test_user_without_role_is_403(client_for: Any) -> None:
+    assert client_for().get("/api/forecasts/").status_code == 403
+
+
+def test_viewer_cannot_post(client_for: Any) -> None:
+    response = client_for("viewer").post("/api/forecasts/", forecast_document(), format="json")
+    assert response.status_code == 403
+    assert Forecast.objects.count() == 0
+
+
+def test_service_posts_one_and_a_list_idempotently(client_for: Any) -> None:
+    service = client_for("service")
+    assert service.post("/api/forecasts/", forecast_document(0), format="json").status_code == 201
+    batch = [forecast_document(index) for index in range(5)]
+    response = service.post("/api/forecasts/", batch, format="json")
+    assert response.status_code == 201
+    assert response.json() == {"received": 5}
+    assert service.post("/api/forecasts/", batch, format="json").status_code == 201
+    assert Forecast.objects.count() == 5
+    assert Signal.objects.count() == 5
+    assert ModelVersion.objects.filter(model="lightgbm", version="v1").count() == 1
+    stored = Forecast.objects.get(message_id="fc-1")
+    assert (stored.asset, stored.prediction, stored.model_version.version) == (
+        "ETHUSD",
+        0.0082,
+        "v1",
+    )
+
+
+def test_brief_example_without_id_decodes_and_is_idempotent(client_for: Any) -> None:
+    service = client_for("service")
+    example = {
+        "asset": "BTCUSD",
+        "horizon": "4h",
+        "prediction": 0.0082,
+        "confidence": 0.76,
+        "timestamp": "2025-04-05T12:00:00Z",
+    }
+    assert service.post("/api/forecasts/", example, format="json").status_code == 201
+    assert service.post("/api/forecasts/", example, format="json").status_code == 201
+    forecast = Forecast.objects.get()
+    assert forecast.timestamp == START
+
+
+def test_signal_follows_the_entry_threshold(client_for: Any) -> None:
+    service = client_for("service")
+    service.post(
+        "/api/forecasts/",
+        [
+            forecast_document(1, confidence=0.9),
+            forecast_document(2, prediction=-0.01, confidence=0.51),
+        ],
+        format="json",
+    )
+    strong = Signal.objects.get(forecast_message_id="fc-1")
+    weak = Signal.objects.get(forecast_message_id="fc-2")
+    assert (strong.direction, strong.active) == (1, True)
+    assert (weak.direction, weak.active) == (-1, False)
+    response = client_for("viewer").get("/api/signals/?active=true")
+    assert [item["forecast_message_id"] for item in response.json()["results"]] == ["fc-1"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "rule"),
+    [
+        ({"confidence": 1.5}, "confidence", "contract"),
+        ({"prediction": "lots"}, "prediction", "contract"),
+        ({"horizon": "soon"}, "horizon", "contract"),
+        ({"asset": ""}, "asset", "contract"),
+        ({"ts_event": "yesterday"}, "ts_event", "contract"),
+        ({"type": "risk_update"}, "type", "contract"),
+    ],
+)
+def test_bad_forecast_is_400_naming_field_and_rule(
+    client_for: Any, overrides: dict[str, Any], field: str, rule: str
+) -> None:
+    response = client_for("service").post(
+        "/api/forecasts/", forecast_document(0, **overrides), format="json"
+    )
+    assert field_errors(response) == {field: rule}
+    assert field in response.json()["detail"]
+    assert Forecast.objects.count() == 0
+
+
+def test_one_bad_item_rejects_the_whole_list(client_for: Any) -> None:
+    batch = [forecast_document(0), forecast_document(1, confidence=-0.1)]
+    response = client_for("service").post("/api/forecasts/", batch, format="json")
+    assert field_errors(response) == {"[1].confidence": "contract"}
+    assert Forecast.objects.count() == 0
+
+
+def test_non_json_and_empty_bodies_are_400(client_for: Any) -> None:
+    service = client_for("service")
+    assert (
+        service.post("/api/forecasts/", "not json", content_type="application/json").status_code
+        == 400
+    )
+    assert field_errors(service.post("/api/forecasts/", [], format="json")) == {
+        "body": "min_length"
+    }
+    assert service.post("/api/forecasts/", [1, 2], format="json").status_code == 400
+
+
+def test_filters_and_cursor_pagination(client_for: Any) -> None:
+    client_for("service").post(
+        "/api/forecasts/", [forecast_document(index) for index in range(10)], format="json"
+    )
+    viewer = client_for("viewer")
+    since = (START + timedelta(hours=4)).isoformat()
+    response = viewer.get("/api/forecasts/", {"asset": "BTCUSD", "since": since, "page_size": 2})
+    assert response.status_code == 200
+    page = response.json()
+    assert [item["message_id"] for item in page["results"]] == ["fc-8", "fc-6"]
+    following = viewer.get(page["next"]).json()
+    assert [item["message_id"] for item in following["results"]] == ["fc-4"]
+    assert following["next"] is None
+    until = viewer.get(
+        "/api/forecasts/", {"until": (START + timedelta(hours=2)).isoformat()}
+    ).json()
+    assert sorted(item["message_id"] for item in until["results"]) == ["fc-0", "fc-1"]
+    assert viewer.get("/api/forecasts/", {"model": "other"}).json()["results"] == []
+    assert viewer.get("/api/forecasts/", {"horizon": "4h"}).json()["results"]
+
+
+def test_bad_filter_value_is_400(client_for: Any) -> None:
+    response = client_for("viewer").get("/api/forecasts/", {"since": "not-a-time"})
+    assert field_errors(response) == {"since": "invalid"}
