@@ -106,7 +106,7 @@ def performance_stats(returns: pd.Series, periods_per_year: float) -> Performanc
         cagr=cagr,
         sharpe=sharpe,
         sortino=sortino,
-        max_drawdown=float(-empyrical.max_drawdown(series)),
+        max_drawdown=max(0.0, float(-empyrical.max_drawdown(series))),
         volatility=volatility,
         total_return=total,
         periods=len(series),

@@ -1,0 +1,1 @@
+"""Application side of the forecast engine: loading bars, evaluation, the engine loop."""
