@@ -234,8 +234,13 @@ class RedisBus(Bus):
 
     def group_lag(self, channel: str, group: str) -> int | None:
         """The ``lag`` of XINFO GROUPS (None when Redis cannot tell)."""
+        import redis
+
         with _translated_errors():
-            groups = self.client.xinfo_groups(self.names.stream(channel))
+            try:
+                groups = self.client.xinfo_groups(self.names.stream(channel))
+            except redis.ResponseError:
+                return None
         for info in groups:
             if _text(info["name"]) == group:
                 lag = info.get("lag")
