@@ -1,0 +1,110 @@
+"""``ForecastAlphaModel``: the latest forecasts as LEAN price insights."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import timedelta
+from typing import Protocol
+
+from AlgorithmImports import AlphaModel, Insight, InsightDirection, QCAlgorithm, Slice, Symbol
+
+from alpha_models.lean.forecast_selection import plan_insights
+from alpha_models.lean.forecast_sources import ForecastSource
+from signal_bus.lean.time_utc import as_utc
+
+_DIRECTIONS = {1: InsightDirection.UP, -1: InsightDirection.DOWN, 0: InsightDirection.FLAT}
+MAX_REMEMBERED_FORECASTS = 10_000
+
+
+class ForecastFilterParameters(Protocol):
+    """The strategy parameters the alpha model reads."""
+
+    @property
+    def forecast_ttl_seconds(self) -> float:
+        """Age after which a forecast is ignored."""
+
+    @property
+    def min_prediction_magnitude(self) -> float:
+        """Absolute prediction below which the insight is flat."""
+
+
+class ParameterProvider(Protocol):
+    """Gives the current strategy parameters (they change live)."""
+
+    @property
+    def current(self) -> ForecastFilterParameters:
+        """The parameters in force now."""
+
+
+class ForecastAlphaModel(AlphaModel):
+    """Emit one price insight per new, fresh forecast; never blocks.
+
+    Parameters
+    ----------
+    source
+        Where forecasts come from (inbox, recorded, in-algorithm).
+    parameters
+        Current ``forecast_ttl_seconds`` and ``min_prediction_magnitude``.
+    insight_weight
+        The ``weight`` given to every insight.
+
+    Notes
+    -----
+    Insight: ``Insight.price(symbol, period, direction, magnitude=|prediction|,
+    confidence, source_model="<model>:<version>", weight, tag=<forecast id>)``; the
+    period ends when the horizon ends or the forecast goes stale. Forecasts for
+    assets the algorithm has not subscribed are skipped and counted.
+    """
+
+    def __init__(self, source: ForecastSource, parameters: ParameterProvider, insight_weight: float = 1.0) -> None:
+        super().__init__()
+        self.source = source
+        self.parameters = parameters
+        self.insight_weight = insight_weight
+        self.name = "ForecastAlphaModel"
+        self.unknown_assets = 0
+        self._emitted: set[str] = set()
+        self._emitted_order: deque[str] = deque()
+
+    def update(self, algorithm: QCAlgorithm, data: Slice) -> list[Insight]:
+        """Return insights for forecasts that arrived since the last call."""
+        now = as_utc(algorithm.utc_time)
+        current = self.parameters.current
+        plans = plan_insights(
+            self.source.latest(now),
+            now=now,
+            time_to_live=timedelta(seconds=current.forecast_ttl_seconds),
+            min_magnitude=current.min_prediction_magnitude,
+            already_emitted=self._emitted,
+        )
+        if not plans:
+            return []
+        symbols: dict[str, Symbol] = {str(symbol.value): symbol for symbol in algorithm.securities.keys()}  # noqa: SIM118 - LEAN dictionaries iterate as pairs
+        insights: list[Insight] = []
+        for plan in plans:
+            forecast = plan.forecast
+            self._remember(forecast.id)
+            symbol = symbols.get(forecast.asset)
+            if symbol is None:
+                self.unknown_assets += 1
+                continue
+            source_model = f"{forecast.model}:{forecast.model_version}".strip(":") or self.name
+            insights.append(
+                Insight.price(
+                    symbol,
+                    plan.period,
+                    _DIRECTIONS[plan.direction],
+                    abs(forecast.prediction),
+                    forecast.confidence,
+                    source_model,
+                    self.insight_weight,
+                    forecast.id,
+                )
+            )
+        return insights
+
+    def _remember(self, forecast_id: str) -> None:
+        self._emitted.add(forecast_id)
+        self._emitted_order.append(forecast_id)
+        if len(self._emitted_order) > MAX_REMEMBERED_FORECASTS:
+            self._emitted.discard(self._emitted_order.popleft())

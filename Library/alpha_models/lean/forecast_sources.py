@@ -1,0 +1,71 @@
+"""Where ``ForecastAlphaModel`` gets forecasts: the bus inbox, or a recorded file.
+
+Every source answers ``latest(now)`` immediately (no I/O on the algorithm thread).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from alpha_models.lean.recorded_forecasts import RecordedForecasts
+from signal_bus.lean.signal_inbox import SignalInbox
+from signal_bus.messages import ForecastUpdate
+
+
+class ForecastSource(Protocol):
+    """Gives the latest forecast per asset and horizon known at ``now``."""
+
+    def latest(self, now: datetime) -> list[ForecastUpdate]:
+        """Return the latest forecasts visible at ``now`` (UTC, timezone-aware)."""
+
+
+class InboxForecastSource:
+    """Forecasts kept by a :class:`SignalInbox` (filled by Redis or LEAN commands)."""
+
+    def __init__(self, inbox: SignalInbox) -> None:
+        self.inbox = inbox
+
+    def latest(self, now: datetime) -> list[ForecastUpdate]:
+        """Return the inbox's forecasts; freshness is judged by the alpha model."""
+        return self.inbox.forecasts()
+
+
+class RecordedForecastSource:
+    """Forecasts replayed point-in-time from a recorded export."""
+
+    def __init__(self, recorded: RecordedForecasts) -> None:
+        self.recorded = recorded
+
+    def latest(self, now: datetime) -> list[ForecastUpdate]:
+        """Return the forecasts published at or before ``now``."""
+        return self.recorded.as_of(now)
+
+
+class TextStore(Protocol):
+    """The part of LEAN's ObjectStore used to read an export."""
+
+    def contains_key(self, path: str) -> bool:
+        """Whether ``path`` is stored."""
+
+    def read(self, path: str) -> str:
+        """Return the text stored at ``path``."""
+
+
+def load_recorded_forecasts(location: str, object_store: TextStore | None = None) -> RecordedForecasts:
+    """Read an export from the ObjectStore (key ``location``) or else from a file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither the ObjectStore nor the file system has ``location``.
+    RecordedForecastsError
+        If a line is not a valid forecast.
+    """
+    if object_store is not None and object_store.contains_key(location):
+        return RecordedForecasts.from_json_lines(object_store.read(location))
+    path = Path(location)
+    if not path.is_file():
+        raise FileNotFoundError(f"recorded forecasts not found in the ObjectStore or at {location!r}")
+    return RecordedForecasts.from_json_lines(path.read_text(encoding="utf-8"))

@@ -1,0 +1,131 @@
+"""Where execution records go: the Redis bus (local live) or LEAN web notifications (cloud).
+
+Sinks never raise into the algorithm: a failed delivery is counted and remembered.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any, Protocol
+
+from signal_bus.channels import ChannelNames
+from signal_bus.codec import encode
+from signal_bus.messages import Message
+
+STREAM_MAX_LENGTH = 100_000
+
+
+class ExecutionSink(Protocol):
+    """Receives execution records."""
+
+    def send(self, message: Message) -> None:
+        """Deliver ``message`` (must not block on I/O for long, must not raise)."""
+
+
+class MemorySink:
+    """Keeps records in a list: backtests and tests."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    def send(self, message: Message) -> None:
+        """Append ``message``."""
+        self.messages.append(message)
+
+
+class WebNotifier(Protocol):
+    """The part of LEAN's ``NotificationManager`` the web sink uses."""
+
+    def web(self, address: str, data: Any = None, headers: Any = None) -> bool:
+        """POST ``data`` to ``address``."""
+
+
+class WebNotificationSink:
+    """Posts each record as JSON with LEAN's ``notify.web`` (QuantConnect cloud live).
+
+    Parameters
+    ----------
+    notifier
+        The algorithm's ``notify``.
+    address
+        The backend's ingestion URL.
+    headers
+        Extra HTTP headers, e.g. an ``Authorization`` header built from a parameter.
+    """
+
+    def __init__(
+        self, notifier: WebNotifier, address: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self._notifier = notifier
+        self._address = address
+        self._headers = dict(headers or {})
+        self.failures = 0
+
+    def send(self, message: Message) -> None:
+        """POST ``message``; count a refusal as a failure."""
+        try:
+            delivered = self._notifier.web(
+                self._address, encode(message).decode(), self._headers or None
+            )
+        except Exception:  # noqa: BLE001 - a notification must never stop the algorithm
+            delivered = False
+        if not delivered:
+            self.failures += 1
+
+
+class RedisExecutionSink:
+    """Publishes records on ``execution_events`` from a background thread (local live).
+
+    Each record is published, appended to the stream and stored as the last value of
+    its key, like every bus publication. ``redis`` is imported in the thread.
+    """
+
+    def __init__(self, redis_url: str, namespace: str = "", max_queue: int = 10_000) -> None:
+        self._redis_url = redis_url
+        self._names = ChannelNames(namespace)
+        self._queue: queue.Queue[Message | None] = queue.Queue(maxsize=max_queue)
+        self._thread = threading.Thread(target=self._run, name="execution-sink", daemon=True)
+        self._thread.start()
+        self.dropped = 0
+        self.failures = 0
+        self.sent = 0
+
+    def send(self, message: Message) -> None:
+        """Queue ``message``; drop it (and count it) if the queue is full."""
+        try:
+            self._queue.put_nowait(message)
+        except queue.Full:
+            self.dropped += 1
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Flush queued records and stop the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        import redis  # lazily: QuantConnect cloud has no redis
+
+        client = redis.Redis.from_url(
+            self._redis_url, socket_connect_timeout=1.0, socket_timeout=2.0
+        )
+        try:
+            while (message := self._queue.get()) is not None:
+                try:
+                    self._publish(client, message)
+                    self.sent += 1
+                except (redis.RedisError, OSError):
+                    self.failures += 1
+        finally:
+            client.close()
+
+    def _publish(self, client: Any, message: Message) -> None:
+        data = encode(message)
+        channel = message.channel
+        pipeline = client.pipeline(transaction=False)
+        pipeline.publish(self._names.pubsub(channel), data)
+        pipeline.xadd(
+            self._names.stream(channel), {"data": data}, maxlen=STREAM_MAX_LENGTH, approximate=True
+        )
+        pipeline.set(self._names.last(channel, message.key), data)
+        pipeline.execute()
