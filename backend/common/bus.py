@@ -19,14 +19,15 @@ logger = structlog.get_logger(__name__)
 
 @lru_cache(maxsize=8)
 def _bus_for(url: str, namespace: str) -> Any:
-    from signal_bus.transport import RedisBus  # the transport imports redis lazily
+    from signal_bus.redis_bus import RedisBus  # the transport imports redis lazily
 
-    return RedisBus.from_url(url, namespace=namespace)
+    return RedisBus(url=url, namespace=namespace)
 
 
-def bus_get() -> Any:
-    """The Redis bus for the configured URL and namespace (one per process)."""
-    return _bus_for(settings.REDIS_URL, settings.SIGNAL_BUS_NAMESPACE)
+def bus_get(*, namespace: str | None = None) -> Any:
+    """The Redis bus for the configured URL and namespace (one per process and namespace)."""
+    chosen = settings.SIGNAL_BUS_NAMESPACE if namespace is None else namespace
+    return _bus_for(settings.REDIS_URL, chosen)
 
 
 def bus_message_publish(*, message: Message) -> bool:

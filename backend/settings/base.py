@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "backend.execution",
     "backend.backtests",
     "backend.market",
+    "backend.recorder",
 ]
 
 MIDDLEWARE = [

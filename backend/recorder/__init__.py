@@ -1,0 +1,1 @@
+"""The stream recorder: bus consumer groups into the database, acknowledged after commit."""

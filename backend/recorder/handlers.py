@@ -1,0 +1,73 @@
+"""Which service stores which channel; each batch is one transaction, retried on failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+from django.db import DatabaseError, connection
+
+from backend.execution.services import execution_messages_store
+from backend.forecasts.services import forecast_messages_store
+from backend.risk.services import risk_messages_store
+from backend.strategy.services import strategy_config_messages_store
+from signal_bus.channels import EXECUTION_EVENTS, FORECAST_UPDATES, RISK_UPDATES, STRATEGY_CONFIG
+from signal_bus.messages import ForecastUpdate, Message, RiskUpdate, StrategyConfigUpdate
+
+logger = structlog.get_logger(__name__)
+
+
+def _forecasts(messages: Sequence[Message]) -> int:
+    return forecast_messages_store(messages=[m for m in messages if isinstance(m, ForecastUpdate)])
+
+
+def _risk(messages: Sequence[Message]) -> int:
+    return risk_messages_store(messages=[m for m in messages if isinstance(m, RiskUpdate)])
+
+
+def _strategy(messages: Sequence[Message]) -> int:
+    return strategy_config_messages_store(
+        messages=[m for m in messages if isinstance(m, StrategyConfigUpdate)]
+    )
+
+
+def _execution(messages: Sequence[Message]) -> int:
+    return execution_messages_store(messages=messages)
+
+
+STORES: dict[str, Callable[[Sequence[Message]], int]] = {
+    FORECAST_UPDATES: _forecasts,
+    RISK_UPDATES: _risk,
+    STRATEGY_CONFIG: _strategy,
+    EXECUTION_EVENTS: _execution,
+}
+
+
+def batch_handler_for(channel: str) -> Callable[[Sequence[Message]], None]:
+    """A batch handler storing ``channel``'s messages; raising leaves the batch unacknowledged."""
+    store = STORES[channel]
+
+    def handle(messages: Sequence[Message]) -> None:
+        try:
+            stored = store(messages)
+        except DatabaseError as error:
+            # Drop the broken connection so the retry opens a fresh one.
+            logger.warning(
+                "recorder_batch_failed", channel=channel, size=len(messages), error=str(error)
+            )
+            _close_quietly()
+            raise
+        logger.debug("recorder_batch_stored", channel=channel, size=len(messages), stored=stored)
+
+    return handle
+
+
+def _close_quietly() -> None:
+    try:
+        connection.close()
+    except Exception as error:  # noqa: BLE001 - closing a dead connection may fail too
+        logger.debug("recorder_close_failed", error=str(error))
+
+
+__all__: list[Any] = ["STORES", "batch_handler_for"]

@@ -1,0 +1,54 @@
+"""``manage.py record_streams``: record the bus channels into the database until stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from backend.common.bus import bus_get
+from backend.recorder.runner import Recorder, RecorderConfig
+from signal_bus.channels import ALL_CHANNELS
+
+
+class Command(BaseCommand):
+    help = (
+        "Consume forecast_updates, risk_updates, strategy_config and execution_events through "
+        "consumer groups and store them; messages are acknowledged only after their batch commits."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--channels", nargs="+", choices=ALL_CHANNELS, default=list(ALL_CHANNELS)
+        )
+        parser.add_argument("--group", default="backend-recorder")
+        parser.add_argument("--consumer", default=f"{socket.gethostname()}-{os.getpid()}")
+        parser.add_argument(
+            "--namespace", default=None, help="bus namespace (default: SIGNAL_BUS_NAMESPACE)"
+        )
+        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--block-ms", type=int, default=500)
+        parser.add_argument("--claim-idle-ms", type=int, default=30_000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        recorder = Recorder(
+            bus=bus_get(namespace=options["namespace"]),
+            config=RecorderConfig(
+                channels=tuple(options["channels"]),
+                group=options["group"],
+                consumer=options["consumer"],
+                batch_size=options["batch_size"],
+                block_ms=options["block_ms"],
+                claim_idle_ms=options["claim_idle_ms"],
+            ),
+        )
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signal_number, lambda *_: recorder.stop_event.set())
+        recorder.start()
+        self.stdout.write(f"recording {', '.join(options['channels'])} as {options['consumer']}")
+        recorder.stop_event.wait()
+        recorder.stop()
+        self.stdout.write("recorder stopped")

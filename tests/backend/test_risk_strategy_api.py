@@ -1,0 +1,220 @@
+"""Risk and strategy endpoints: current verdict, history, re-arm, configuration changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from backend.audit.models import AuditEvent
+from backend.common.bus import bus_get
+from backend.risk.models import BreakerState, Rearm, RiskDecision
+from backend.risk.services import REARM_CONFIG_KEY, risk_messages_store
+from backend.strategy.models import StrategyConfig, StrategyConfigChange
+from backend.strategy.selectors import strategy_parameter_value
+from backend.strategy.services import strategy_config_messages_store
+from signal_bus.channels import STRATEGY_CONFIG
+from signal_bus.messages import StrategyConfigUpdate
+
+from .conftest import field_errors
+
+pytestmark = pytest.mark.django_db
+START = datetime(2025, 4, 5, 12, tzinfo=UTC)
+
+
+def risk_document(index: int, **overrides: Any) -> dict[str, Any]:
+    document = {
+        "type": "risk_update",
+        "id": f"risk-{index}",
+        "risk_factor": 0.8,
+        "reasons": ["low_confidence", "high_volatility"],
+        "state": "active",
+        "inputs": {"confidence": 0.55},
+        "ts_event": (START + timedelta(minutes=index)).isoformat(),
+    }
+    document.update(overrides)
+    return document
+
+
+def store_risk(*documents: dict[str, Any]) -> None:
+    from signal_bus.codec import decode_document
+
+    risk_messages_store(
+        messages=[decode_document(document, "risk_updates") for document in documents]
+    )  # type: ignore[misc]
+
+
+def test_risk_current_and_history(client_for: Any, anonymous: Any) -> None:
+    assert anonymous.get("/api/risk/").status_code == 401
+    viewer = client_for("viewer")
+    assert viewer.get("/api/risk/").json()["state"] == "unknown"
+    store_risk(
+        risk_document(0),
+        risk_document(1, risk_factor=0.0, state="halted", reasons=["drawdown_limit"]),
+    )
+    store_risk(
+        risk_document(1, risk_factor=0.0, state="halted", reasons=["drawdown_limit"])
+    )  # replay
+    assert RiskDecision.objects.count() == 2
+    current = viewer.get("/api/risk/").json()
+    assert (current["risk_factor"], current["state"], current["reasons"]) == (
+        0.0,
+        "halted",
+        ["drawdown_limit"],
+    )
+    assert current["breakers"][0]["name"] == "drawdown_limit"
+    assert current["breakers"][0]["state"] == "tripped"
+    history = viewer.get("/api/risk/history/", {"state": "active"}).json()
+    assert [item["message_id"] for item in history["results"]] == ["risk-0"]
+    assert history["count"] == 1
+
+
+def test_rearm_needs_operator_and_a_reason(client_for: Any) -> None:
+    store_risk(risk_document(0, risk_factor=0.0, state="halted", reasons=["drawdown_limit"]))
+    assert (
+        client_for("viewer")
+        .post("/api/risk/rearm/", {"breaker": "drawdown_limit", "reason": "ok"}, format="json")
+        .status_code
+        == 403
+    )
+    operator = client_for("operator")
+    assert field_errors(
+        operator.post("/api/risk/rearm/", {"breaker": "drawdown_limit"}, format="json")
+    ) == {"reason": "required"}
+    assert field_errors(
+        operator.post("/api/risk/rearm/", {"breaker": "nonsense", "reason": "x"}, format="json")
+    ) == {"breaker": "invalid_choice"}
+    assert Rearm.objects.count() == 0
+
+
+def test_rearm_is_recorded_audited_and_published(
+    client_for: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    store_risk(risk_document(0, risk_factor=0.0, state="halted", reasons=["drawdown_limit"]))
+    operator = client_for("operator")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = operator.post(
+            "/api/risk/rearm/",
+            {"breaker": "drawdown_limit", "reason": "drawdown reviewed"},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["requested_by"] == operator.user.username
+    assert BreakerState.objects.get(name="drawdown_limit").state == "armed"
+    assert Rearm.objects.get().published is True
+    event = AuditEvent.objects.get(action="breaker_rearmed")
+    assert (event.actor, event.target) == (operator.user.username, "breaker:drawdown_limit")
+    published = bus_get().last(STRATEGY_CONFIG, REARM_CONFIG_KEY)
+    assert isinstance(published, StrategyConfigUpdate)
+    assert published.value["breaker"] == "drawdown_limit"
+    assert published.value["reason"] == "drawdown reviewed"
+
+
+def test_strategy_config_lists_every_schema_key(client_for: Any) -> None:
+    entries = client_for("viewer").get("/api/strategy/config/").json()
+    by_key = {entry["key"]: entry for entry in entries}
+    assert by_key["entry_confidence"]["value"] == by_key["entry_confidence"]["default"]
+    assert (by_key["entry_confidence"]["minimum"], by_key["entry_confidence"]["maximum"]) == (
+        0.5,
+        1.0,
+    )
+    assert by_key["entry_confidence"]["value_type"] == "float"
+
+
+def test_put_strategy_config_writes_history_audits_and_publishes(
+    client_for: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    operator = client_for("operator")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = operator.put(
+            "/api/strategy/config/",
+            {
+                "values": {"entry_confidence": 0.62, "max_allocation": "0.3"},
+                "reason": "out-of-sample evidence",
+            },
+            format="json",
+        )
+    assert response.status_code == 200, response.content
+    assert strategy_parameter_value(key="entry_confidence") == 0.62
+    assert strategy_parameter_value(key="max_allocation") == 0.3
+    change = StrategyConfigChange.objects.get(key="entry_confidence")
+    assert (change.old_value, change.new_value, change.version) == (0.55, 0.62, 1)
+    assert (change.changed_by, change.reason) == (operator.user.username, "out-of-sample evidence")
+    assert AuditEvent.objects.filter(action="strategy_config_changed").count() == 2
+    published = bus_get().last(STRATEGY_CONFIG, "entry_confidence")
+    assert isinstance(published, StrategyConfigUpdate)
+    assert (published.value, published.version, published.changed_by) == (
+        0.62,
+        1,
+        operator.user.username,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        operator.put(
+            "/api/strategy/config/",
+            {"values": {"entry_confidence": 0.7}, "reason": "again"},
+            format="json",
+        )
+    history = operator.get("/api/strategy/config/history/").json()["results"]
+    assert [(item["key"], item["old_value"], item["new_value"]) for item in history[:1]] == [
+        ("entry_confidence", 0.62, 0.7)
+    ]
+    # The recorder seeing our own published change again stores nothing new.
+    assert strategy_config_messages_store(messages=[published]) == 0
+    assert StrategyConfigChange.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "rule"),
+    [
+        ({"values": {"entry_confidence": 1.5}, "reason": "x"}, "values.entry_confidence", "range"),
+        (
+            {"values": {"entry_confidence": "high"}, "reason": "x"},
+            "values.entry_confidence",
+            "range",
+        ),
+        ({"values": {"no_such_key": 1}, "reason": "x"}, "values.no_such_key", "choice"),
+        ({"values": {"entry_confidence": 0.6}}, "reason", "required"),
+        ({"values": {}, "reason": "x"}, "values", "empty"),
+    ],
+)
+def test_bad_strategy_config_is_400_and_changes_nothing(
+    client_for: Any, body: dict[str, Any], field: str, rule: str
+) -> None:
+    response = client_for("operator").put("/api/strategy/config/", body, format="json")
+    assert field_errors(response) == {field: rule}
+    assert StrategyConfig.objects.count() == 0
+    assert StrategyConfigChange.objects.count() == 0
+
+
+def test_range_error_names_the_allowed_range(client_for: Any) -> None:
+    response = client_for("operator").put(
+        "/api/strategy/config/", {"values": {"entry_confidence": 2}, "reason": "x"}, format="json"
+    )
+    assert "[0.5, 1]" in response.json()["errors"][0]["message"]
+
+
+def test_viewer_and_service_cannot_change_config(client_for: Any) -> None:
+    body = {"values": {"entry_confidence": 0.6}, "reason": "x"}
+    assert client_for("viewer").put("/api/strategy/config/", body, format="json").status_code == 403
+    assert (
+        client_for("service").put("/api/strategy/config/", body, format="json").status_code == 403
+    )
+
+
+def test_history_rows_are_append_only() -> None:
+    change = StrategyConfigChange.objects.create(
+        key="entry_confidence",
+        old_value=0.55,
+        new_value=0.6,
+        version=1,
+        changed_by="a",
+        reason="b",
+        changed_at=START,
+    )
+    change.reason = "rewritten"
+    with pytest.raises(RuntimeError, match="append-only"):
+        change.save()
+    with pytest.raises(RuntimeError, match="append-only"):
+        change.delete()
