@@ -97,8 +97,15 @@ class RedisConnectionConfig:
             username=env.get("REDIS_USERNAME") or None,
         )
 
-    def create_client(self) -> Any:
-        """Return a ``redis.Redis`` client (bytes responses, no hidden retries).
+    def create_client(self, *, retries: int = 1) -> Any:
+        """Return a ``redis.Redis`` client with bytes responses.
+
+        Parameters
+        ----------
+        retries
+            Immediate retries of a command after a connection error (one lets a
+            command succeed on a fresh connection after a server restart; pub/sub
+            clients use none, so the subscriber sees every disconnect).
 
         Raises
         ------
@@ -118,6 +125,6 @@ class RedisConnectionConfig:
             ssl=self.ssl,
             socket_timeout=self.socket_timeout_s,
             socket_connect_timeout=self.connect_timeout_s,
-            retry=Retry(NoBackoff(), 0),
+            retry=Retry(NoBackoff(), retries),
             decode_responses=False,
         )

@@ -99,6 +99,7 @@ class RedisBus(Bus):
             )
         self.config = config
         self._client: Any = None
+        self._pubsub_client: Any = None
         self._client_lock = threading.Lock()
         self._pubsub_names: dict[str, str] = {}
         self._stream_names: dict[str, str] = {}
@@ -113,11 +114,22 @@ class RedisBus(Bus):
                     self._client = self.config.create_client()
         return self._client
 
+    @property
+    def pubsub_client(self) -> Any:
+        """A second client, without retries, for pub/sub subscriptions."""
+        if self._pubsub_client is None:
+            with self._client_lock:
+                if self._pubsub_client is None:
+                    self._pubsub_client = self.config.create_client(retries=0)
+        return self._pubsub_client
+
     def close(self) -> None:
-        """Close the connection pool."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        """Close the connection pools."""
+        for client in (self._client, self._pubsub_client):
+            if client is not None:
+                client.close()
+        self._client = None
+        self._pubsub_client = None
 
     def _names_for(self, channel: str) -> tuple[str, str, str]:
         name = self._pubsub_names.get(channel)
@@ -162,7 +174,7 @@ class RedisBus(Bus):
         """Subscribe to the pub/sub side of ``channels``."""
         names = {self.names.pubsub(require_channel(channel)): channel for channel in channels}
         with _translated_errors():
-            return _RedisSubscription(self.client, names)
+            return _RedisSubscription(self.pubsub_client, names)
 
     def ensure_group(self, channel: str, group: str) -> None:
         """Create ``group`` on the stream of ``channel`` from its start (MKSTREAM) if missing."""
