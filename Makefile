@@ -26,8 +26,9 @@ run: install  ## The main job on embedded defaults.
 lint: install
 	$(BIN)/ruff check .
 
-typecheck: install
+typecheck: install  ## mypy --strict on the cores, and on the LEAN-facing code against quantconnect-stubs.
 	$(BIN)/mypy
+	$(BIN)/mypy --config-file mypy.lean.ini
 
 pytest: install
 	$(BIN)/pytest
