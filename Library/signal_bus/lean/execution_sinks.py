@@ -9,11 +9,10 @@ import queue
 import threading
 from typing import Any, Protocol
 
-from signal_bus.channels import ChannelNames
 from signal_bus.codec import encode
+from signal_bus.errors import TransportConnectionError
 from signal_bus.messages import Message
-
-STREAM_MAX_LENGTH = 100_000
+from signal_bus.redis_bus import RedisBus
 
 
 class ExecutionSink(Protocol):
@@ -77,19 +76,18 @@ class WebNotificationSink:
 class RedisExecutionSink:
     """Publishes records on ``execution_events`` from a background thread (local live).
 
-    Each record is published, appended to the stream and stored as the last value of
-    its key, like every bus publication. ``redis`` is imported in the thread.
+    Each record goes through :meth:`RedisBus.publish` (stream, last value and pub/sub in
+    one pipeline). The algorithm thread only queues; ``redis`` is imported in the thread.
     """
 
     def __init__(self, redis_url: str, namespace: str = "", max_queue: int = 10_000) -> None:
-        self._redis_url = redis_url
-        self._names = ChannelNames(namespace)
+        self._bus = RedisBus(url=redis_url, namespace=namespace)
         self._queue: queue.Queue[Message | None] = queue.Queue(maxsize=max_queue)
-        self._thread = threading.Thread(target=self._run, name="execution-sink", daemon=True)
-        self._thread.start()
         self.dropped = 0
         self.failures = 0
         self.sent = 0
+        self._thread = threading.Thread(target=self._run, name="execution-sink", daemon=True)
+        self._thread.start()
 
     def send(self, message: Message) -> None:
         """Queue ``message``; drop it (and count it) if the queue is full."""
@@ -102,30 +100,12 @@ class RedisExecutionSink:
         """Flush queued records and stop the thread."""
         self._queue.put(None)
         self._thread.join(timeout)
+        self._bus.close()
 
     def _run(self) -> None:
-        import redis  # lazily: QuantConnect cloud has no redis
-
-        client = redis.Redis.from_url(
-            self._redis_url, socket_connect_timeout=1.0, socket_timeout=2.0
-        )
-        try:
-            while (message := self._queue.get()) is not None:
-                try:
-                    self._publish(client, message)
-                    self.sent += 1
-                except (redis.RedisError, OSError):
-                    self.failures += 1
-        finally:
-            client.close()
-
-    def _publish(self, client: Any, message: Message) -> None:
-        data = encode(message)
-        channel = message.channel
-        pipeline = client.pipeline(transaction=False)
-        pipeline.publish(self._names.pubsub(channel), data)
-        pipeline.xadd(
-            self._names.stream(channel), {"data": data}, maxlen=STREAM_MAX_LENGTH, approximate=True
-        )
-        pipeline.set(self._names.last(channel, message.key), data)
-        pipeline.execute()
+        while (message := self._queue.get()) is not None:
+            try:
+                self._bus.publish(message)
+                self.sent += 1
+            except (TransportConnectionError, ImportError):
+                self.failures += 1
