@@ -68,7 +68,9 @@ class FrameworkLoop:
         final_targets = {str(t.symbol): t for t in constructed}
         final_targets.update({str(t.symbol): t for t in adjusted})
         result = StepResult(
-            insights, constructed, adjusted,
+            insights,
+            constructed,
+            adjusted,
             {name: target.quantity for name, target in sorted(final_targets.items())},
         )
         for target in final_targets.values():

@@ -61,8 +61,7 @@ def _parameters(function: ast.FunctionDef, drop_first: bool) -> list[Parameter]:
     positional = [*arguments.posonlyargs, *arguments.args]
     defaults_start = len(positional) - len(arguments.defaults)
     result = [
-        Parameter(argument.arg, index < defaults_start)
-        for index, argument in enumerate(positional)
+        Parameter(argument.arg, index < defaults_start) for index, argument in enumerate(positional)
     ]
     result += [
         Parameter(argument.arg, default is None)

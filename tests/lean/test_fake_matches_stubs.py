@@ -14,9 +14,17 @@ from tests.lean.stub_index import Parameter, StubClass, lineage, stub_classes
 # LEAN builds these itself; algorithms never call their constructors, so the fake's
 # constructors are free to differ (they only set up test state).
 FRAMEWORK_CONSTRUCTED = {
-    "Security", "SecurityHolding", "SecurityManager", "SecurityPortfolioManager",
-    "SecurityTransactionManager", "InsightManager", "NotificationManager", "ObjectStore",
-    "ScheduledEvent", "Order", "TradeBars",
+    "Security",
+    "SecurityHolding",
+    "SecurityManager",
+    "SecurityPortfolioManager",
+    "SecurityTransactionManager",
+    "InsightManager",
+    "NotificationManager",
+    "ObjectStore",
+    "ScheduledEvent",
+    "Order",
+    "TradeBars",
 }
 CHECKED_DUNDERS = {"__init__", "__getitem__", "__contains__", "__iter__", "__len__"}
 
@@ -48,7 +56,7 @@ def _matches_overload(fake: list[Parameter], stub: list[Parameter]) -> bool:
         return False
     if [p.name for p in fake] != [p.name for p in stub[: len(fake)]]:
         return False
-    return all(not parameter.required for parameter in stub[len(fake):])
+    return all(not parameter.required for parameter in stub[len(fake) :])
 
 
 def _member_problems(fake_class: type, stub: StubClass) -> list[str]:
@@ -86,7 +94,9 @@ def _member_problems(fake_class: type, stub: StubClass) -> list[str]:
             continue
         if isinstance(value, staticmethod):
             static_overloads = [
-                overload for cls in chain if name in cls.static_methods
+                overload
+                for cls in chain
+                if name in cls.static_methods
                 for overload in cls.methods[name]
             ]
             fake = _fake_parameters(value.__func__, drop_first=False)
@@ -138,8 +148,18 @@ def test_checker_rejects_a_drifted_fake() -> None:
 
 def test_fake_covers_the_framework_names_the_adapters_use() -> None:
     needed = {
-        "AlphaModel", "PortfolioConstructionModel", "RiskManagementModel", "Insight",
-        "InsightDirection", "PortfolioTarget", "IPortfolioTarget", "Symbol", "Slice",
-        "QCAlgorithm", "OrderEvent", "OrderStatus", "Resolution",
+        "AlphaModel",
+        "PortfolioConstructionModel",
+        "RiskManagementModel",
+        "Insight",
+        "InsightDirection",
+        "PortfolioTarget",
+        "IPortfolioTarget",
+        "Symbol",
+        "Slice",
+        "QCAlgorithm",
+        "OrderEvent",
+        "OrderStatus",
+        "Resolution",
     }
     assert needed <= {cls.__name__ for cls in _fake_classes()}

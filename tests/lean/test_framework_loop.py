@@ -42,10 +42,17 @@ def _bundled_closes() -> pd.DataFrame:
     return closes.loc["2000-09-18":"2000-10-20"]
 
 
-def _forecast(asset: str, day: pd.Timestamp, prediction: float, confidence: float) -> ForecastUpdate:
+def _forecast(
+    asset: str, day: pd.Timestamp, prediction: float, confidence: float
+) -> ForecastUpdate:
     return ForecastUpdate.create(
-        asset=asset, horizon="1d", prediction=prediction, confidence=confidence,
-        model="lightgbm", model_version="v7", now=day.to_pydatetime().replace(tzinfo=UTC),
+        asset=asset,
+        horizon="1d",
+        prediction=prediction,
+        confidence=confidence,
+        model="lightgbm",
+        model_version="v7",
+        now=day.to_pydatetime().replace(tzinfo=UTC),
     )
 
 
@@ -69,7 +76,10 @@ class Scenario:
         self.sink = MemorySink()
         self.recorder = ExecutionRecorder(self.sink)
         self.loop = FrameworkLoop(
-            self.algorithm, self.alpha, self.construction, self.risk,
+            self.algorithm,
+            self.alpha,
+            self.construction,
+            self.risk,
             on_order_event=lambda event: self.recorder.record_order_event(self.algorithm, event),
         )
 
@@ -87,7 +97,7 @@ def test_targets_step_by_step_with_breaker_trip_stale_forecast_and_rearm() -> No
     days = list(closes.index)
     forecasts = [_forecast("AAPL", day, 0.01, 0.8) for day in days]
     forecasts += [
-        _forecast("MSFT", days[0], -0.005, 0.7),   # short
+        _forecast("MSFT", days[0], -0.005, 0.7),  # short
         _forecast("MSFT", days[1], -0.005, 0.7),
         # no MSFT forecast on day 2: yesterday's goes stale -> close
         _forecast("MSFT", days[3], -0.006, 0.52),  # below entry confidence -> stays flat
@@ -98,13 +108,28 @@ def test_targets_step_by_step_with_breaker_trip_stale_forecast_and_rearm() -> No
     for day, prices in scenario.days():
         if day == pd.Timestamp("2000-10-10"):
             # Re-arm while the drawdown is still beyond the limit: the breaker re-trips.
-            scenario.risk.rearm("drawdown_limit", reason="reviewed", by="operator", now=day.to_pydatetime().replace(tzinfo=UTC))
-        if day == pd.Timestamp("2000-10-16"):
-            scenario.inbox.offer(StrategyConfigUpdate.create(
-                key="drawdown_halt_limit", value=0.4, version=1, changed_by="operator",
+            scenario.risk.rearm(
+                "drawdown_limit",
+                reason="reviewed",
+                by="operator",
                 now=day.to_pydatetime().replace(tzinfo=UTC),
-            ))
-            scenario.risk.rearm("drawdown_limit", reason="limit raised", by="operator", now=day.to_pydatetime().replace(tzinfo=UTC))
+            )
+        if day == pd.Timestamp("2000-10-16"):
+            scenario.inbox.offer(
+                StrategyConfigUpdate.create(
+                    key="drawdown_halt_limit",
+                    value=0.4,
+                    version=1,
+                    changed_by="operator",
+                    now=day.to_pydatetime().replace(tzinfo=UTC),
+                )
+            )
+            scenario.risk.rearm(
+                "drawdown_limit",
+                reason="limit raised",
+                by="operator",
+                now=day.to_pydatetime().replace(tzinfo=UTC),
+            )
         result = scenario.loop.step(day.to_pydatetime(), prices)
         steps[day] = (result, scenario.risk.last_risk)
         weights[day] = {symbol: scenario.weight(symbol) for symbol in (AAPL, MSFT)}
@@ -156,7 +181,10 @@ def test_targets_step_by_step_with_breaker_trip_stale_forecast_and_rearm() -> No
     assert risk.state is RiskState.ACTIVE
     assert risk.factor == pytest.approx(0.5)  # drawdown beyond drawdown_threshold
     assert weights[pd.Timestamp("2000-10-16")][AAPL] == pytest.approx(0.25, rel=1e-6)
-    assert any("strategy_config_applied key=drawdown_halt_limit" in line for line in scenario.algorithm._logs)
+    assert any(
+        "strategy_config_applied key=drawdown_halt_limit" in line
+        for line in scenario.algorithm._logs
+    )
 
     # Every fill traces back to its forecast.
     order_events = [m for m in scenario.sink.messages if isinstance(m, OrderEventMessage)]
@@ -170,10 +198,15 @@ def test_targets_step_by_step_with_breaker_trip_stale_forecast_and_rearm() -> No
 def test_config_change_out_of_range_is_refused_and_old_value_kept() -> None:
     scenario = Scenario([])
     day, prices = next(scenario.days())
-    scenario.inbox.offer(StrategyConfigUpdate.create(
-        key="entry_confidence", value=1.5, version=1, changed_by="operator",
-        now=day.to_pydatetime().replace(tzinfo=UTC),
-    ))
+    scenario.inbox.offer(
+        StrategyConfigUpdate.create(
+            key="entry_confidence",
+            value=1.5,
+            version=1,
+            changed_by="operator",
+            now=day.to_pydatetime().replace(tzinfo=UTC),
+        )
+    )
     scenario.loop.step(day.to_pydatetime(), prices)
     assert scenario.settings.current.entry_confidence == StrategyParameters().entry_confidence
     refused = [line for line in scenario.algorithm._logs if "strategy_config_refused" in line]
@@ -189,10 +222,15 @@ def test_entry_threshold_change_applies_on_next_step() -> None:
     iterator = scenario.days()
     day, prices = next(iterator)
     assert scenario.loop.step(day.to_pydatetime(), prices).final["AAPL"] > 0
-    scenario.inbox.offer(StrategyConfigUpdate.create(
-        key="entry_confidence", value="0.75", version=2, changed_by="operator",
-        now=day.to_pydatetime().replace(tzinfo=UTC) + timedelta(hours=1),
-    ))
+    scenario.inbox.offer(
+        StrategyConfigUpdate.create(
+            key="entry_confidence",
+            value="0.75",
+            version=2,
+            changed_by="operator",
+            now=day.to_pydatetime().replace(tzinfo=UTC) + timedelta(hours=1),
+        )
+    )
     day, prices = next(iterator)
     assert scenario.loop.step(day.to_pydatetime(), prices).final["AAPL"] == 0.0
     assert scenario.settings.current.entry_confidence == 0.75
@@ -224,7 +262,10 @@ def test_recorded_forecast_is_not_visible_before_publication() -> None:
     closes = _bundled_closes()
     day0, day1 = closes.index[0], closes.index[1]
     published_late = ForecastUpdate.create(
-        asset="AAPL", horizon="1d", prediction=0.01, confidence=0.9,
+        asset="AAPL",
+        horizon="1d",
+        prediction=0.01,
+        confidence=0.9,
         ts_event=day0.to_pydatetime().replace(tzinfo=UTC),
         now=day0.to_pydatetime().replace(tzinfo=UTC) + timedelta(hours=12),
     )

@@ -89,8 +89,13 @@ def live(namespace: str) -> Iterator[tuple[LiveAlgorithm, RedisBus]]:
 
 def _forecast(confidence: float = 0.8, prediction: float = 0.01) -> ForecastUpdate:
     return ForecastUpdate.create(
-        asset="BTCUSD", horizon="4h", prediction=prediction, confidence=confidence,
-        model="lightgbm", model_version="v3", now=START_UTC,
+        asset="BTCUSD",
+        horizon="4h",
+        prediction=prediction,
+        confidence=confidence,
+        model="lightgbm",
+        model_version="v3",
+        now=START_UTC,
     )
 
 
@@ -98,7 +103,9 @@ def _risk(factor: float, state: str = "active", at: datetime = START_UTC) -> Ris
     return RiskUpdate.create(risk_factor=factor, state=state, reasons=["high_volatility"], now=at)
 
 
-def test_published_forecast_becomes_an_insight_on_the_next_update(live: tuple[LiveAlgorithm, RedisBus]) -> None:
+def test_published_forecast_becomes_an_insight_on_the_next_update(
+    live: tuple[LiveAlgorithm, RedisBus],
+) -> None:
     algo, bus = live
     assert algo.alpha.update(algo.algorithm, Slice(START, [], START)) == []
     forecast = _forecast()
@@ -149,7 +156,9 @@ def test_stale_risk_factor_caps_at_conservative(live: tuple[LiveAlgorithm, Redis
     assert result.final["BTCUSD"] == pytest.approx(0.25 * 100_000 / 50_000 * 0.5, rel=1e-6)
 
 
-def test_halted_risk_update_flattens_and_cancels_insights(live: tuple[LiveAlgorithm, RedisBus]) -> None:
+def test_halted_risk_update_flattens_and_cancels_insights(
+    live: tuple[LiveAlgorithm, RedisBus],
+) -> None:
     algo, bus = live
     bus.publish(_risk(1.0))
     bus.publish(_forecast())
@@ -169,20 +178,30 @@ def test_config_change_sets_new_threshold(live: tuple[LiveAlgorithm, RedisBus]) 
     bus.publish(_forecast(confidence=0.7))
     assert _wait(lambda: algo.inbox.forecasts() and algo.inbox.risk())
     assert algo.loop.step(START, {"BTCUSD": 50_000.0}).final["BTCUSD"] > 0
-    bus.publish(StrategyConfigUpdate.create(
-        key="entry_confidence", value=0.75, version=1, changed_by="operator", now=START_UTC,
-        reason="tighten",
-    ))
+    bus.publish(
+        StrategyConfigUpdate.create(
+            key="entry_confidence",
+            value=0.75,
+            version=1,
+            changed_by="operator",
+            now=START_UTC,
+            reason="tighten",
+        )
+    )
     assert _wait(lambda: algo.inbox.version >= 3)
     result = algo.loop.step(START + timedelta(minutes=1), {"BTCUSD": 50_000.0})
     assert algo.settings.current.entry_confidence == 0.75
     assert result.final["BTCUSD"] == 0.0
-    assert any("strategy_config_applied key=entry_confidence" in line for line in algo.algorithm._logs)
+    assert any(
+        "strategy_config_applied key=entry_confidence" in line for line in algo.algorithm._logs
+    )
 
 
 def test_execution_records_reach_the_bus(namespace: str) -> None:
     sink = RedisExecutionSink(SHARED_REDIS_URL, namespace)
-    snapshot = PortfolioSnapshot.create(equity=1000.0, cash=500.0, holdings={"BTCUSD": 0.01}, now=START_UTC)
+    snapshot = PortfolioSnapshot.create(
+        equity=1000.0, cash=500.0, holdings={"BTCUSD": 0.01}, now=START_UTC
+    )
     sink.send(snapshot)
     sink.close()
     bus = RedisBus(url=SHARED_REDIS_URL, namespace=namespace)
@@ -209,7 +228,10 @@ def test_subscriber_recovers_after_redis_restart() -> None:
             server.start()
             assert _wait(lambda: feed.health().connected, timeout=15.0)
             later = ForecastUpdate.create(
-                asset="ETHUSD", horizon="1h", prediction=-0.02, confidence=0.9,
+                asset="ETHUSD",
+                horizon="1h",
+                prediction=-0.02,
+                confidence=0.9,
                 now=START_UTC + timedelta(minutes=5),
             )
             bus.close()

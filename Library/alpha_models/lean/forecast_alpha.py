@@ -56,7 +56,9 @@ class ForecastAlphaModel(AlphaModel):
     assets the algorithm has not subscribed are skipped and counted.
     """
 
-    def __init__(self, source: ForecastSource, parameters: ParameterProvider, insight_weight: float = 1.0) -> None:
+    def __init__(
+        self, source: ForecastSource, parameters: ParameterProvider, insight_weight: float = 1.0
+    ) -> None:
         super().__init__()
         self.source = source
         self.parameters = parameters
@@ -79,7 +81,8 @@ class ForecastAlphaModel(AlphaModel):
         )
         if not plans:
             return []
-        symbols: dict[str, Symbol] = {str(symbol.value): symbol for symbol in algorithm.securities.keys()}  # noqa: SIM118 - LEAN dictionaries iterate as pairs
+        securities = algorithm.securities.keys()  # LEAN dictionaries iterate as key/value pairs
+        symbols: dict[str, Symbol] = {str(symbol.value): symbol for symbol in securities}
         insights: list[Insight] = []
         for plan in plans:
             forecast = plan.forecast

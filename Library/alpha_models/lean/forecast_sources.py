@@ -1,15 +1,19 @@
-"""Where ``ForecastAlphaModel`` gets forecasts: the bus inbox, or a recorded file.
+"""Where ``ForecastAlphaModel`` gets forecasts: the bus inbox, a recorded file, or itself.
 
 Every source answers ``latest(now)`` immediately (no I/O on the algorithm thread).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+import pandas as pd
+
+from alpha_models.lean.in_algorithm_forecasts import frames_from_history, latest_forecasts
 from alpha_models.lean.recorded_forecasts import RecordedForecasts
+from alpha_models.walk_forward import WalkForwardTrainer
 from signal_bus.lean.signal_inbox import SignalInbox
 from signal_bus.messages import ForecastUpdate
 
@@ -53,7 +57,9 @@ class TextStore(Protocol):
         """Return the text stored at ``path``."""
 
 
-def load_recorded_forecasts(location: str, object_store: TextStore | None = None) -> RecordedForecasts:
+def load_recorded_forecasts(
+    location: str, object_store: TextStore | None = None
+) -> RecordedForecasts:
     """Read an export from the ObjectStore (key ``location``) or else from a file.
 
     Raises
@@ -67,5 +73,39 @@ def load_recorded_forecasts(location: str, object_store: TextStore | None = None
         return RecordedForecasts.from_json_lines(object_store.read(location))
     path = Path(location)
     if not path.is_file():
-        raise FileNotFoundError(f"recorded forecasts not found in the ObjectStore or at {location!r}")
+        raise FileNotFoundError(
+            f"recorded forecasts not found in the ObjectStore or at {location!r}"
+        )
     return RecordedForecasts.from_json_lines(path.read_text(encoding="utf-8"))
+
+
+class InAlgorithmForecastSource:
+    """Forecasts the algorithm makes itself with the forecasting core.
+
+    :meth:`refresh` is the training step (run it from ``algorithm.train`` or a
+    scheduled event); :meth:`latest` only returns what the last refresh produced.
+
+    Parameters
+    ----------
+    trainer
+        The walk-forward trainer.
+    bar_period
+        Length of one history bar.
+    """
+
+    def __init__(self, trainer: WalkForwardTrainer, bar_period: timedelta) -> None:
+        self.trainer = trainer
+        self.bar_period = bar_period
+        self._forecasts: list[ForecastUpdate] = []
+        self.refreshes = 0
+
+    def refresh(self, history: pd.DataFrame, now: datetime) -> list[ForecastUpdate]:
+        """Re-run the walk-forward on ``history`` and keep the newest forecast per asset."""
+        frames = frames_from_history(history, self.bar_period)
+        self._forecasts = latest_forecasts(self.trainer, frames, now)
+        self.refreshes += 1
+        return list(self._forecasts)
+
+    def latest(self, now: datetime) -> list[ForecastUpdate]:
+        """Return the forecasts of the last refresh."""
+        return list(self._forecasts)

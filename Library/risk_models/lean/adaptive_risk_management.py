@@ -55,16 +55,27 @@ class AdaptiveRiskManagementModel(RiskManagementModel):
         self.monitor = monitor or LocalRiskMonitor()
         self.last_risk: EffectiveRisk | None = None
 
-    def manage_risk(self, algorithm: QCAlgorithm, targets: list[IPortfolioTarget]) -> list[IPortfolioTarget]:
+    def manage_risk(
+        self, algorithm: QCAlgorithm, targets: list[IPortfolioTarget]
+    ) -> list[IPortfolioTarget]:
         """Return the risk-adjusted targets; they replace the constructed ones."""
         now = as_utc(algorithm.utc_time)
         parameters = self.settings.current
-        local = self.monitor.evaluate(float(algorithm.portfolio.total_portfolio_value), now, parameters)
+        local = self.monitor.evaluate(
+            float(algorithm.portfolio.total_portfolio_value), now, parameters
+        )
         remote = None if self.risk_feed is None else self.risk_feed.risk()
         risk = combine_risk(
-            remote, local, now=now, parameters=parameters, remote_expected=self.risk_feed is not None
+            remote,
+            local,
+            now=now,
+            parameters=parameters,
+            remote_expected=self.risk_feed is not None,
         )
-        if self.last_risk is None or (risk.state, risk.factor) != (self.last_risk.state, self.last_risk.factor):
+        if self.last_risk is None or (risk.state, risk.factor) != (
+            self.last_risk.state,
+            self.last_risk.factor,
+        ):
             algorithm.log(
                 f"risk_changed state={risk.state.value} factor={risk.factor:.3f} "
                 f"reasons={','.join(risk.reasons) or '-'}"
@@ -76,7 +87,9 @@ class AdaptiveRiskManagementModel(RiskManagementModel):
         for target in targets:
             quantity = float(target.quantity) * risk.factor
             if risk.state is RiskState.REDUCING:
-                quantity = limit_to_current(quantity, float(algorithm.portfolio[target.symbol].quantity))
+                quantity = limit_to_current(
+                    quantity, float(algorithm.portfolio[target.symbol].quantity)
+                )
             adjusted.append(PortfolioTarget(target.symbol, quantity, target.tag))
         return adjusted
 
@@ -84,7 +97,9 @@ class AdaptiveRiskManagementModel(RiskManagementModel):
         """Clear a latched local breaker; who and why are required and recorded."""
         return self.monitor.rearm(breaker, reason=reason, by=by, now=now)
 
-    def _flatten(self, algorithm: QCAlgorithm, targets: list[IPortfolioTarget]) -> list[IPortfolioTarget]:
+    def _flatten(
+        self, algorithm: QCAlgorithm, targets: list[IPortfolioTarget]
+    ) -> list[IPortfolioTarget]:
         symbols: dict[str, Symbol] = {str(target.symbol.value): target.symbol for target in targets}
         portfolio = algorithm.portfolio
         for symbol in portfolio.keys():  # noqa: SIM118 - LEAN dictionaries iterate as pairs

@@ -18,7 +18,11 @@ from risk_models.sizing import target_weights
 from signal_bus.lean.time_utc import as_utc
 
 NO_ACTIVE_FORECAST_TAG = "no_active_forecast"
-_SIGNS = {int(InsightDirection.UP): 1.0, int(InsightDirection.DOWN): -1.0, int(InsightDirection.FLAT): 0.0}
+_SIGNS = {
+    int(InsightDirection.UP): 1.0,
+    int(InsightDirection.DOWN): -1.0,
+    int(InsightDirection.FLAT): 0.0,
+}
 
 
 class ForecastSizingPortfolioConstructionModel(PortfolioConstructionModel):
@@ -45,7 +49,9 @@ class ForecastSizingPortfolioConstructionModel(PortfolioConstructionModel):
         self.config_feed = config_feed
         self._insights: dict[Symbol, Insight] = {}
 
-    def create_targets(self, algorithm: QCAlgorithm, insights: list[Insight]) -> list[IPortfolioTarget]:
+    def create_targets(
+        self, algorithm: QCAlgorithm, insights: list[Insight]
+    ) -> list[IPortfolioTarget]:
         """Return portfolio targets (quantities) for the current time step."""
         self._apply_config(algorithm)
         now = as_utc(algorithm.utc_time)
@@ -60,7 +66,10 @@ class ForecastSizingPortfolioConstructionModel(PortfolioConstructionModel):
                 continue
             name = str(symbol.value)
             sign = _SIGNS.get(int(insight.direction), 0.0)
-            forecasts[name] = (sign * float(insight.magnitude or 0.0), float(insight.confidence or 0.0))
+            forecasts[name] = (
+                sign * float(insight.magnitude or 0.0),
+                float(insight.confidence or 0.0),
+            )
             tags[name] = str(insight.tag or "")
             symbols[name] = symbol
         portfolio = algorithm.portfolio
@@ -71,7 +80,9 @@ class ForecastSizingPortfolioConstructionModel(PortfolioConstructionModel):
             if holding.quantity != 0 and equity > 0:
                 current[str(symbol.value)] = float(holding.holdings_value) / equity
                 symbols.setdefault(str(symbol.value), symbol)
-        weights = target_weights(forecasts, parameters=self.settings.current, current_weights=current)
+        weights = target_weights(
+            forecasts, parameters=self.settings.current, current_weights=current
+        )
         targets: list[IPortfolioTarget] = []
         for name, weight in sorted(weights.items()):
             target: IPortfolioTarget | None = PortfolioTarget.percent(

@@ -29,10 +29,14 @@ class LocalRiskMonitor:
         self.controller = controller or RiskController()
         self.equity_peak = 0.0
 
-    def evaluate(self, equity: float, now: datetime, parameters: StrategyParameters) -> RiskDecision:
+    def evaluate(
+        self, equity: float, now: datetime, parameters: StrategyParameters
+    ) -> RiskDecision:
         """Return the local decision for the portfolio value ``equity`` at ``now``."""
         self.equity_peak = max(self.equity_peak, equity)
-        drawdown = 0.0 if self.equity_peak <= 0 else min(1.0, max(0.0, 1.0 - equity / self.equity_peak))
+        drawdown = (
+            0.0 if self.equity_peak <= 0 else min(1.0, max(0.0, 1.0 - equity / self.equity_peak))
+        )
         inputs = RiskInputs(drawdown=drawdown, last_forecast_at=now, last_market_data_at=now)
         return self.controller.evaluate(inputs, parameters, now)
 

@@ -208,8 +208,15 @@ class Insight:
         if period <= timedelta(0):
             raise ValueError("Insight period must be positive")
         return Insight(
-            symbol, period, InsightType.PRICE, direction, magnitude, confidence,
-            source_model, weight, tag,
+            symbol,
+            period,
+            InsightType.PRICE,
+            direction,
+            magnitude,
+            confidence,
+            source_model,
+            weight,
+            tag,
         )
 
     @property
@@ -312,7 +319,9 @@ class PortfolioTarget(IPortfolioTarget):
         price = algorithm.securities[symbol].price
         if price <= 0:
             return None
-        quantity = math.floor(percent * algorithm.portfolio.total_portfolio_value / price * 1e8) / 1e8
+        quantity = (
+            math.floor(percent * algorithm.portfolio.total_portfolio_value / price * 1e8) / 1e8
+        )
         if return_delta_quantity:
             quantity -= algorithm.portfolio[symbol].quantity
         return PortfolioTarget(symbol, quantity, tag)
@@ -344,7 +353,9 @@ class PortfolioConstructionModel:
     def __init__(self) -> None:
         return None
 
-    def create_targets(self, algorithm: QCAlgorithm, insights: list[Insight]) -> list[IPortfolioTarget]:
+    def create_targets(
+        self, algorithm: QCAlgorithm, insights: list[Insight]
+    ) -> list[IPortfolioTarget]:
         raise NotImplementedError
 
     def on_securities_changed(self, algorithm: QCAlgorithm, changes: Any) -> None:
@@ -352,7 +363,9 @@ class PortfolioConstructionModel:
 
 
 class RiskManagementModel:
-    def manage_risk(self, algorithm: QCAlgorithm, targets: list[IPortfolioTarget]) -> list[IPortfolioTarget]:
+    def manage_risk(
+        self, algorithm: QCAlgorithm, targets: list[IPortfolioTarget]
+    ) -> list[IPortfolioTarget]:
         raise NotImplementedError
 
     def on_securities_changed(self, algorithm: QCAlgorithm, changes: Any) -> None:
@@ -811,7 +824,11 @@ class QCAlgorithm:
 
 
 def _public_classes() -> Iterable[type]:
-    return [value for name, value in globals().items() if isinstance(value, type) and not name.startswith("_")]
+    return [
+        value
+        for name, value in globals().items()
+        if isinstance(value, type) and not name.startswith("_")
+    ]
 
 
 QCAlgorithmFramework = QCAlgorithm
