@@ -15,8 +15,13 @@ import click
 _GROUPS: dict[str, tuple[str, str, str]] = {
     "bus": ("ats.cli.bus", "bus", "Inspect and exercise the Redis signal bus."),
     "data": ("ats.cli.data", "data", "Import market data into a LEAN data folder."),
+    "demo": ("ats.cli.demo", "demo", "Run the whole pipeline on the bundled data (the main job)."),
     "forecast": ("ats.cli.forecast", "forecast", "Run and evaluate the forecast engine."),
-    "lean": ("ats.cli.lean", "lean", "Export forecasts for LEAN backtests and bridge to QuantConnect cloud."),
+    "lean": (
+        "ats.cli.lean",
+        "lean",
+        "Export forecasts for LEAN backtests and bridge to QuantConnect cloud.",
+    ),
     "risk": ("ats.cli.risk", "risk", "Run and evaluate the risk engine."),
 }
 
@@ -48,9 +53,7 @@ class LazyGroup(click.Group):
                 formatter.write_dl(sorted(rows))
 
 
-@click.group(
-    name="ats", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}
-)
+@click.group(name="ats", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="adaptive-trading-system")
 def cli() -> None:
     """Adaptive Trading System: forecasts, risk control and records for QuantConnect LEAN."""

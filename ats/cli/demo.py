@@ -1,0 +1,186 @@
+"""``ats demo``: the main job on embedded defaults, end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from alpha_models.models import MODEL_KINDS
+
+if TYPE_CHECKING:
+    from signal_bus.messages import Message
+
+
+@click.command()
+@click.option("--quick", is_flag=True,
+              help="Short version (two symbols, from 2010): print the summary and exit without servers.")
+@click.option("--data-folder", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
+              show_default=True, help="LEAN data folder the bundled bars are written into.")
+@click.option("--output-folder", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports"), show_default=True,
+              help="Where the forecasts file, model versions and the report go.")
+@click.option("--model", type=click.Choice(list(MODEL_KINDS)), default="lightgbm", show_default=True)
+@click.option("--store/--no-store", default=True, show_default=True,
+              help="Record forecasts, risk decisions and portfolio snapshots in the database.")
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Start the backend and the dashboard on localhost afterwards (never with --quick).")
+@click.option("--api-port", type=int, default=8000, show_default=True)
+@click.option("--dashboard-port", type=int, default=8501, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def demo(
+    quick: bool,
+    data_folder: Path,
+    output_folder: Path,
+    model: str,
+    store: bool,
+    serve: bool,
+    api_port: int,
+    dashboard_port: int,
+    as_json: bool,
+) -> None:
+    """Run the whole pipeline on the bundled data: import, forecast, risk, record, report, serve.
+
+    Bars are converted into LEAN format, the forecast engine walks forward over them
+    without look-ahead, the risk engine and the sizing rule trade its forecasts, every
+    forecast, risk decision and portfolio snapshot is published on the signal bus
+    (in memory, or Redis when REDIS_URL is set) and stored by the stream recorder
+    (SQLite, or PostgreSQL when DATABASE_URL / DB_HOST is set). A summary table and a
+    PNG/HTML report follow; then the backend and the dashboard start on localhost.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from ats.demo import pipeline
+    from ats.demo.config import DemoConfig
+    from ats.demo.report import forecast_rows, summarize, write_figure, write_html
+
+    console = Console(stderr=as_json)
+    config = DemoConfig(data_folder=data_folder, output_folder=output_folder, model=model)
+    if quick:
+        config = config.quick()
+    output_folder.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+
+    columns = (
+        TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        try:
+            imports = progress.add_task("1/4 bundled bars → LEAN data", total=len(config.symbols) or 4)
+            outcomes = pipeline.import_bundled(
+                config, tick=lambda _rows: progress.advance(imports)
+            )
+            symbols = pipeline.imported_symbols(outcomes)
+            progress.update(imports, total=len(outcomes), completed=len(outcomes))
+
+            walk = progress.add_task("2/4 forecast engine walk-forward", total=1)
+            run = pipeline.forecast_walk_forward(config, symbols)
+            progress.advance(walk)
+
+            risk = progress.add_task("3/4 risk engine + sizing rule", total=1)
+            runs = pipeline.risk_replay(config, symbols)
+            progress.advance(risk)
+
+            recorded = None
+            if store:
+                messages = pipeline.all_messages(run, runs)
+                record = progress.add_task("4/4 publish + record", total=len(messages))
+                recorded = _record(messages, tick=lambda n: progress.advance(record, n))
+        except (pipeline.DemoError, ValueError, OSError, TimeoutError) as error:
+            raise click.ClickException(str(error)) from error
+
+    summary = summarize(run, runs)
+    figure = write_figure(run, runs, output_folder / "demo_report.png")
+    settings = {
+        "symbols": ", ".join(symbols),
+        "model": config.model,
+        "retrain": config.retrain_frequency,
+        "scored from": config.score_start.isoformat(),
+        "entry confidence": run.report.settings.get("entry_confidence"),
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    page = write_html(summary, figure, output_folder / "demo_report.html", settings=settings)
+
+    if as_json:
+        document = {**summary.to_dict(), "settings": settings}
+        if recorded is not None:
+            document["recorded"] = recorded
+        click.echo(json.dumps(document, default=str, indent=2))
+    else:
+        quality = Table(title="Forecast quality (out of sample)")
+        quality.add_column("metric")
+        quality.add_column("value", justify="right")
+        for metric_row in forecast_rows(summary):
+            quality.add_row(*metric_row)
+        trading = Table(title=f"Trading {', '.join(symbols)} from {config.score_start}")
+        for name in ("metric", "sizing rule", "sizing rule + risk engine", "buy-and-hold"):
+            trading.add_column(name, justify="left" if name == "metric" else "right")
+        for row in summary.rows():
+            trading.add_row(*row)
+        console.print(quality)
+        console.print(trading)
+        console.print(
+            f"Risk engine: {summary.managed_breaker_trips} breaker trips; time in state "
+            + ", ".join(f"{k} {100 * v:.1f} %" for k, v in summary.managed_time_in_state.items())
+        )
+        if recorded is not None:
+            console.print(f"Recorded in {recorded['database']}: {recorded['processed']}")
+        console.print(f"Report: {page} and {figure}  ({time.monotonic() - started:.0f} s)")
+
+    if quick or not serve:
+        return
+    _serve(api_port=api_port, dashboard_port=dashboard_port, log_folder=output_folder, console=console)
+
+
+def _record(messages: Sequence[Message], *, tick: Callable[[int], None]) -> dict[str, object]:
+    from backend import embedded
+    from signal_bus import InMemoryBus, RedisBus
+
+    embedded.django_setup()
+    embedded.database_migrate()
+    capacity = len(messages) + 1_000
+    bus = (
+        RedisBus(stream_max_length=capacity)
+        if os.environ.get("REDIS_URL")
+        else InMemoryBus(stream_max_length=capacity)
+    )
+    with bus:
+        result = embedded.messages_record(messages, bus=bus, tick=tick)
+    return {
+        "database": embedded.database_label(),
+        "bus": type(bus).__name__,
+        "processed": result.processed,
+        "dead_lettered": result.dead_lettered,
+    }
+
+
+def _serve(*, api_port: int, dashboard_port: int, log_folder: Path, console: object) -> None:
+    from rich.console import Console
+
+    from ats.demo.serve import services
+    from backend import embedded
+
+    assert isinstance(console, Console)
+    username = os.environ.get("ATS_DEMO_USER", "demo")
+    password = os.environ.get("ATS_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    embedded.django_setup()
+    embedded.demo_user_ensure(username=username, password=password)
+    with services(api_port=api_port, dashboard_port=dashboard_port, log_folder=log_folder) as running:
+        for service in running:
+            console.print(f"{service.name:<10} {service.url}")
+        console.print(f"login      {username} / {password}  (operator)")
+        console.print("Press Ctrl-C to stop.")
+        try:
+            while all(service.process.poll() is None for service in running):
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            console.print("stopping")

@@ -1,0 +1,216 @@
+"""The main job on embedded defaults: bundled bars → LEAN data → forecasts → risk → records.
+
+Each step is a function of its inputs so the CLI can show progress between them and
+tests can run them one by one. Nothing here decides anything itself: it wires the
+market-data importer, the forecast engine's walk-forward, the risk engine's replay and
+the signal bus together, exactly as the live system wires them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alpha_models.horizon import Horizon
+from alpha_models.walk_forward import WalkForwardConfig
+from ats.demo.config import DemoConfig
+from ats.evaluation.performance import PerformanceStats, performance_stats
+from ats.forecast.research import EvaluationRun, run_evaluation, write_forecasts
+from ats.forecast.sources import BarRequest
+from ats.risk.evaluation import PriceSelection, load_closes, periods_per_year
+from ats.risk.forecasts_file import read_forecasts
+from ats.risk.replay import ReplayConfig, ReplayResult, replay
+from market_data.importing import ImportConfig, SymbolImport, import_bars, plan_import
+from market_data.lean import DATA_TIME_ZONES
+from risk_models.parameters import StrategyParameters
+from signal_bus.messages import ForecastUpdate, Message, PortfolioSnapshot, RiskUpdate
+
+HORIZON = "1d"
+SECURITY_TYPE = "equity"
+MARKET = "usa"
+RESOLUTION = "daily"
+_ID_NAMESPACE = uuid.UUID("6f1c3f0e-3f57-4b8e-9f7e-4a1d2f0c9b11")
+
+Tick = Callable[[int], None]
+
+
+class DemoError(RuntimeError):
+    """A demo step could not produce its result (the message says which and why)."""
+
+
+@dataclass(frozen=True)
+class RiskRuns:
+    """The same forecasts traded by the sizing rule without and with the risk engine."""
+
+    unmanaged: ReplayResult
+    managed: ReplayResult
+    closes: pd.DataFrame
+    periods_per_year: float
+
+    def stats(self, result: ReplayResult) -> PerformanceStats:
+        """Return the performance statistics of one run."""
+        return performance_stats(result.returns, self.periods_per_year)
+
+    def buy_and_hold_returns(self) -> pd.Series:
+        """Equal-weight, daily-rebalanced buy-and-hold of the same assets over the same bars."""
+        scored = self.closes.loc[self.managed.returns.index[0] - pd.Timedelta(days=7) :]
+        returns = scored.pct_change(fill_method=None).mean(axis=1, skipna=True)
+        return returns.loc[self.managed.returns.index].fillna(0.0)
+
+
+def import_bundled(config: DemoConfig, *, tick: Tick | None = None) -> list[SymbolImport]:
+    """Write the bundled daily US stocks into the LEAN data folder."""
+    request = ImportConfig(source="bundled", data_folder=config.data_folder, symbols=config.symbols)
+    tasks = plan_import(request, today=dt.date.today())
+    outcomes = import_bars(
+        request, tasks, on_task_done=(lambda _task, rows: tick(rows)) if tick else None
+    )
+    failed = [outcome for outcome in outcomes if outcome.error]
+    if failed:
+        raise DemoError("; ".join(f"{o.symbol}: {o.error}" for o in failed))
+    return outcomes
+
+
+def imported_symbols(outcomes: list[SymbolImport]) -> tuple[str, ...]:
+    """Return the symbols an import wrote, sorted."""
+    return tuple(sorted(outcome.symbol for outcome in outcomes if outcome.rows))
+
+
+def forecast_walk_forward(config: DemoConfig, symbols: tuple[str, ...]) -> EvaluationRun:
+    """Walk the forecast engine forward over the LEAN data and score it from ``score_start``."""
+    request = BarRequest(
+        source="lean",
+        data_folder=config.data_folder,
+        security_type=SECURITY_TYPE,
+        market=MARKET,
+        resolution=RESOLUTION,
+        symbols=symbols,
+    )
+    walk_forward = WalkForwardConfig(
+        horizon=Horizon(HORIZON),
+        resolution=RESOLUTION,
+        hours_per_day=request.hours_per_day,
+        model=config.model,
+        seed=config.seed,
+        retrain_frequency=config.retrain_frequency,
+    )
+    run = run_evaluation(
+        request,
+        walk_forward,
+        start=pd.Timestamp(config.score_start),
+        end=None,
+        entry_confidence=StrategyParameters().entry_confidence,
+        registry_folder=config.output_folder / "models",
+    )
+    if run.report.pooled["n"] == 0:
+        raise DemoError("the forecast engine scored no forecasts: too little history")
+    write_forecasts(run.forecasts, config.output_folder / "forecasts.csv")
+    return run
+
+
+def risk_replay(config: DemoConfig, symbols: tuple[str, ...]) -> RiskRuns:
+    """Trade the recorded forecasts with the sizing rule, without and with the risk engine."""
+    forecasts = read_forecasts(
+        config.output_folder / "forecasts.csv", time_zone=DATA_TIME_ZONES[SECURITY_TYPE]
+    )
+    selection = PriceSelection(
+        data_folder=config.data_folder,
+        security_type=SECURITY_TYPE,
+        market=MARKET,
+        symbols=symbols,
+        resolution=RESOLUTION,
+        start=config.score_start.isoformat(),
+    )
+    closes = load_closes(selection)
+    periods = periods_per_year(pd.DatetimeIndex(closes.index))
+    return RiskRuns(
+        unmanaged=replay(forecasts, closes, ReplayConfig(managed=False)),
+        managed=replay(forecasts, closes, ReplayConfig(managed=True)),
+        closes=closes,
+        periods_per_year=periods,
+    )
+
+
+def _stable_id(*parts: object) -> str:
+    """A message id that is the same on every run, so storing a rerun adds no rows."""
+    return uuid.uuid5(_ID_NAMESPACE, "|".join(str(part) for part in parts)).hex
+
+
+def _utc(moment: Any) -> dt.datetime:
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize(DATA_TIME_ZONES[SECURITY_TYPE]) if stamp.tzinfo is None else stamp
+    return stamp.tz_convert("UTC").to_pydatetime()
+
+
+def forecast_messages(run: EvaluationRun) -> Iterator[ForecastUpdate]:
+    """The walk-forward's forecasts as the engine publishes them live."""
+    frame = run.forecasts
+    for symbol, time, prediction, confidence, version in zip(
+        frame["symbol"],
+        frame["time"],
+        frame["prediction"],
+        frame["confidence"],
+        frame["model_version"],
+        strict=True,
+    ):
+        made_at = _utc(time)
+        yield ForecastUpdate(
+            id=_stable_id("forecast", symbol, made_at.isoformat(), HORIZON, version),
+            ts_event=made_at,
+            ts_init=made_at,
+            asset=str(symbol),
+            horizon=HORIZON,
+            prediction=float(prediction),
+            confidence=float(confidence),
+            model=str(run.report.settings.get("model", "")),
+            model_version=str(version),
+        )
+
+
+def risk_messages(runs: RiskRuns) -> Iterator[RiskUpdate]:
+    """The managed run's risk decisions, one per bar, as the risk engine publishes them."""
+    managed = runs.managed
+    reasons = getattr(managed, "reasons", None)
+    for position, (time, factor) in enumerate(managed.risk_factors.items()):
+        moment = _utc(time)
+        why: tuple[str, ...] = tuple(reasons.iloc[position]) if reasons is not None else ()
+        yield RiskUpdate(
+            id=_stable_id("risk", moment.isoformat()),
+            ts_event=moment,
+            ts_init=moment,
+            risk_factor=float(np.clip(factor, 0.0, 1.0)),
+            state=str(managed.states.iloc[position]),
+            reasons=why,
+            inputs={},
+        )
+
+
+def portfolio_messages(
+    runs: RiskRuns, *, starting_equity: float = 100_000.0
+) -> Iterator[PortfolioSnapshot]:
+    """The managed run's simulated portfolio, one snapshot per bar."""
+    returns = runs.managed.returns
+    equity = starting_equity * (1.0 + returns).cumprod()
+    peak = equity.cummax()
+    for time, value, high in zip(equity.index, equity.to_numpy(), peak.to_numpy(), strict=True):
+        moment = _utc(time)
+        yield PortfolioSnapshot(
+            id=_stable_id("portfolio", moment.isoformat()),
+            ts_event=moment,
+            ts_init=moment,
+            equity=float(value),
+            cash=float(value),
+            holdings={},
+            drawdown=float(1.0 - value / high) if high > 0 else 0.0,
+        )
+
+
+def all_messages(run: EvaluationRun, runs: RiskRuns) -> list[Message]:
+    """Every message the demo publishes, in time order per channel."""
+    return [*forecast_messages(run), *risk_messages(runs), *portfolio_messages(runs)]

@@ -1,0 +1,121 @@
+"""The backend run in-process by the embedded demo (``ats demo``).
+
+The demo stores what it produces exactly as production does: messages are published on
+the signal bus and the stream recorder's consumer groups write them into the database.
+Only the wiring differs: one process, the in-memory bus unless ``REDIS_URL`` is set, and
+SQLite unless ``DATABASE_URL`` or ``DB_HOST`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+DEFAULT_SETTINGS = "backend.settings.development"
+
+
+def django_setup(settings_module: str = DEFAULT_SETTINGS) -> None:
+    """Configure Django once for this process (an explicit ``DJANGO_SETTINGS_MODULE`` wins)."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    django.setup()
+
+
+def database_migrate() -> None:
+    """Apply every migration, quietly."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def database_label() -> str:
+    """Say which database the demo writes to, without its password."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if settings["ENGINE"].endswith("sqlite3"):
+        return f"SQLite ({settings['NAME']})"
+    return f"PostgreSQL ({settings.get('HOST') or 'local socket'}/{settings['NAME']})"
+
+
+def demo_user_ensure(*, username: str, password: str) -> None:
+    """Create (or reset) the demo login: an operator who can also see the admin."""
+    from django.contrib.auth import get_user_model
+
+    from backend.accounts.services import role_groups_ensure, user_role_grant
+    from backend.common.roles import Role
+
+    role_groups_ensure()
+    user_model = get_user_model()
+    user, _ = user_model.objects.get_or_create(username=username)
+    user.set_password(password)
+    user.is_staff = True
+    user.save()
+    user_role_grant(user=user, role=Role.OPERATOR)
+
+
+@dataclass(frozen=True)
+class RecordingResult:
+    """What one recording pass stored."""
+
+    processed: dict[str, int]
+    dead_lettered: dict[str, int]
+
+
+def messages_record(
+    messages: Sequence[object],
+    *,
+    bus: object,
+    tick: Callable[[int], None] | None = None,
+    group: str = "demo-recorder",
+    timeout_s: float = 600.0,
+) -> RecordingResult:
+    """Publish ``messages`` on ``bus`` and let the stream recorder store them.
+
+    Returns once every published message has been acknowledged by the recorder (or raises
+    ``TimeoutError`` after ``timeout_s``).
+    """
+    from backend.recorder.runner import Recorder, RecorderConfig
+    from signal_bus.bus import Bus
+    from signal_bus.messages import Message
+
+    if not isinstance(bus, Bus):
+        raise TypeError("bus must be a signal_bus Bus")
+    channels = tuple(sorted({m.channel for m in messages if isinstance(m, Message)}))
+    recorder = Recorder(
+        bus=bus,
+        config=RecorderConfig(
+            channels=channels, group=group, consumer=f"demo-{os.getpid()}", block_ms=100
+        ),
+    )
+    for channel in channels:
+        bus.ensure_group(channel, group)
+    recorder.start()
+    try:
+        for message in messages:
+            if isinstance(message, Message):
+                bus.publish(message)
+        expected = len(messages)
+        deadline = time.monotonic() + timeout_s
+        done = 0
+        while done < expected:
+            stats = recorder.stats()
+            now_done = sum(s.processed + s.dead_lettered for s in stats)
+            if tick is not None and now_done > done:
+                tick(now_done - done)
+            done = now_done
+            if done >= expected:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the recorder stored {done} of {expected} messages in time")
+            time.sleep(0.05)
+    finally:
+        recorder.stop()
+    stats = recorder.stats()
+    return RecordingResult(
+        processed={c: s.processed for c, s in zip(channels, stats, strict=True)},
+        dead_lettered={c: s.dead_lettered for c, s in zip(channels, stats, strict=True)},
+    )
