@@ -55,14 +55,20 @@ def realized_volatility(returns: ArrayLike, window: int) -> float | None:
 class GarchVolatility:
     """GARCH(1,1) volatility forecasts with a fit cached between refits.
 
-    Fitting is slow, so parameters are re-estimated at most every
-    ``refit_seconds``; in between the cached parameters filter the newest returns,
-    which is cheap. Returns are scaled to percent for the optimizer.
+    Fitting (with ``arch``) is slow, so parameters are re-estimated at most every
+    ``refit_seconds``; in between the cached parameters filter the newest returns
+    with :func:`garch_variance_forecast`, which is cheap. Returns are scaled to
+    percent for the optimizer.
     """
 
     def __init__(self) -> None:
-        self._parameters: Any = None
+        self._parameters: tuple[float, float, float] | None = None
         self._fitted_at: datetime | None = None
+
+    @property
+    def parameters(self) -> tuple[float, float, float] | None:
+        """The cached ``(omega, alpha, beta)`` on percent returns."""
+        return self._parameters
 
     @property
     def fitted_at(self) -> datetime | None:
@@ -84,33 +90,54 @@ class GarchVolatility:
         values = _finite(returns)
         if values.size < MIN_GARCH_OBSERVATIONS or float(np.std(values)) == 0.0:
             return None
-        from arch import arch_model
-
-        result: Any
-        model = arch_model(values * PERCENT, mean="Zero", vol="GARCH", p=1, q=1, rescale=False)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            stale = (
-                self._parameters is None
-                or self._fitted_at is None
-                or (now - self._fitted_at).total_seconds() >= refit_seconds
-            )
-            if stale:
-                try:
-                    fitted = model.fit(disp="off", show_warning=False)
-                except (ValueError, np.linalg.LinAlgError):
-                    return None
-                if fitted.convergence_flag != 0:
-                    return None
-                self._parameters = fitted.params
-                self._fitted_at = now
-                result = fitted
-            else:
-                result = model.fix(self._parameters)
-            variance = float(result.forecast(horizon=1, reindex=False).variance.to_numpy()[-1, 0])
+        scaled = values * PERCENT
+        refit = (
+            self._parameters is None
+            or self._fitted_at is None
+            or (now - self._fitted_at).total_seconds() >= refit_seconds
+        )
+        parameters = self._parameters
+        if refit or parameters is None:
+            parameters = _fit_garch(scaled)
+            if parameters is None:
+                return None
+            self._parameters, self._fitted_at = parameters, now
+        omega, alpha, beta = parameters
+        variance = garch_variance_forecast(scaled, omega=omega, alpha=alpha, beta=beta)
         if not math.isfinite(variance) or variance < 0.0:
             return None
         return math.sqrt(variance) / PERCENT
+
+
+def _fit_garch(scaled: np.ndarray[Any, np.dtype[np.float64]]) -> tuple[float, float, float] | None:
+    from arch import arch_model
+
+    model = arch_model(scaled, mean="Zero", vol="GARCH", p=1, q=1, rescale=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fitted = model.fit(disp="off", show_warning=False)
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+    if fitted.convergence_flag != 0:
+        return None
+    params = fitted.params
+    return float(params["omega"]), float(params["alpha[1]"]), float(params["beta[1]"])
+
+
+def garch_variance_forecast(
+    returns: ArrayLike, *, omega: float, alpha: float, beta: float
+) -> float:
+    """Return the one-step-ahead GARCH(1,1) variance after filtering ``returns``.
+
+    The recursion ``s2[t+1] = omega + alpha * r[t]**2 + beta * s2[t]`` starts from the
+    sample variance of ``returns`` (its effect fades as ``beta**n``). Zero-mean model.
+    """
+    values = np.asarray(returns, dtype=np.float64)
+    variance = float(np.mean(values**2))
+    for value in values:
+        variance = omega + alpha * float(value) ** 2 + beta * variance
+    return variance
 
 
 def estimate_volatility(
@@ -139,7 +166,9 @@ def estimate_volatility(
     long_run = float(np.std(values, ddof=1))
     if realized is None or long_run <= 0.0:
         return None
-    forecast = None if garch is None else garch.forecast(values, now=now, refit_seconds=refit_seconds)
+    forecast = (
+        None if garch is None else garch.forecast(values, now=now, refit_seconds=refit_seconds)
+    )
     current = realized if forecast is None else max(realized, forecast)
     return VolatilityEstimate(realized, forecast, long_run, current / long_run)
 

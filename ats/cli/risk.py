@@ -2,9 +2,165 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+from pathlib import Path
+
 import click
+
+from risk_models.parameters import ParameterError, StrategyParameters
 
 
 @click.group()
 def risk() -> None:
     """Run and evaluate the risk engine."""
+
+
+REPLAY_GARCH_REFIT_SECONDS = 30 * 86_400.0
+
+
+def parse_parameters(
+    pairs: tuple[str, ...], defaults: dict[str, object] | None = None
+) -> StrategyParameters:
+    """Build strategy parameters from ``KEY=VALUE`` pairs over ``defaults`` and the schema defaults."""
+    values: dict[str, object] = dict(defaults or {})
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--parameter")
+        values[key.strip()] = value.strip()
+    try:
+        return StrategyParameters.from_mapping(values)
+    except ParameterError as error:
+        raise click.BadParameter(str(error), param_hint="--parameter") from None
+
+
+@risk.command("evaluate")
+@click.option(
+    "--forecasts",
+    "forecasts_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Forecasts CSV: symbol,time,horizon,prediction,confidence[,model_version].",
+)
+@click.option(
+    "--data-folder",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="LEAN data folder with the price bars.",
+)
+@click.option(
+    "--security-type",
+    type=click.Choice(["equity", "crypto"]),
+    default="equity",
+    show_default=True,
+    help="LEAN security type.",
+)
+@click.option(
+    "--market", default="usa", show_default=True, help="LEAN market, e.g. usa or binance."
+)
+@click.option(
+    "--symbols", required=True, multiple=True, help="Symbols, comma-separated or repeated."
+)
+@click.option(
+    "--resolution",
+    type=click.Choice(["daily", "hour", "minute"]),
+    default="daily",
+    show_default=True,
+    help="Bar resolution.",
+)
+@click.option("--start", default=None, help="First bar date (YYYY-MM-DD).")
+@click.option("--end", default=None, help="Last bar date (YYYY-MM-DD).")
+@click.option(
+    "--parameter",
+    "parameters",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a strategy parameter (repeatable).",
+)
+@click.option(
+    "--rearm-after-days",
+    type=click.FloatRange(min=0.0),
+    default=5.0,
+    show_default=True,
+    help="Simulated operator re-arms a latched breaker this many days after it tripped; 0 never re-arms.",
+)
+@click.option(
+    "--cost-bps",
+    type=click.FloatRange(min=0.0),
+    default=0.0,
+    show_default=True,
+    help="Trading cost per unit of turnover, in basis points.",
+)
+@click.option("--no-garch", is_flag=True, help="Use realized volatility only (faster).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object with unmanaged and managed results.",
+)
+def evaluate_command(
+    forecasts_path: Path,
+    data_folder: Path,
+    security_type: str,
+    market: str,
+    symbols: tuple[str, ...],
+    resolution: str,
+    start: str | None,
+    end: str | None,
+    parameters: tuple[str, ...],
+    rearm_after_days: float,
+    cost_bps: float,
+    no_garch: bool,
+    as_json: bool,
+) -> None:
+    """Replay forecasts and prices with and without the risk engine and compare."""
+    from ats.risk.evaluation import PriceSelection, evaluate, parse_symbols
+    from ats.risk.forecasts_file import ForecastFileError
+    from ats.risk.replay import ReplayConfig
+    from market_data.lean import LeanDataError
+
+    config = ReplayConfig(
+        parameters=parse_parameters(
+            parameters, {"garch_refit_seconds": REPLAY_GARCH_REFIT_SECONDS}
+        ),
+        rearm_after=timedelta(days=rearm_after_days) if rearm_after_days > 0 else None,
+        cost_bps=cost_bps,
+        use_garch=not no_garch,
+    )
+    try:
+        selection = PriceSelection(
+            data_folder, security_type, market, parse_symbols(symbols), resolution, start, end
+        )
+        report = evaluate(forecasts_path, selection, config)
+    except (ForecastFileError, LeanDataError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+        return
+    _print_report(report)
+
+
+def _print_report(report: dict[str, object]) -> None:
+    def number(value: object, percent: bool = False) -> str:
+        if not isinstance(value, int | float):
+            return "n/a"
+        return f"{value:.2%}" if percent else f"{value:.3f}"
+
+    click.echo(f"bars: {report['bars']}  forecasts: {report['forecasts']}")
+    click.echo(f"{'':12}{'CAGR':>10}{'Sharpe':>10}{'max DD':>10}{'trips':>7}  time in state")
+    for name in ("unmanaged", "managed"):
+        row = report[name]
+        assert isinstance(row, dict)
+        states = ", ".join(f"{state} {share:.0%}" for state, share in row["time_in_state"].items())
+        click.echo(
+            f"{name:12}{number(row['cagr'], True):>10}{number(row['sharpe']):>10}"
+            f"{number(row['max_drawdown'], True):>10}{row['breaker_trips']:>7}  {states}"
+        )
+    goal = report["goal"]
+    assert isinstance(goal, dict)
+    click.echo(
+        f"goal: managed max drawdown / unmanaged = {number(goal['drawdown_ratio'])} (<= 0.5: "
+        f"{'met' if goal['drawdown_met'] else 'not met'}); Sharpe kept = {number(goal['sharpe_ratio'])} "
+        f"(>= 0.8: {'met' if goal['sharpe_met'] else 'not met'})"
+    )

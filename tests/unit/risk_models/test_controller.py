@@ -81,11 +81,17 @@ def test_volatility_spike_reduces_and_rearm_waits_for_clear_level() -> None:
     assert decision.risk_factor == pytest.approx(0.6)
     assert {"high_volatility", "volatility_spike"} <= set(decision.reasons)
     later = T0 + timedelta(hours=1)
-    controller.evaluate(fresh(later, volatility_ratio=2.7), PARAMETERS, later)  # below trip, above clear
+    controller.evaluate(
+        fresh(later, volatility_ratio=2.7), PARAMETERS, later
+    )  # below trip, above clear
     with pytest.raises(BreakerError, match="volatility_clear_ratio"):
-        controller.rearm("volatility_spike", reason="calmer", by="ops", now=later, parameters=PARAMETERS)
+        controller.rearm(
+            "volatility_spike", reason="calmer", by="ops", now=later, parameters=PARAMETERS
+        )
     controller.evaluate(fresh(later, volatility_ratio=1.2), PARAMETERS, later)
-    controller.rearm("volatility_spike", reason="calmer", by="ops", now=later, parameters=PARAMETERS)
+    controller.rearm(
+        "volatility_spike", reason="calmer", by="ops", now=later, parameters=PARAMETERS
+    )
     decision = controller.evaluate(fresh(later, volatility_ratio=1.2), PARAMETERS, later)
     assert decision.state is RiskState.ACTIVE
 
@@ -206,7 +212,9 @@ def worsen(values: dict[str, float], deltas: dict[str, float]) -> dict[str, floa
 
 
 @given(measurements(), measurements())
-def test_factor_in_unit_interval_and_halted_means_zero(first: dict[str, float], second: dict[str, float]) -> None:
+def test_factor_in_unit_interval_and_halted_means_zero(
+    first: dict[str, float], second: dict[str, float]
+) -> None:
     controller = RiskController()
     for values in (first, second):
         decision = controller.evaluate(build(values), PARAMETERS, T0)

@@ -13,7 +13,12 @@ from risk_models.monitor import RiskMonitor, RiskMonitorConfig
 from risk_models.parameters import StrategyParameters
 from risk_models.skill import ForecastSkillTracker
 from risk_models.states import RiskState
-from risk_models.volatility import GarchVolatility, estimate_volatility, realized_volatility
+from risk_models.volatility import (
+    GarchVolatility,
+    estimate_volatility,
+    garch_variance_forecast,
+    realized_volatility,
+)
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -126,3 +131,16 @@ def test_monitor_volatility_from_prices() -> None:
     assert decision.inputs["volatility_ratio"] > 2.0
     assert "high_volatility" in decision.reasons
     assert monitor.volatility()["A"].forecast is not None
+
+
+def test_cached_filter_matches_arch_forecast() -> None:
+    from arch import arch_model
+
+    values = returns_with_spike()[-250:] * 100.0
+    fitted = arch_model(values, mean="Zero", vol="GARCH", p=1, q=1, rescale=False).fit(disp="off")
+    expected = float(fitted.forecast(horizon=1, reindex=False).variance.to_numpy()[-1, 0])
+    params = fitted.params
+    ours = garch_variance_forecast(
+        values, omega=params["omega"], alpha=params["alpha[1]"], beta=params["beta[1]"]
+    )
+    assert ours == pytest.approx(expected, rel=0.02)

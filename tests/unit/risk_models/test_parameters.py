@@ -75,7 +75,10 @@ def test_unknown_key_is_rejected() -> None:
         StrategyParameters().replace(leverage=3)
     with pytest.raises(ParameterError, match="leverage"):
         StrategyParameters.from_mapping({"leverage": 3})
-    assert StrategyParameters.from_mapping({"leverage": 3}, ignore_unknown=True) == StrategyParameters()
+    assert (
+        StrategyParameters.from_mapping({"leverage": 3}, ignore_unknown=True)
+        == StrategyParameters()
+    )
 
 
 def test_replace_validates_and_keeps_original() -> None:
@@ -92,7 +95,10 @@ def test_replace_validates_and_keeps_original() -> None:
     ("changes", "fragment"),
     [
         ({"drawdown_threshold": 0.2, "drawdown_halt_limit": 0.1}, "drawdown_halt_limit"),
-        ({"volatility_ratio_threshold": 4.0, "volatility_spike_ratio": 3.0}, "volatility_spike_ratio"),
+        (
+            {"volatility_ratio_threshold": 4.0, "volatility_spike_ratio": 3.0},
+            "volatility_spike_ratio",
+        ),
         ({"volatility_clear_ratio": 3.5, "volatility_spike_ratio": 3.0}, "volatility_clear_ratio"),
         ({"skill_min_observations": 60, "skill_window": 50}, "skill_min_observations"),
         ({"volatility_window": 300, "volatility_long_run_window": 250}, "volatility_window"),
@@ -106,7 +112,10 @@ def test_cross_field_rules(changes: dict[str, object], fragment: str) -> None:
 def test_round_trip_through_dict() -> None:
     parameters = StrategyParameters().replace(entry_confidence=0.65, skill_window=40)
     assert StrategyParameters.from_mapping(parameters.as_dict()) == parameters
-    assert StrategyParameters.from_mapping({k: str(v) for k, v in parameters.as_dict().items()}) == parameters
+    assert (
+        StrategyParameters.from_mapping({k: str(v) for k, v in parameters.as_dict().items()})
+        == parameters
+    )
 
 
 def test_frozen() -> None:
@@ -114,7 +123,10 @@ def test_frozen() -> None:
         StrategyParameters().max_allocation = 0.9  # type: ignore[misc]
 
 
-@given(st.sampled_from([s for s in PARAMETER_SPECS.values() if s.kind is float]), st.floats(allow_nan=True))
+@given(
+    st.sampled_from([s for s in PARAMETER_SPECS.values() if s.kind is float]),
+    st.floats(allow_nan=True),
+)
 def test_float_validation_matches_range(spec: object, value: float) -> None:
     from risk_models.parameters import ParameterSpec
 

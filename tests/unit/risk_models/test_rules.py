@@ -11,7 +11,9 @@ from risk_models.rules import DrawdownRule, ForecastSkillRule, HighVolatilityRul
 PARAMETERS = StrategyParameters()
 
 
-@pytest.mark.parametrize(("confidence", "multiplier"), [(0.55, 0.8), (0.59, 0.8), (0.6, 1.0), (0.9, 1.0)])
+@pytest.mark.parametrize(
+    ("confidence", "multiplier"), [(0.55, 0.8), (0.59, 0.8), (0.6, 1.0), (0.9, 1.0)]
+)
 def test_low_confidence(confidence: float, multiplier: float) -> None:
     outcome = LowConfidenceRule().evaluate(RiskInputs(confidence=confidence), PARAMETERS)
     assert outcome.multiplier == multiplier
@@ -19,7 +21,9 @@ def test_low_confidence(confidence: float, multiplier: float) -> None:
     assert outcome.inputs["confidence"] == confidence
 
 
-@pytest.mark.parametrize(("drawdown", "multiplier"), [(0.0, 1.0), (0.05, 1.0), (0.051, 0.5), (0.12, 0.5)])
+@pytest.mark.parametrize(
+    ("drawdown", "multiplier"), [(0.0, 1.0), (0.05, 1.0), (0.051, 0.5), (0.12, 0.5)]
+)
 def test_drawdown(drawdown: float, multiplier: float) -> None:
     outcome = DrawdownRule().evaluate(RiskInputs(drawdown=drawdown), PARAMETERS)
     assert outcome.multiplier == multiplier

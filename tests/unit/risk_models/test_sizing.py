@@ -10,7 +10,9 @@ from risk_models.parameters import StrategyParameters
 from risk_models.sizing import SizingError, entry_weight, limit_to_current, target_weights
 from risk_models.states import RiskState
 
-PARAMETERS = StrategyParameters().replace(entry_confidence=0.7, max_allocation=0.4, gross_exposure_cap=1.0)
+PARAMETERS = StrategyParameters().replace(
+    entry_confidence=0.7, max_allocation=0.4, gross_exposure_cap=1.0
+)
 
 
 def test_entry_weight_follows_the_brief() -> None:
@@ -54,7 +56,10 @@ def test_reducing_never_grows_or_flips() -> None:
 
 def test_halted_is_flat() -> None:
     weights = target_weights(
-        {"A": (0.01, 0.9)}, parameters=PARAMETERS, state=RiskState.HALTED, current_weights={"B": -0.3}
+        {"A": (0.01, 0.9)},
+        parameters=PARAMETERS,
+        state=RiskState.HALTED,
+        current_weights={"B": -0.3},
     )
     assert weights == {"A": 0.0, "B": 0.0}
 
@@ -69,7 +74,9 @@ def test_halted_is_flat() -> None:
         ({"A": (0.01, 0.9)}, {"current_weights": {"A": float("inf")}}),
     ],
 )
-def test_bad_input_raises(forecasts: dict[str, tuple[float, float]], kwargs: dict[str, object]) -> None:
+def test_bad_input_raises(
+    forecasts: dict[str, tuple[float, float]], kwargs: dict[str, object]
+) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - SizingError and the enum's ValueError
         target_weights(forecasts, parameters=PARAMETERS, **kwargs)  # type: ignore[arg-type]
 
@@ -87,7 +94,10 @@ holdings = st.dictionaries(st.sampled_from(list("ABCDEFG")), st.floats(-1.0, 1.0
 
 @given(books, holdings, unit, st.sampled_from(list(RiskState)))
 def test_properties(
-    forecasts: dict[str, tuple[float, float]], current: dict[str, float], factor: float, state: RiskState
+    forecasts: dict[str, tuple[float, float]],
+    current: dict[str, float],
+    factor: float,
+    state: RiskState,
 ) -> None:
     weights = target_weights(
         forecasts, parameters=PARAMETERS, risk_factor=factor, state=state, current_weights=current

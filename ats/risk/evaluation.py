@@ -1,0 +1,143 @@
+"""``ats risk evaluate``: the same forecasts and prices with and without the risk engine."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ats.evaluation.performance import performance_stats
+from ats.risk.forecasts_file import read_forecasts
+from ats.risk.replay import ReplayConfig, ReplayResult, replay
+from market_data.lean import DATA_TIME_ZONES, read_bars
+
+SECONDS_PER_YEAR = 365.25 * 86_400.0
+
+
+@dataclass(frozen=True)
+class PriceSelection:
+    """Which bars to read from a LEAN data folder."""
+
+    data_folder: Path
+    security_type: str
+    market: str
+    symbols: tuple[str, ...]
+    resolution: str
+    start: str | None = None
+    end: str | None = None
+
+
+def load_closes(selection: PriceSelection) -> pd.DataFrame:
+    """Return close prices indexed by UTC bar end time, one column per symbol."""
+    zone = DATA_TIME_ZONES[selection.security_type]
+    columns: dict[str, pd.Series] = {}
+    for symbol in selection.symbols:
+        bars = read_bars(
+            selection.data_folder,
+            security_type=selection.security_type,
+            market=selection.market,
+            symbol=symbol,
+            resolution=selection.resolution,
+            start=selection.start,
+            end=selection.end,
+        )
+        ends = pd.DatetimeIndex(bars["end_time"]).tz_localize(zone).tz_convert("UTC")
+        columns[symbol.upper()] = pd.Series(bars["close"].to_numpy(dtype=float), index=ends)
+    closes = pd.DataFrame(columns).sort_index()
+    return closes[~closes.index.duplicated(keep="last")]
+
+
+def periods_per_year(index: pd.DatetimeIndex) -> float:
+    """Bars per year observed in ``index`` (252-ish for US equity daily, 365 for crypto)."""
+    span = (index[-1] - index[0]).total_seconds()
+    if len(index) < 2 or span <= 0:
+        raise ValueError("need at least two distinct bar times")
+    return (len(index) - 1) / (span / SECONDS_PER_YEAR)
+
+
+def summarize(result: ReplayResult, periods: float) -> dict[str, Any]:
+    """Return the JSON summary of one replay."""
+    stats = performance_stats(result.returns, periods)
+    return {
+        "cagr": _finite_or_none(stats.cagr),
+        "sharpe": _finite_or_none(stats.sharpe),
+        "max_drawdown": _finite_or_none(stats.max_drawdown),
+        "total_return": _finite_or_none(stats.total_return),
+        "volatility": _finite_or_none(stats.volatility),
+        "time_in_state": result.time_in_state(),
+        "breaker_trips": result.breaker_trips,
+        "rearms": result.rearms,
+        "mean_risk_factor": float(result.risk_factors.mean()),
+    }
+
+
+def evaluate(
+    forecasts_path: str | Path, selection: PriceSelection, config: ReplayConfig
+) -> dict[str, Any]:
+    """Replay with and without risk management; return both summaries and the goal check.
+
+    The goal (managed max drawdown at most half the unmanaged one, keeping at least
+    80 % of its Sharpe ratio) is reported, not tuned for.
+    """
+    forecasts = read_forecasts(forecasts_path, time_zone=DATA_TIME_ZONES[selection.security_type])
+    wanted = {symbol.upper() for symbol in selection.symbols}
+    forecasts = forecasts[forecasts["symbol"].isin(wanted)]
+    closes = load_closes(selection)
+    periods = periods_per_year(pd.DatetimeIndex(closes.index))
+    unmanaged = summarize(replay(forecasts, closes, _with(config, managed=False)), periods)
+    managed = summarize(replay(forecasts, closes, _with(config, managed=True)), periods)
+    return {
+        "unmanaged": unmanaged,
+        "managed": managed,
+        "goal": _goal(unmanaged, managed),
+        "bars": len(closes),
+        "forecasts": len(forecasts),
+        "periods_per_year": periods,
+    }
+
+
+def _with(config: ReplayConfig, *, managed: bool) -> ReplayConfig:
+    return ReplayConfig(
+        parameters=config.parameters,
+        managed=managed,
+        rearm_after=config.rearm_after,
+        cost_bps=config.cost_bps,
+        use_garch=config.use_garch,
+    )
+
+
+def _goal(unmanaged: dict[str, Any], managed: dict[str, Any]) -> dict[str, Any]:
+    drawdown_ratio = _ratio(managed["max_drawdown"], unmanaged["max_drawdown"])
+    sharpe_ratio = _ratio(managed["sharpe"], unmanaged["sharpe"])
+    return {
+        "drawdown_ratio": drawdown_ratio,
+        "sharpe_ratio": sharpe_ratio,
+        "drawdown_met": drawdown_ratio is not None and drawdown_ratio <= 0.5,
+        "sharpe_met": sharpe_ratio is not None
+        and unmanaged["sharpe"] is not None
+        and unmanaged["sharpe"] > 0
+        and sharpe_ratio >= 0.8,
+    }
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def parse_symbols(text: str | Sequence[str]) -> tuple[str, ...]:
+    """Split ``"SPY,AAPL"`` (or several options) into symbols."""
+    parts = [text] if isinstance(text, str) else list(text)
+    symbols = tuple(s.strip().upper() for part in parts for s in part.split(",") if s.strip())
+    if not symbols:
+        raise ValueError("no symbols given")
+    return symbols

@@ -1,0 +1,73 @@
+"""Read a forecasts CSV (as written by ``ats forecast evaluate --forecasts-out``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REQUIRED_COLUMNS = ("symbol", "time", "horizon", "prediction", "confidence")
+HORIZON_LENGTHS: dict[str, pd.Timedelta] = {
+    "1h": pd.Timedelta(hours=1),
+    "4h": pd.Timedelta(hours=4),
+    "1d": pd.Timedelta(days=1),
+}
+
+
+class ForecastFileError(ValueError):
+    """The forecasts file is missing, unreadable or has invalid rows."""
+
+
+def read_forecasts(path: str | Path, *, time_zone: str = "UTC") -> pd.DataFrame:
+    """Return the forecasts of ``path``, sorted by time, with UTC-aware ``time``.
+
+    Parameters
+    ----------
+    path
+        CSV with columns ``symbol, time, horizon, prediction, confidence`` and
+        optionally ``model_version``; ``time`` is when the forecast was made.
+    time_zone
+        Zone of naive ``time`` values (the data time zone of the bars).
+
+    Raises
+    ------
+    ForecastFileError
+        Naming the first bad row and column.
+    """
+    try:
+        frame = pd.read_csv(path, dtype={"symbol": str, "horizon": str})
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ForecastFileError(f"cannot read forecasts file {path}: {error}") from None
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise ForecastFileError(f"{path}: missing column(s) {', '.join(missing)}")
+    frame = frame.copy()
+    frame["symbol"] = frame["symbol"].astype(str).str.strip().str.upper()
+    try:
+        times = pd.to_datetime(frame["time"], utc=False, format="mixed")
+    except (ValueError, TypeError) as error:
+        raise ForecastFileError(f"{path}: unreadable time: {error}") from None
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        frame["time"] = times.dt.tz_convert("UTC")
+    else:
+        frame["time"] = times.dt.tz_localize(time_zone).dt.tz_convert("UTC")
+    for column in ("prediction", "confidence"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    _check_rows(frame, path)
+    return frame.sort_values("time", kind="stable").reset_index(drop=True)
+
+
+def _check_rows(frame: pd.DataFrame, path: str | Path) -> None:
+    checks = {
+        "horizon": ~frame["horizon"].isin(list(HORIZON_LENGTHS)),
+        "prediction": ~np.isfinite(frame["prediction"].to_numpy(dtype=float)),
+        "confidence": ~frame["confidence"].between(0.0, 1.0),
+        "time": frame["time"].isna(),
+    }
+    for column, bad in checks.items():
+        if bool(bad.any()):
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ForecastFileError(
+                f"{path}: row {row + 2}: invalid {column} {frame[column].iloc[row]!r}"
+            )

@@ -1,0 +1,255 @@
+"""Replay forecasts and prices through the sizing rule, with or without the risk engine.
+
+At each bar end ``t`` the forecasts made by ``t`` are live (until
+``forecast_ttl_seconds`` old), the target weights are computed and held until the
+next bar end; the return of that period is the weighted sum of the assets'
+returns, less trading costs on the turnover.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ats.risk.forecasts_file import HORIZON_LENGTHS
+from risk_models.breakers import BREAKER_STATES, BreakerError
+from risk_models.monitor import RiskMonitor, RiskMonitorConfig
+from risk_models.parameters import StrategyParameters
+from risk_models.sizing import target_weights
+from risk_models.states import RiskState
+
+
+@dataclass(frozen=True)
+class ReplayConfig:
+    """How to replay.
+
+    Parameters
+    ----------
+    parameters
+        Strategy parameters (sizing and risk).
+    managed
+        Run the risk engine (factor and states) or size with factor 1 always.
+    rearm_after
+        Simulated operator: re-arm a latched breaker this long after it tripped
+        (``None``: never, as in live trading without an operator).
+    cost_bps
+        Trading cost per unit of turnover, in basis points.
+    use_garch
+        Forecast volatility with GARCH(1,1) as well as realized volatility.
+    """
+
+    parameters: StrategyParameters = field(default_factory=StrategyParameters)
+    managed: bool = True
+    rearm_after: timedelta | None = timedelta(days=5)
+    cost_bps: float = 0.0
+    use_garch: bool = True
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.cost_bps) and self.cost_bps >= 0.0):
+            raise ValueError("cost_bps must be a non-negative number")
+        if self.rearm_after is not None and self.rearm_after < timedelta(0):
+            raise ValueError("rearm_after must not be negative")
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What a replay produced.
+
+    Parameters
+    ----------
+    returns
+        Portfolio return of each period, indexed by the period's end.
+    states
+        Risk state in force after each bar end.
+    risk_factors
+        Risk factor in force after each bar end.
+    breaker_trips
+        How many times a breaker started to hold.
+    rearms
+        How many latched breakers the simulated operator re-armed.
+    """
+
+    returns: pd.Series
+    states: pd.Series
+    risk_factors: pd.Series
+    breaker_trips: int
+    rearms: int
+
+    def time_in_state(self) -> dict[str, float]:
+        """Share of bars spent in each state."""
+        total = max(len(self.states), 1)
+        return {
+            state.value: float((self.states == state.value).sum()) / total for state in RiskState
+        }
+
+
+def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) -> ReplayResult:
+    """Replay ``forecasts`` against ``closes``.
+
+    Parameters
+    ----------
+    forecasts
+        Rows with ``symbol``, ``time`` (UTC-aware, when made), ``horizon``,
+        ``prediction``, ``confidence``; sorted by ``time``.
+    closes
+        Close prices indexed by UTC-aware bar end time, one column per symbol.
+    config
+        Replay settings.
+
+    Raises
+    ------
+    ValueError
+        If ``closes`` has fewer than two bars or an unsorted index.
+    """
+    if len(closes) < 2:
+        raise ValueError("need at least two bars to replay")
+    if not closes.index.is_monotonic_increasing:
+        raise ValueError("closes must be sorted by time")
+    parameters = config.parameters
+    symbols = [str(column) for column in closes.columns]
+    prices = closes.ffill().to_numpy(dtype=float)
+    times = [timestamp.to_pydatetime() for timestamp in pd.DatetimeIndex(closes.index)]
+    spacing = float(np.median(np.diff([moment.timestamp() for moment in times])))
+    monitor = RiskMonitor(RiskMonitorConfig(bar_seconds=spacing / 2.0, use_garch=config.use_garch))
+    ttl = timedelta(seconds=parameters.forecast_ttl_seconds)
+
+    rows = iter(_forecast_rows(forecasts))
+    pending = next(rows, None)
+    live: dict[str, tuple[float, float, datetime]] = {}
+    weights = dict.fromkeys(symbols, 0.0)
+    equity = 1.0
+    returns: list[float] = []
+    states: list[str] = []
+    factors: list[float] = []
+    previous_breakers: set[str] = set()
+    trips = rearms = 0
+
+    for step, now in enumerate(times):
+        if step > 0:
+            asset_returns = _asset_returns(prices[step - 1], prices[step])
+            period = sum(weights[s] * r for s, r in zip(symbols, asset_returns, strict=True))
+            period = max(period, -1.0)
+            equity *= 1.0 + period
+            if equity <= 0.0:
+                equity = 1e-12
+            weights = _drift(weights, symbols, asset_returns, period)
+            returns.append(period)
+        while pending is not None and pending[1] <= now:
+            symbol, made_at, horizon, prediction, confidence = pending
+            live[symbol] = (prediction, confidence, made_at)
+            if config.managed:
+                monitor.on_forecast(
+                    symbol,
+                    horizon,
+                    prediction,
+                    confidence,
+                    made_at=made_at,
+                    horizon_length=HORIZON_LENGTHS[horizon].to_pytimedelta(),
+                )
+            pending = next(rows, None)
+
+        factor, state = 1.0, RiskState.ACTIVE
+        if config.managed:
+            for symbol, price in zip(symbols, prices[step], strict=True):
+                if math.isfinite(price) and price > 0.0:
+                    monitor.on_price(symbol, float(price), now)
+            monitor.on_portfolio(equity, now)
+            rearms += _simulated_rearms(monitor, config, now)
+            decision = monitor.evaluate(parameters, now)
+            factor, state = decision.risk_factor, decision.state
+            breakers = {reason for reason in decision.reasons if reason in BREAKER_STATES}
+            trips += len(breakers - previous_breakers)
+            previous_breakers = breakers
+        states.append(state.value)
+        factors.append(factor)
+
+        signals = {
+            symbol: (prediction, confidence)
+            for symbol, (prediction, confidence, made_at) in live.items()
+            if symbol in weights and made_at + ttl >= now
+        }
+        targets = target_weights(
+            signals, parameters=parameters, risk_factor=factor, state=state, current_weights=weights
+        )
+        turnover = sum(abs(targets.get(s, 0.0) - weights[s]) for s in symbols)
+        if turnover and config.cost_bps and returns:
+            cost = turnover * config.cost_bps / 10_000.0
+            returns[-1] = max(returns[-1] - cost, -1.0)
+            equity *= 1.0 - cost
+        weights = {s: targets.get(s, 0.0) for s in symbols}
+
+    index = pd.DatetimeIndex(closes.index)
+    return ReplayResult(
+        returns=pd.Series(returns, index=index[1:], dtype=float),
+        states=pd.Series(states, index=index, dtype=object),
+        risk_factors=pd.Series(factors, index=index, dtype=float),
+        breaker_trips=trips,
+        rearms=rearms,
+    )
+
+
+def _forecast_rows(forecasts: pd.DataFrame) -> list[tuple[str, datetime, str, float, float]]:
+    ordered = forecasts.sort_values("time", kind="stable")
+    return [
+        (
+            str(symbol),
+            pd.Timestamp(time).to_pydatetime(),
+            str(horizon),
+            float(prediction),
+            float(confidence),
+        )
+        for symbol, time, horizon, prediction, confidence in zip(
+            ordered["symbol"],
+            ordered["time"],
+            ordered["horizon"],
+            ordered["prediction"],
+            ordered["confidence"],
+            strict=True,
+        )
+    ]
+
+
+def _asset_returns(
+    before: np.ndarray[Any, np.dtype[np.float64]], after: np.ndarray[Any, np.dtype[np.float64]]
+) -> list[float]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = after / before - 1.0
+    return [float(value) if math.isfinite(value) else 0.0 for value in ratio]
+
+
+def _drift(
+    weights: dict[str, float], symbols: list[str], asset_returns: list[float], period: float
+) -> dict[str, float]:
+    growth = 1.0 + period
+    if growth <= 0.0:
+        return dict.fromkeys(symbols, 0.0)
+    return {
+        symbol: weights[symbol] * (1.0 + asset_return) / growth
+        for symbol, asset_return in zip(symbols, asset_returns, strict=True)
+    }
+
+
+def _simulated_rearms(monitor: RiskMonitor, config: ReplayConfig, now: datetime) -> int:
+    if config.rearm_after is None:
+        return 0
+    count = 0
+    for name, trip in monitor.controller.latched.items():
+        if now - trip.tripped_at < config.rearm_after:
+            continue
+        try:
+            monitor.rearm(
+                name,
+                reason=f"replay: re-armed {config.rearm_after} after the trip",
+                by="replay",
+                now=now,
+                parameters=config.parameters,
+            )
+        except BreakerError:
+            continue
+        count += 1
+    return count

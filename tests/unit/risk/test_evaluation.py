@@ -1,0 +1,131 @@
+"""``ats risk evaluate`` on a small synthetic market written in LEAN format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from ats.cli.main import cli
+from ats.risk.forecasts_file import ForecastFileError, read_forecasts
+from ats.risk.replay import ReplayConfig, replay
+from market_data.lean import write_bars
+from risk_models.parameters import StrategyParameters
+
+
+def crash_market(days: int = 260) -> pd.DataFrame:
+    """Calm rise for 200 days, then a volatile 35 % fall."""
+    rng = np.random.default_rng(3)
+    calm = rng.normal(0.001, 0.005, 200)
+    crash = rng.normal(-0.008, 0.03, days - 200)
+    close = 100.0 * np.cumprod(1.0 + np.concatenate([calm, crash]))
+    index = pd.DatetimeIndex(pd.bdate_range("2021-01-04", periods=days), name="time")
+    return pd.DataFrame(
+        {"open": close, "high": close * 1.01, "low": close * 0.99, "close": close, "volume": 1e6},
+        index=index,
+    )
+
+
+@pytest.fixture
+def market(tmp_path: Path) -> tuple[Path, Path]:
+    bars = crash_market()
+    folder = tmp_path / "data"
+    write_bars(folder, bars, security_type="equity", market="usa", symbol="TEST", resolution="daily")
+    times = bars.index + pd.Timedelta(hours=16)
+    forecasts = pd.DataFrame(
+        {
+            "symbol": "TEST",
+            "time": [t.isoformat() for t in times],
+            "horizon": "1d",
+            "prediction": 0.002,
+            "confidence": 0.9,
+            "model_version": "test",
+        }
+    )
+    path = tmp_path / "forecasts.csv"
+    forecasts.to_csv(path, index=False)
+    return folder, path
+
+
+def run(folder: Path, path: Path, *extra: str) -> dict[str, object]:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "risk", "evaluate", "--forecasts", str(path), "--data-folder", str(folder),
+            "--symbols", "TEST", "--no-garch", "--json", "--rearm-after-days", "0",
+            "--parameter", "max_allocation=1.0", *extra,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report: dict[str, object] = json.loads(result.output)
+    return report
+
+
+def test_risk_engine_cuts_the_crash_drawdown(market: tuple[Path, Path]) -> None:
+    report = run(*market)
+    unmanaged, managed = report["unmanaged"], report["managed"]
+    assert isinstance(unmanaged, dict)
+    assert isinstance(managed, dict)
+    for summary in (unmanaged, managed):
+        assert {"cagr", "sharpe", "max_drawdown", "time_in_state", "breaker_trips"} <= set(summary)
+        assert 0.0 <= summary["max_drawdown"] <= 1.0
+        assert sum(summary["time_in_state"].values()) == pytest.approx(1.0)
+    assert unmanaged["max_drawdown"] > 0.25
+    assert managed["max_drawdown"] < 0.2
+    assert managed["breaker_trips"] >= 1
+    assert managed["time_in_state"]["halted"] > 0.0
+    assert unmanaged["breaker_trips"] == 0
+    assert unmanaged["time_in_state"]["active"] == 1.0
+
+
+def test_text_report_and_bad_parameter(market: tuple[Path, Path]) -> None:
+    folder, path = market
+    base = ["risk", "evaluate", "--forecasts", str(path), "--data-folder", str(folder), "--symbols", "TEST", "--no-garch"]
+    result = CliRunner().invoke(cli, base)
+    assert result.exit_code == 0, result.output
+    assert "unmanaged" in result.output
+    assert "goal:" in result.output
+    result = CliRunner().invoke(cli, [*base, "--parameter", "max_allocation=3"])
+    assert result.exit_code != 0
+    assert "max_allocation must be a number in [0, 1]" in result.output
+
+
+def test_unknown_symbol_is_a_clear_error(market: tuple[Path, Path]) -> None:
+    folder, path = market
+    result = CliRunner().invoke(
+        cli, ["risk", "evaluate", "--forecasts", str(path), "--data-folder", str(folder), "--symbols", "NOPE"]
+    )
+    assert result.exit_code != 0
+    assert "Error" in result.output
+
+
+def test_bad_forecast_rows_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("symbol,time,horizon,prediction,confidence\nSPY,2021-01-04,1d,0.01,1.4\n")
+    with pytest.raises(ForecastFileError, match="row 2: invalid confidence"):
+        read_forecasts(path)
+    path.write_text("symbol,time,prediction\nSPY,2021-01-04,0.01\n")
+    with pytest.raises(ForecastFileError, match="missing column"):
+        read_forecasts(path)
+
+
+def test_unmanaged_replay_return_matches_hand_computation() -> None:
+    times = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
+    closes = pd.DataFrame({"A": [100.0, 110.0, 99.0, 99.0]}, index=times)
+    forecasts = pd.DataFrame(
+        {
+            "symbol": ["A", "A"],
+            "time": [times[0], times[1]],
+            "horizon": ["1d", "1d"],
+            "prediction": [0.01, -0.01],
+            "confidence": [0.9, 0.9],
+        }
+    )
+    parameters = StrategyParameters().replace(max_allocation=0.5)
+    result = replay(forecasts, closes, ReplayConfig(parameters=parameters, managed=False))
+    # Long 0.5 over +10 %, then short 0.5 over -10 %, then unchanged prices.
+    assert result.returns.tolist() == pytest.approx([0.05, 0.05, 0.0])
