@@ -120,7 +120,7 @@ def _decode(data: bytes | bytearray | memoryview | str, channel: str | None) -> 
     except UnicodeDecodeError:
         raise MessageValidationError("payload", "not valid UTF-8") from None
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = _DECODER.decode(text)
     except MessageValidationError:
         raise
     except (ValueError, RecursionError):
@@ -130,6 +130,9 @@ def _decode(data: bytes | bytearray | memoryview | str, channel: str | None) -> 
 
 def _reject_constant(name: str) -> object:
     raise MessageValidationError("payload", f"{name} is not allowed; numbers must be finite")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _from_document(document: object, channel: str | None, raw: bytes) -> Message:

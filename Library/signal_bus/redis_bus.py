@@ -12,10 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from signal_bus.bus import DEFAULT_STREAM_MAX_LENGTH, Bus, StreamEntry
-from signal_bus.channels import require_channel
+from signal_bus.channels import ChannelNames, require_channel
 from signal_bus.connection import RedisConnectionConfig
 from signal_bus.errors import TransportConnectionError
 
@@ -64,6 +65,30 @@ class _RedisSubscription:
             self._pubsub.close()
 
 
+def _bulk(value: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(value), value)
+
+
+@dataclass(frozen=True, slots=True)
+class _PublishFrames:
+    """RESP frames of one channel's publish, built once; only the payload varies."""
+
+    xadd_head: bytes
+    set_head: bytes
+    last_prefix: bytes
+    publish_head: bytes
+
+    @classmethod
+    def build(cls, names: ChannelNames, channel: str, max_length: int) -> _PublishFrames:
+        xadd = (b"XADD", names.stream(channel).encode(), b"MAXLEN", b"~", b"%d" % max_length, b"*")
+        return cls(
+            xadd_head=b"*8\r\n" + b"".join(_bulk(part) for part in xadd) + _bulk(_PAYLOAD_FIELD),
+            set_head=b"*3\r\n" + _bulk(b"SET"),
+            last_prefix=names.last(channel).encode(),
+            publish_head=b"*3\r\n" + _bulk(b"PUBLISH") + _bulk(names.pubsub(channel).encode()),
+        )
+
+
 class RedisBus(Bus):
     """A :class:`~signal_bus.bus.Bus` on Redis.
 
@@ -101,9 +126,7 @@ class RedisBus(Bus):
         self._client: Any = None
         self._pubsub_client: Any = None
         self._client_lock = threading.Lock()
-        self._pubsub_names: dict[str, str] = {}
-        self._stream_names: dict[str, str] = {}
-        self._last_prefixes: dict[str, str] = {}
+        self._frames: dict[str, _PublishFrames] = {}
 
     @property
     def client(self) -> Any:
@@ -131,28 +154,60 @@ class RedisBus(Bus):
         self._client = None
         self._pubsub_client = None
 
-    def _names_for(self, channel: str) -> tuple[str, str, str]:
-        name = self._pubsub_names.get(channel)
-        if name is None:
-            name = self.names.pubsub(channel)
-            self._stream_names[channel] = self.names.stream(channel)
-            self._last_prefixes[channel] = self.names.last(channel)
-            self._pubsub_names[channel] = name
-        return name, self._stream_names[channel], self._last_prefixes[channel]
+    def _publish_frames(self, channel: str) -> _PublishFrames:
+        frames = self._frames.get(channel)
+        if frames is None:
+            frames = _PublishFrames.build(self.names, channel, self.stream_max_length)
+            self._frames[channel] = frames
+        return frames
 
     # ---------------------------------------------------------------- primitives
 
     def publish_payload(self, channel: str, key: str, payload: bytes) -> None:
-        """XADD, SET last value and PUBLISH ``payload`` in one pipeline."""
-        name, stream, last = self._names_for(channel)
-        with _translated_errors():
-            pipeline = self.client.pipeline(transaction=False)
-            pipeline.xadd(
-                stream, {_PAYLOAD_FIELD: payload}, maxlen=self.stream_max_length, approximate=True
+        """XADD, SET last value and PUBLISH ``payload``, written to Redis as one pipeline.
+
+        The three commands are packed by hand from pre-built frames and sent in a
+        single write; a stale connection is retried once on a fresh one.
+        """
+        import redis
+
+        frames = self._publish_frames(channel)
+        body = b"$%d\r\n%s\r\n" % (len(payload), payload)
+        last_key = frames.last_prefix + b":" + key.encode() if key else frames.last_prefix
+        packet = b"".join(
+            (
+                frames.xadd_head,
+                body,
+                frames.set_head,
+                b"$%d\r\n%s\r\n" % (len(last_key), last_key),
+                body,
+                frames.publish_head,
+                body,
             )
-            pipeline.set(f"{last}:{key}" if key else last, payload)
-            pipeline.publish(name, payload)
-            pipeline.execute()
+        )
+        pool = self.client.connection_pool
+        for attempt in (1, 2):
+            connection = None
+            try:
+                connection = pool.get_connection()
+                connection.send_packed_command((packet,))
+                error: Exception | None = None
+                for _ in range(3):
+                    try:
+                        connection.read_response()
+                    except redis.ResponseError as response_error:
+                        error = response_error
+                if error is not None:
+                    raise error
+                return
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as lost:
+                if connection is not None:
+                    connection.disconnect()
+                if attempt == 2 or isinstance(lost, redis.AuthenticationError):
+                    raise TransportConnectionError(f"redis: {lost}") from lost
+            finally:
+                if connection is not None:
+                    pool.release(connection)
 
     def read_last(self, channel: str, key: str) -> bytes | None:
         """Return the stored last value of ``key`` on ``channel``."""

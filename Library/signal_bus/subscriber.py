@@ -119,6 +119,8 @@ class LatestValueSubscriber:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ever_connected = False
+        self._messages = 0
+        self._last_message_time: float | None = None
 
     # ---------------------------------------------------------------- reading
 
@@ -135,7 +137,11 @@ class LatestValueSubscriber:
     def health(self) -> SubscriberHealth:
         """Return the current health snapshot."""
         with self._lock:
-            return self._health
+            return replace(
+                self._health,
+                messages=self._messages,
+                last_message_time=self._last_message_time,
+            )
 
     def wait_until_connected(self, timeout: float) -> bool:
         """Block until connected and caught up, or ``timeout`` seconds pass."""
@@ -240,9 +246,8 @@ class LatestValueSubscriber:
             return
         with self._changed:
             self._values[(channel, message.key)] = message
-            self._health = replace(
-                self._health, messages=self._health.messages + 1, last_message_time=self._clock()
-            )
+            self._messages += 1
+            self._last_message_time = self._clock()
             self._changed.notify_all()
         if self._on_message is not None:
             try:
