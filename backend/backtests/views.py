@@ -63,7 +63,7 @@ class BacktestDetailView(APIView):
 
     @extend_schema(responses=BacktestDetailOutputSerializer)
     def get(self, request: Request, backtest_id: int) -> Response:
-        run = backtest_get(backtest_id=backtest_id)
+        run = backtest_get(backtest_id=backtest_id) if 0 < backtest_id < 2**63 else None
         if run is None:
             raise Http404("no such backtest")
         return Response(BacktestDetailOutputSerializer(run).data)

@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError
 from rest_framework import status
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
@@ -66,6 +66,10 @@ def api_exception_handler(exception: Exception, context: dict[str, Any]) -> Resp
         return invalid_response(_flatten(detail))
     if isinstance(exception, ValidationError):
         return invalid_response(_flatten(exception.detail))
+    if isinstance(exception, DataError):
+        return invalid_response(
+            [{"field": "body", "rule": "out_of_range", "message": str(exception).strip()}]
+        )
     if isinstance(exception, IntegrityError):
         return invalid_response([{"field": "body", "rule": "integrity", "message": str(exception)}])
     if isinstance(exception, DatabaseError):

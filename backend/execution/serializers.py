@@ -14,8 +14,8 @@ class FillOutputSerializer(serializers.ModelSerializer[Fill]):
 
 
 class OrderOutputSerializer(serializers.ModelSerializer[Order]):
-    model_version = serializers.SerializerMethodField()
-    model = serializers.SerializerMethodField()
+    model = serializers.CharField(source="lineage_model", allow_null=True, read_only=True)
+    model_version = serializers.CharField(source="lineage_version", allow_null=True, read_only=True)
     fills = FillOutputSerializer(many=True, read_only=True)
 
     class Meta:
@@ -25,12 +25,6 @@ class OrderOutputSerializer(serializers.ModelSerializer[Order]):
             "tag", "forecast_message_id", "model", "model_version", "filled_quantity",
             "average_fill_price", "submitted_at", "updated_at", "fills",
         )  # fmt: skip
-
-    def get_model_version(self, order: Order) -> str | None:
-        return order.model_version.version if order.model_version is not None else None
-
-    def get_model(self, order: Order) -> str | None:
-        return order.model_version.model if order.model_version is not None else None
 
 
 class PortfolioSnapshotOutputSerializer(serializers.ModelSerializer[PortfolioSnapshot]):

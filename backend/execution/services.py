@@ -37,7 +37,7 @@ def _order_event_apply(*, event: OrderEvent, account: str, lineage: dict[str, Fo
             "direction": event.direction,
             "status": event.status,
             "tag": event.tag,
-            "forecast_message_id": forecast.message_id if forecast else "",
+            "forecast_message_id": event.tag[:64],
             "model_version_id": forecast.model_version_id if forecast else None,
             "submitted_at": event.ts_event,
             "updated_at": event.ts_event,
@@ -49,8 +49,9 @@ def _order_event_apply(*, event: OrderEvent, account: str, lineage: dict[str, Fo
         order.updated_at = event.ts_event
         if event.tag and not order.tag:
             order.tag = event.tag
-        if forecast is not None and not order.forecast_message_id:
-            order.forecast_message_id = forecast.message_id
+        if event.tag and not order.forecast_message_id:
+            order.forecast_message_id = event.tag[:64]
+        if forecast is not None and order.model_version_id is None:
             order.model_version_id = forecast.model_version_id
         order.save()
     if event.ts_event < order.submitted_at:

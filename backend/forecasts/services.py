@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from backend.strategy.selectors import strategy_parameter_value
 from signal_bus.messages import ForecastUpdate
@@ -77,4 +78,23 @@ def forecast_messages_store(*, messages: Sequence[ForecastUpdate]) -> int:
     with transaction.atomic():
         Forecast.objects.bulk_create(forecasts, ignore_conflicts=True, batch_size=1000)
         Signal.objects.bulk_create(signals, ignore_conflicts=True, batch_size=1000)
+        if versions:
+            _order_lineage_backfill(
+                message_ids=[message.id for message in messages if message.model_version]
+            )
     return len(forecasts)
+
+
+def _order_lineage_backfill(*, message_ids: Sequence[str]) -> int:
+    """Give orders recorded before their forecast arrived the forecast's model version."""
+    from backend.execution.models import Order
+
+    return Order.objects.filter(
+        model_version__isnull=True, forecast_message_id__in=message_ids
+    ).update(
+        model_version_id=Subquery(
+            Forecast.objects.filter(message_id=OuterRef("forecast_message_id")).values(
+                "model_version_id"
+            )[:1]
+        )
+    )
