@@ -145,6 +145,7 @@ def _record(messages: Sequence[Message], *, tick: Callable[[int], None]) -> dict
     from backend import embedded
     from signal_bus import InMemoryBus, RedisBus
 
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     embedded.django_setup()
     embedded.database_migrate()
     capacity = len(messages) + 1_000

@@ -62,3 +62,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Run the ``ats`` command line."""
     return cli.main(args=argv, prog_name="ats")
+
+
+if __name__ == "__main__":
+    main()
