@@ -121,9 +121,9 @@ def write_figure(run: EvaluationRun, runs: RiskRuns, path: Path) -> Path:
         reliability_axis.plot([0.4, 0.8], [0.4, 0.8], color="grey", linestyle="--", linewidth=0.8)
         reliability_axis.scatter(confidence, observed, s=[max(8.0, row["count"] / 20) for row in rows])
     for axis in (equity_axis, drawdown_axis, factor_axis):
-        locator = mdates.AutoDateLocator()
+        locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
         axis.xaxis.set_major_locator(locator)
-        axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     reliability_axis.set_title("Reliability: confidence vs hit rate (out of sample)")
     reliability_axis.set_xlabel("mean confidence in bin")
     reliability_axis.set_ylabel("observed hit rate")
