@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "backend.backtests",
     "backend.market",
     "backend.recorder",
+    "backend.engines",
 ]
 
 MIDDLEWARE = [
@@ -111,3 +112,7 @@ STATIC_ROOT = os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 
 # Namespace of the signal bus channels this backend publishes to and records from.
 SIGNAL_BUS_NAMESPACE = os.environ.get("SIGNAL_BUS_NAMESPACE", "")
+
+# The forecast engine's entry points (``module:function``), called by the Celery beat tasks.
+FORECAST_ENGINE_CYCLE = os.environ.get("FORECAST_ENGINE_CYCLE", "ats.forecast.engine:run_cycle")
+FORECAST_ENGINE_RETRAIN = os.environ.get("FORECAST_ENGINE_RETRAIN", "ats.forecast.engine:retrain")

@@ -1,0 +1,68 @@
+"""Run the forecast engine: one cycle for a horizon, or a retraining.
+
+The engine lives outside the backend (``ats.forecast``); the callables are named by the
+settings ``FORECAST_ENGINE_CYCLE`` and ``FORECAST_ENGINE_RETRAIN`` (``module:function``),
+each called with ``horizon=`` and ``now=`` keyword arguments.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from django.conf import settings
+
+from backend.common.exceptions import InvalidInput
+
+logger = structlog.get_logger(__name__)
+HORIZONS = ("1h", "4h", "1d")
+
+
+class EngineUnavailableError(RuntimeError):
+    """The configured engine callable cannot be imported."""
+
+
+def engine_callable_load(*, path: str) -> Callable[..., Any]:
+    """Import ``module:function``; raise :class:`EngineUnavailableError` saying what is missing."""
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise EngineUnavailableError(
+            f"engine path {path!r} must look like 'package.module:function'"
+        )
+    try:
+        function = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise EngineUnavailableError(f"cannot load the engine {path!r}: {error}") from error
+    if not callable(function):
+        raise EngineUnavailableError(f"{path!r} is not callable")
+    return function  # type: ignore[no-any-return]
+
+
+def _run(*, path: str, horizon: str, now: datetime | None, action: str) -> Any:
+    if horizon not in HORIZONS:
+        raise InvalidInput(
+            field="horizon", rule="choice", message=f"must be one of {', '.join(HORIZONS)}"
+        )
+    moment = now or datetime.now(UTC)
+    engine = engine_callable_load(path=path)
+    logger.info(f"{action}_started", horizon=horizon, engine=path)
+    result = engine(horizon=horizon, now=moment)
+    logger.info(f"{action}_finished", horizon=horizon, engine=path)
+    return result
+
+
+def forecast_cycle_run(*, horizon: str, now: datetime | None = None) -> Any:
+    """Run one forecast cycle for ``horizon`` (load bars, predict, publish)."""
+    return _run(
+        path=settings.FORECAST_ENGINE_CYCLE, horizon=horizon, now=now, action="forecast_cycle"
+    )
+
+
+def forecast_retrain_run(*, horizon: str, now: datetime | None = None) -> Any:
+    """Retrain the forecast models of ``horizon``."""
+    return _run(
+        path=settings.FORECAST_ENGINE_RETRAIN, horizon=horizon, now=now, action="forecast_retrain"
+    )

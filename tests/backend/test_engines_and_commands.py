@@ -1,0 +1,77 @@
+"""Celery beat schedule and tasks, and the backtest import command."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_celery_beat.models import PeriodicTask
+
+from backend.backtests.models import BacktestRun
+from backend.engines import tasks
+from backend.engines.services import EngineUnavailableError, forecast_cycle_run
+
+from .test_backtests_and_audit import pascal_result
+
+pytestmark = pytest.mark.django_db
+CALLS: list[tuple[str, str, datetime]] = []
+
+
+def recording_engine(*, horizon: str, now: datetime) -> dict[str, Any]:
+    """A stand-in engine entry point recording how it was called."""
+    CALLS.append(("cycle", horizon, now))
+    return {"horizon": horizon, "published": 3}
+
+
+def recording_retrain(*, horizon: str, now: datetime) -> str:
+    CALLS.append(("retrain", horizon, now))
+    return "v9"
+
+
+def test_default_schedule_has_a_cycle_and_a_retrain_per_horizon() -> None:
+    tasks_by_name = {
+        task.name: task for task in PeriodicTask.objects.filter(name__startswith="forecast ")
+    }
+    for horizon in ("1h", "4h", "1d"):
+        cycle = tasks_by_name[f"forecast cycle {horizon}"]
+        assert cycle.task == "engines.forecast_cycle"
+        assert json.loads(cycle.kwargs) == {"horizon": horizon}
+        assert tasks_by_name[f"forecast retrain {horizon}"].task == "engines.forecast_retrain"
+    assert tasks_by_name["forecast cycle 4h"].crontab.hour == "*/4"
+
+
+def test_tasks_call_the_configured_engine(settings: Any) -> None:
+    settings.FORECAST_ENGINE_CYCLE = f"{__name__}:recording_engine"
+    settings.FORECAST_ENGINE_RETRAIN = f"{__name__}:recording_retrain"
+    CALLS.clear()
+    assert tasks.forecast_cycle.delay("4h").get() == {"horizon": "4h", "published": 3}
+    assert tasks.forecast_retrain.delay("1d").get() == "v9"
+    assert [(kind, horizon) for kind, horizon, _ in CALLS] == [("cycle", "4h"), ("retrain", "1d")]
+    assert all(moment.tzinfo is not None for _, _, moment in CALLS)
+
+
+def test_missing_engine_and_bad_horizon_fail_clearly(settings: Any) -> None:
+    settings.FORECAST_ENGINE_CYCLE = "no_such_package.engine:run_cycle"
+    with pytest.raises(EngineUnavailableError, match="no_such_package"):
+        forecast_cycle_run(horizon="1h")
+    settings.FORECAST_ENGINE_CYCLE = f"{__name__}:recording_engine"
+    with pytest.raises(ValueError, match="horizon"):
+        forecast_cycle_run(horizon="2w")
+
+
+def test_import_backtest_command(tmp_path: Path, capsys: Any) -> None:
+    result_file = tmp_path / "result.json"
+    result_file.write_text(json.dumps(pascal_result()))
+    call_command("import_backtest", str(result_file), "--name", "from file")
+    assert "3 equity points, 2 orders" in capsys.readouterr().out
+    call_command("import_backtest", str(result_file))
+    assert "already imported" in capsys.readouterr().out
+    assert BacktestRun.objects.get().name == "from file"
+    bad_file = tmp_path / "bad.json"
+    bad_file.write_text("{not json")
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("import_backtest", str(bad_file))
