@@ -164,3 +164,108 @@ def _print_report(report: dict[str, object]) -> None:
         f"{'met' if goal['drawdown_met'] else 'not met'}); Sharpe kept = {number(goal['sharpe_ratio'])} "
         f"(>= 0.8: {'met' if goal['sharpe_met'] else 'not met'})"
     )
+
+
+@risk.command("run")
+@click.option("--namespace", envvar="ATS_BUS_NAMESPACE", default="", show_default=True, help="Prefix of every channel and key on Redis.")
+@click.option("--redis-url", envvar="REDIS_URL", default=None, help="Redis URL (default: REDIS_URL or REDIS_HOST/REDIS_PORT).")
+@click.option("--group", default="risk-engine", show_default=True, help="Consumer group name.")
+@click.option("--consumer", default="risk-engine-1", show_default=True, help="This process's consumer name.")
+@click.option("--tick-seconds", type=click.FloatRange(min=0.05), default=5.0, show_default=True, help="Evaluation timer.")
+@click.option("--heartbeat-seconds", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Republish an unchanged decision this often.")
+@click.option("--bar-seconds", type=click.FloatRange(min=1.0), default=3600.0, show_default=True, help="Price sampling for volatility.")
+@click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE", help="Starting strategy parameter (strategy_config changes it live).")
+def run_command(
+    namespace: str,
+    redis_url: str | None,
+    group: str,
+    consumer: str,
+    tick_seconds: float,
+    heartbeat_seconds: float,
+    bar_seconds: float,
+    parameters: tuple[str, ...],
+) -> None:
+    """Consume forecasts, portfolio snapshots and config; publish risk updates until stopped."""
+    import logging
+    import signal
+    import threading
+    from datetime import UTC, datetime
+
+    from ats.risk.engine import RiskEngine, RiskEngineConfig
+    from ats.risk.state_store import RedisStateStore, state_key
+    from risk_models.monitor import RiskMonitorConfig
+    from signal_bus.redis_bus import RedisBus
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    bus = RedisBus(url=redis_url, namespace=namespace)
+    engine = RiskEngine(
+        bus,
+        RiskEngineConfig(
+            group=group,
+            consumer=consumer,
+            tick_seconds=tick_seconds,
+            heartbeat_seconds=heartbeat_seconds,
+            monitor=RiskMonitorConfig(bar_seconds=bar_seconds),
+        ),
+        clock=lambda: datetime.now(UTC),
+        state_store=RedisStateStore(bus.client, state_key(namespace)),
+        parameters=parse_parameters(parameters),
+    )
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    click.echo(f"risk engine running (namespace {namespace or '-'}); Ctrl-C stops it")
+    try:
+        engine.run_forever(stop)
+    finally:
+        bus.close()
+
+
+@risk.command("rearm")
+@click.argument("breaker")
+@click.option("--reason", required=True, help="Why the breaker may be re-armed.")
+@click.option("--by", "changed_by", required=True, help="Who re-arms it.")
+@click.option("--namespace", envvar="ATS_BUS_NAMESPACE", default="", help="Prefix of every channel and key on Redis.")
+@click.option("--redis-url", envvar="REDIS_URL", default=None, help="Redis URL.")
+def rearm_command(breaker: str, reason: str, changed_by: str, namespace: str, redis_url: str | None) -> None:
+    """Ask the running risk engine to re-arm a latched BREAKER (sent as a strategy_config change)."""
+    from datetime import UTC, datetime
+
+    from ats.risk.engine import REARM_KEY
+    from risk_models.breakers import BREAKER_STATES
+    from signal_bus.messages import StrategyConfigUpdate
+    from signal_bus.redis_bus import RedisBus
+
+    if breaker not in BREAKER_STATES:
+        raise click.BadParameter(f"expected one of {', '.join(BREAKER_STATES)}", param_hint="BREAKER")
+    with RedisBus(url=redis_url, namespace=namespace) as bus:
+        bus.publish(
+            StrategyConfigUpdate.create(
+                key=REARM_KEY,
+                value=breaker,
+                version=1,
+                changed_by=changed_by,
+                reason=reason,
+                now=datetime.now(UTC),
+            )
+        )
+    click.echo(f"re-arm of {breaker} requested by {changed_by}")
+
+
+@risk.command("status")
+@click.option("--namespace", envvar="ATS_BUS_NAMESPACE", default="", help="Prefix of every channel and key on Redis.")
+@click.option("--redis-url", envvar="REDIS_URL", default=None, help="Redis URL.")
+def status_command(namespace: str, redis_url: str | None) -> None:
+    """Print the risk engine's saved state: last decision, latched breakers, re-arms."""
+    from ats.risk.state_store import RedisStateStore, state_key
+    from signal_bus.redis_bus import RedisBus
+
+    bus = RedisBus(url=redis_url, namespace=namespace)
+    try:
+        state = RedisStateStore(bus.client, state_key(namespace)).load()
+    finally:
+        bus.close()
+    if state is None:
+        raise click.ClickException("no saved risk engine state")
+    controller = state.get("monitor", {}).get("controller", {})
+    click.echo(json.dumps({key: controller.get(key) for key in ("state", "last_decision", "latched", "rearms")}, indent=2))

@@ -1,0 +1,319 @@
+"""``RiskEngine``: the long-running process behind ``ats risk run``.
+
+Consumes ``forecast_updates``, ``execution_events`` (portfolio snapshots, order
+fills) and ``strategy_config`` through consumer groups, evaluates the
+:class:`~risk_models.monitor.RiskMonitor` on every input and on a timer, publishes
+``risk_updates`` and saves its state (breaker latches, last decision, drawdown,
+parameters) after every change, restoring it on start.
+
+Operators re-arm a latched breaker with a ``strategy_config`` message whose key is
+``risk_rearm``, value the breaker name, and ``changed_by``/``reason`` filled in,
+so the re-arm goes through the audited configuration path.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ats.risk.state_store import MemoryStateStore, StateStore
+from risk_models.breakers import BreakerError
+from risk_models.decision import RiskDecision
+from risk_models.monitor import RiskMonitor, RiskMonitorConfig
+from risk_models.parameters import PARAMETER_SPECS, StrategyParameters
+from signal_bus.bus import Bus
+from signal_bus.channels import EXECUTION_EVENTS, FORECAST_UPDATES, STRATEGY_CONFIG
+from signal_bus.group_consumer import GroupConsumer, GroupConsumerConfig
+from signal_bus.messages import (
+    ForecastUpdate,
+    Message,
+    OrderEvent,
+    PortfolioSnapshot,
+    RiskUpdate,
+    StrategyConfigUpdate,
+)
+
+_log = logging.getLogger(__name__)
+
+REARM_KEY = "risk_rearm"
+INPUT_CHANNELS = (FORECAST_UPDATES, EXECUTION_EVENTS, STRATEGY_CONFIG)
+_HORIZON = re.compile(r"^(\d+)([mhd])$")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86_400}
+
+
+@dataclass(frozen=True)
+class RiskEngineConfig:
+    """Settings of the engine process (strategy parameters come from ``strategy_config``).
+
+    Parameters
+    ----------
+    group
+        Consumer group name on each input channel.
+    consumer
+        This process's consumer name.
+    tick_seconds
+        Evaluation timer, so stale inputs are noticed when nothing arrives.
+    heartbeat_seconds
+        On the timer, an unchanged decision is republished this often (LEAN treats
+        risk updates older than ``stale_risk_update_seconds`` as stale).
+    block_ms
+        Longest blocking read per consumer cycle.
+    max_handler_failures
+        A message whose handling fails this many times is dead-lettered.
+    handler_retry_delay_s
+        Wait before a failed message is handled again.
+    monitor
+        Price sampling and volatility model settings.
+    """
+
+    group: str = "risk-engine"
+    consumer: str = "risk-engine-1"
+    tick_seconds: float = 5.0
+    heartbeat_seconds: float = 60.0
+    block_ms: int = 1000
+    max_handler_failures: int = 3
+    handler_retry_delay_s: float = 1.0
+    monitor: RiskMonitorConfig = field(default_factory=RiskMonitorConfig)
+
+    def __post_init__(self) -> None:
+        if not self.group or not self.consumer:
+            raise ValueError("group and consumer must not be empty")
+        if self.tick_seconds <= 0 or self.heartbeat_seconds <= 0:
+            raise ValueError("tick_seconds and heartbeat_seconds must be positive")
+        if self.block_ms < 0 or self.max_handler_failures < 1:
+            raise ValueError("block_ms must be >= 0 and max_handler_failures >= 1")
+
+
+def horizon_length(horizon: str) -> timedelta:
+    """Return the length of a horizon such as ``"4h"``."""
+    match = _HORIZON.match(horizon)
+    if match is None:
+        raise ValueError(f"unknown horizon {horizon!r}")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+class RiskEngine:
+    """Turn bus inputs into published risk decisions.
+
+    Parameters
+    ----------
+    bus
+        The signal bus (Redis or in-memory).
+    config
+        Process settings.
+    clock
+        Returns the current UTC time; injected so tests control time.
+    state_store
+        Where state is saved; in memory by default.
+    parameters
+        Starting strategy parameters (overridden by saved ones and by ``strategy_config``).
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        config: RiskEngineConfig,
+        *,
+        clock: Callable[[], datetime],
+        state_store: StateStore | None = None,
+        parameters: StrategyParameters | None = None,
+    ) -> None:
+        self.bus = bus
+        self.config = config
+        self._clock = clock
+        self._store = state_store or MemoryStateStore()
+        self._lock = threading.RLock()
+        self.parameters = parameters or StrategyParameters()
+        self.monitor = RiskMonitor(config.monitor)
+        self._published: RiskDecision | None = None
+        self._published_at: datetime | None = None
+        self.consumers = [
+            GroupConsumer(
+                bus,
+                GroupConsumerConfig(
+                    channel=channel,
+                    group=config.group,
+                    consumer=config.consumer,
+                    block_ms=config.block_ms,
+                    max_handler_failures=config.max_handler_failures,
+                    handler_retry_delay_s=config.handler_retry_delay_s,
+                ),
+                handler=self.handle,
+            )
+            for channel in INPUT_CHANNELS
+        ]
+        self._restore()
+
+    # ------------------------------------------------------------------ state
+    def _restore(self) -> None:
+        saved = self._store.load()
+        if saved is None:
+            return
+        self.monitor = RiskMonitor.from_dict(saved.get("monitor", {}), self.config.monitor)
+        self.parameters = StrategyParameters.from_mapping(
+            saved.get("parameters", {}), ignore_unknown=True
+        )
+        _log.info("risk_engine_restored latched=%s", sorted(self.monitor.controller.latched))
+
+    def _save(self) -> None:
+        self._store.save(
+            {"monitor": self.monitor.to_dict(), "parameters": self.parameters.as_dict()}
+        )
+
+    @property
+    def last_decision(self) -> RiskDecision | None:
+        """The most recent decision."""
+        return self.monitor.controller.last_decision
+
+    # ------------------------------------------------------------------ inputs
+    def handle(self, message: Message) -> None:
+        """Apply one input message, evaluate, publish and save.
+
+        Raises
+        ------
+        ValueError
+            If the message is valid on the bus but not usable here (e.g. a strategy
+            parameter out of range); the consumer retries, then dead-letters it.
+        """
+        with self._lock:
+            if isinstance(message, ForecastUpdate):
+                self.monitor.on_forecast(
+                    message.asset,
+                    message.horizon,
+                    message.prediction,
+                    message.confidence,
+                    made_at=message.ts_event,
+                    horizon_length=horizon_length(message.horizon),
+                )
+            elif isinstance(message, PortfolioSnapshot):
+                self.monitor.on_portfolio(message.equity, message.ts_event)
+            elif isinstance(message, OrderEvent):
+                if message.fill_price > 0.0:
+                    self.monitor.on_price(message.symbol, message.fill_price, message.ts_event)
+            elif isinstance(message, StrategyConfigUpdate):
+                self._apply_config(message)
+            else:
+                return
+            self._evaluate_and_publish(force=True)
+
+    def _apply_config(self, message: StrategyConfigUpdate) -> None:
+        if message.key == REARM_KEY:
+            if not isinstance(message.value, str):
+                raise ValueError("risk_rearm value must be a breaker name")
+            try:
+                record = self.monitor.rearm(
+                    message.value,
+                    reason=message.reason,
+                    by=message.changed_by,
+                    now=self._clock(),
+                    parameters=self.parameters,
+                )
+            except BreakerError as error:
+                _log.warning("risk_rearm_refused breaker=%s error=%s", message.value, error)
+                return
+            _log.info("risk_rearmed breaker=%s by=%s reason=%s", record.breaker, record.by, record.reason)
+            return
+        if message.key not in PARAMETER_SPECS:
+            return  # a key for another component
+        self.parameters = self.parameters.replace(**{message.key: message.value})
+        _log.info("strategy_parameter_changed key=%s version=%s", message.key, message.version)
+
+    def apply_current_config(self) -> int:
+        """Apply the current ``strategy_config`` last values (oldest version first); return how many."""
+        updates = [
+            message
+            for message in self.bus.last_values(STRATEGY_CONFIG).values()
+            if isinstance(message, StrategyConfigUpdate) and message.key in PARAMETER_SPECS
+        ]
+        applied = 0
+        with self._lock:
+            for message in sorted(updates, key=lambda update: update.version):
+                try:
+                    self._apply_config(message)
+                except ValueError as error:
+                    _log.warning("strategy_parameter_rejected key=%s error=%s", message.key, error)
+                    continue
+                applied += 1
+            self._save()
+        return applied
+
+    # ------------------------------------------------------------------ evaluation
+    def tick(self) -> RiskDecision:
+        """Evaluate on the timer; publish if the decision changed or a heartbeat is due."""
+        with self._lock:
+            return self._evaluate_and_publish(force=False)
+
+    def _evaluate_and_publish(self, *, force: bool) -> RiskDecision:
+        now = self._clock()
+        decision = self.monitor.evaluate(self.parameters, now)
+        changed = self._published is None or (
+            decision.state,
+            decision.risk_factor,
+            decision.reasons,
+        ) != (self._published.state, self._published.risk_factor, self._published.reasons)
+        heartbeat_due = self._published_at is None or (
+            (now - self._published_at).total_seconds() >= self.config.heartbeat_seconds
+        )
+        if force or changed or heartbeat_due:
+            self.bus.publish(
+                RiskUpdate.create(
+                    risk_factor=decision.risk_factor,
+                    now=now,
+                    state=decision.state.value,
+                    reasons=decision.reasons,
+                    inputs=dict(decision.inputs),
+                )
+            )
+            self._published, self._published_at = decision, now
+        if force or changed:
+            self._save()
+        return decision
+
+    # ------------------------------------------------------------------ running
+    def run_once(self) -> int:
+        """Run one cycle of every consumer, then the timer; return messages processed."""
+        processed = sum(consumer.run_once() for consumer in self.consumers)
+        self.tick()
+        return processed
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Consume on one thread per channel and tick on this one until ``stop`` is set."""
+        self.apply_current_config()
+        self.tick()
+        threads = [
+            threading.Thread(
+                target=consumer.run_forever,
+                args=(stop,),
+                name=f"risk-engine-{consumer.config.channel}",
+                daemon=True,
+            )
+            for consumer in self.consumers
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            while not stop.wait(self.config.tick_seconds):
+                try:
+                    self.tick()
+                except Exception:
+                    _log.exception("risk_engine_tick_failed")
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=5.0)
+
+    def status(self) -> dict[str, Any]:
+        """Return the current state for display."""
+        with self._lock:
+            decision = self.last_decision
+            return {
+                "decision": None if decision is None else decision.to_dict(),
+                "latched": {name: trip.to_dict() for name, trip in self.monitor.controller.latched.items()},
+                "rearms": [record.to_dict() for record in self.monitor.controller.rearms],
+                "consumers": {consumer.config.channel: vars(consumer.stats) for consumer in self.consumers},
+            }

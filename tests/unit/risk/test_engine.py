@@ -1,0 +1,169 @@
+"""The risk engine on the in-memory bus with a controlled clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ats.risk.engine import REARM_KEY, RiskEngine, RiskEngineConfig, horizon_length
+from ats.risk.state_store import MemoryStateStore
+from risk_models.parameters import StrategyParameters
+from signal_bus.channels import FORECAST_UPDATES, RISK_UPDATES, STRATEGY_CONFIG
+from signal_bus.memory_bus import InMemoryBus
+from signal_bus.messages import ForecastUpdate, PortfolioSnapshot, RiskUpdate, StrategyConfigUpdate
+
+T0 = datetime(2025, 4, 5, 12, 0, tzinfo=UTC)
+PARAMETERS = StrategyParameters().replace(state_min_dwell_seconds=0.0)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def make_engine(bus: InMemoryBus, clock: Clock, store: MemoryStateStore) -> RiskEngine:
+    config = RiskEngineConfig(block_ms=0, heartbeat_seconds=30.0, handler_retry_delay_s=0.0)
+    return RiskEngine(bus, config, clock=clock, state_store=store, parameters=PARAMETERS)
+
+
+def risk_updates(bus: InMemoryBus) -> list[RiskUpdate]:
+    entries = bus.read_stream(RISK_UPDATES, after="0-0", count=1000, block_ms=None)
+    from signal_bus.codec import decode
+
+    updates = [decode(entry.payload or b"", RISK_UPDATES) for entry in entries]
+    assert all(isinstance(update, RiskUpdate) for update in updates)
+    return updates  # type: ignore[return-value]
+
+
+@pytest.fixture
+def setup() -> tuple[InMemoryBus, Clock, MemoryStateStore]:
+    return InMemoryBus(), Clock(), MemoryStateStore()
+
+
+def test_forecast_in_risk_update_out_with_reasons(setup: tuple[InMemoryBus, Clock, MemoryStateStore]) -> None:
+    bus, clock, store = setup
+    engine = make_engine(bus, clock, store)
+    bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
+    bus.publish(ForecastUpdate.create(asset="BTCUSD", horizon="4h", prediction=0.0082, confidence=0.55, now=T0))
+    assert engine.run_once() == 2
+    last = bus.last(RISK_UPDATES)
+    assert isinstance(last, RiskUpdate)
+    assert last.state == "active"
+    assert last.risk_factor == pytest.approx(0.8)
+    assert last.reasons == ("low_confidence",)
+    assert last.inputs["confidence"] == 0.55
+
+
+def test_stale_inputs_move_to_reducing_on_the_timer_alone(
+    setup: tuple[InMemoryBus, Clock, MemoryStateStore],
+) -> None:
+    bus, clock, store = setup
+    engine = make_engine(bus, clock, store)
+    bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
+    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=T0))
+    engine.run_once()
+    assert engine.last_decision is not None
+    assert engine.last_decision.state.value == "active"
+    published = len(risk_updates(bus))
+    clock.advance(PARAMETERS.stale_market_data_seconds + 1)
+    assert engine.run_once() == 0, "no input arrived"
+    last = bus.last(RISK_UPDATES)
+    assert isinstance(last, RiskUpdate)
+    assert last.state == "reducing"
+    assert "stale_market_data" in last.reasons
+    assert len(risk_updates(bus)) == published + 1
+
+
+def test_timer_publishes_changes_and_heartbeats_only(setup: tuple[InMemoryBus, Clock, MemoryStateStore]) -> None:
+    bus, clock, store = setup
+    engine = make_engine(bus, clock, store)
+    bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
+    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=T0))
+    engine.run_once()
+    count = len(risk_updates(bus))
+    clock.advance(5)
+    engine.tick()
+    assert len(risk_updates(bus)) == count, "unchanged decision, heartbeat not due"
+    clock.advance(30)
+    engine.tick()
+    assert len(risk_updates(bus)) == count + 1, "heartbeat"
+
+
+def test_restart_keeps_the_latch_and_rearm_via_config(setup: tuple[InMemoryBus, Clock, MemoryStateStore]) -> None:
+    bus, clock, store = setup
+    engine = make_engine(bus, clock, store)
+    bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
+    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=T0))
+    clock.advance(60)
+    bus.publish(PortfolioSnapshot.create(equity=80_000.0, cash=80_000.0, now=clock.now))
+    engine.run_once()
+    assert engine.last_decision is not None
+    assert engine.last_decision.state.value == "halted"
+
+    restarted = make_engine(bus, clock, store)
+    assert "drawdown_limit" in restarted.monitor.controller.latched
+    clock.advance(60)
+    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=clock.now))
+    restarted.run_once()
+    last = bus.last(RISK_UPDATES)
+    assert isinstance(last, RiskUpdate)
+    assert last.state == "halted"
+    assert last.risk_factor == 0.0
+
+    bus.publish(
+        StrategyConfigUpdate.create(
+            key=REARM_KEY, value="drawdown_limit", version=1, changed_by="ops", reason="reviewed", now=clock.now
+        )
+    )
+    restarted.run_once()
+    last = bus.last(RISK_UPDATES)
+    assert isinstance(last, RiskUpdate)
+    assert last.state == "active"
+    assert [record.by for record in restarted.monitor.controller.rearms] == ["ops"]
+
+
+def test_strategy_config_changes_parameters_and_bad_values_are_dead_lettered(
+    setup: tuple[InMemoryBus, Clock, MemoryStateStore],
+) -> None:
+    bus, clock, store = setup
+    engine = make_engine(bus, clock, store)
+    bus.publish(
+        StrategyConfigUpdate.create(key="low_confidence_threshold", value=0.9, version=2, changed_by="ops", now=T0)
+    )
+    bus.publish(StrategyConfigUpdate.create(key="drawdown_multiplier", value=7, version=3, changed_by="ops", now=T0))
+    for _ in range(4):
+        engine.run_once()
+    assert engine.parameters.low_confidence_threshold == 0.9
+    assert engine.parameters.drawdown_multiplier == PARAMETERS.drawdown_multiplier
+    dead = bus.dead_letters(STRATEGY_CONFIG)
+    assert len(dead) == 1
+    assert "drawdown_multiplier" in dead[0].reason
+
+
+def test_malformed_forecast_is_dead_lettered_and_engine_continues(
+    setup: tuple[InMemoryBus, Clock, MemoryStateStore],
+) -> None:
+    bus, clock, store = setup
+    engine = make_engine(bus, clock, store)
+    bus.publish_payload(FORECAST_UPDATES, "bad", b'{"type":"forecast_update","asset":"X"}')
+    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.5, now=T0))
+    assert engine.run_once() == 2
+    assert len(bus.dead_letters(FORECAST_UPDATES)) == 1
+    last = bus.last(RISK_UPDATES)
+    assert isinstance(last, RiskUpdate)
+    assert "low_confidence" in last.reasons
+
+
+def test_horizon_length() -> None:
+    assert horizon_length("4h") == timedelta(hours=4)
+    assert horizon_length("1d") == timedelta(days=1)
+    assert horizon_length("15m") == timedelta(minutes=15)
+    with pytest.raises(ValueError, match="horizon"):
+        horizon_length("soon")
