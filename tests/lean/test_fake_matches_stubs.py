@@ -25,6 +25,8 @@ FRAMEWORK_CONSTRUCTED = {
     "ScheduledEvent",
     "Order",
     "TradeBars",
+    "IDateRule",
+    "ITimeRule",
 }
 CHECKED_DUNDERS = {"__init__", "__getitem__", "__contains__", "__iter__", "__len__"}
 

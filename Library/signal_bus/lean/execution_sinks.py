@@ -22,6 +22,13 @@ class ExecutionSink(Protocol):
         """Deliver ``message`` (must not block on I/O for long, must not raise)."""
 
 
+class DiscardSink:
+    """Drops records: backtests, whose records come from LEAN's result JSON."""
+
+    def send(self, message: Message) -> None:
+        """Ignore ``message``."""
+
+
 class MemorySink:
     """Keeps records in a list: backtests and tests."""
 

@@ -659,6 +659,38 @@ class ObjectStore:
         return True
 
 
+class IDateRule:
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+
+class ITimeRule:
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+
+class DateRules:
+    def every_day(self) -> IDateRule:
+        return IDateRule("EveryDay")
+
+
+class TimeRules:
+    @property
+    def midnight(self) -> ITimeRule:
+        return ITimeRule("Midnight")
+
+    def at(self, hour: int, minute: int, second: int = 0) -> ITimeRule:
+        return ITimeRule(f"{hour:02d}:{minute:02d}:{second:02d}")
+
+
 class ScheduledEvent:
     def __init__(self, name: str, callback: Callable[[], Any]) -> None:
         self._name = name
@@ -759,10 +791,31 @@ class QCAlgorithm:
         visible = frame[(times <= self._time) & frame.index.get_level_values("symbol").isin(wanted)]
         return visible.groupby(level="symbol", group_keys=False).tail(periods)
 
-    def train(self, training_code: Callable[[], Any]) -> ScheduledEvent:
+    def train(
+        self,
+        date_rule: IDateRule,
+        time_rule: ITimeRule | None = None,
+        training_code: Callable[[], Any] | None = None,
+    ) -> ScheduledEvent:
+        """Record the training callback; tests run it with ``_run_training``."""
+        if training_code is None:
+            raise TypeError("the fake supports train(date_rule, time_rule, training_code)")
         self._training.append(training_code)
-        training_code()
         return ScheduledEvent("train", training_code)
+
+    @property
+    def date_rules(self) -> DateRules:
+        return DateRules()
+
+    @property
+    def time_rules(self) -> TimeRules:
+        return TimeRules()
+
+    def on_data(self, slice: Slice) -> None:
+        return None
+
+    def on_end_of_algorithm(self) -> None:
+        return None
 
     # --- setup
     def set_start_date(self, year: int, month: int, day: int) -> None:
@@ -821,6 +874,10 @@ class QCAlgorithm:
 
     def _set_history(self, frame: pd.DataFrame) -> None:
         self._history_frame = frame
+
+    def _run_training(self) -> None:
+        for training_code in self._training:
+            training_code()
 
 
 def _public_classes() -> Iterable[type]:

@@ -1,0 +1,182 @@
+"""Adaptive forecast algorithm: forecasts -> insights -> sized targets -> risk-adjusted targets.
+
+Wiring only: every choice comes from ``get_parameter`` (config.json ``parameters``,
+``lean backtest --parameter``, or the cloud project's parameters); the logic lives in
+the linked libraries ``alpha_models``, ``risk_models`` and ``signal_bus``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from typing import Any
+
+from AlgorithmImports import (
+    ImmediateExecutionModel,
+    OrderEvent,
+    QCAlgorithm,
+    Resolution,
+    Slice,
+)
+
+from alpha_models.horizon import Horizon
+from alpha_models.lean.forecast_alpha import ForecastAlphaModel
+from alpha_models.lean.forecast_sources import (
+    ForecastSource,
+    InAlgorithmForecastSource,
+    InboxForecastSource,
+    RecordedForecastSource,
+    load_recorded_forecasts,
+)
+from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
+from risk_models.lean.adaptive_risk_management import AdaptiveRiskManagementModel
+from risk_models.lean.forecast_sizing_portfolio_construction import (
+    ForecastSizingPortfolioConstructionModel,
+)
+from risk_models.lean.strategy_settings import StrategySettings, parameters_from_lookup
+from signal_bus.lean.command_payload import CommandError, parse_signal_command
+from signal_bus.lean.execution_recorder import ExecutionRecorder
+from signal_bus.lean.execution_sinks import (
+    DiscardSink,
+    ExecutionSink,
+    RedisExecutionSink,
+    WebNotificationSink,
+)
+from signal_bus.lean.redis_listener import start_redis_signal_feed
+from signal_bus.lean.signal_inbox import SignalInbox
+
+RESOLUTIONS = {"daily": Resolution.DAILY, "hour": Resolution.HOUR, "minute": Resolution.MINUTE}
+BAR_PERIODS = {
+    "daily": timedelta(days=1),
+    "hour": timedelta(hours=1),
+    "minute": timedelta(minutes=1),
+}
+SOURCES = ("in_algorithm", "recorded", "redis", "command")
+
+
+class AdaptiveForecastAlgorithm(QCAlgorithm):
+    """Trade the forecasting core's forecasts under the risk engine's control."""
+
+    def initialize(self) -> None:
+        """Read parameters, subscribe to the assets and set the framework models."""
+        start = date.fromisoformat(self._text("start_date", "2010-01-04"))
+        end = date.fromisoformat(self._text("end_date", "2012-12-31"))
+        self.set_start_date(start.year, start.month, start.day)
+        self.set_end_date(end.year, end.month, end.day)
+        self.set_cash(float(self._text("cash", "100000")))
+        resolution_name = self._text("resolution", "daily")
+        resolution = RESOLUTIONS[resolution_name]
+        tickers = [
+            t.strip().upper() for t in self._text("assets", "AAPL,MSFT").split(",") if t.strip()
+        ]
+        add = (
+            self.add_crypto
+            if self._text("security_type", "equity") == "crypto"
+            else self.add_equity
+        )
+        self.assets = [add(ticker, resolution).symbol for ticker in tickers]
+
+        settings = StrategySettings(parameters_from_lookup(self._optional))
+        self.inbox = SignalInbox()
+        self.feed: Any = None
+        source_name = self._text("forecast_source", "in_algorithm")
+        if source_name not in SOURCES:
+            raise ValueError(
+                f"forecast_source must be one of {', '.join(SOURCES)}; got {source_name!r}"
+            )
+        source = self._forecast_source(source_name, resolution_name)
+        remote_risk = source_name in ("redis", "command")
+
+        self.set_alpha(ForecastAlphaModel(source, settings))
+        self.set_portfolio_construction(
+            ForecastSizingPortfolioConstructionModel(settings, self.inbox)
+        )
+        self.add_risk_management(
+            AdaptiveRiskManagementModel(settings, self.inbox if remote_risk else None)
+        )
+        self.set_execution(ImmediateExecutionModel())
+        snapshot_minutes = float(self._text("snapshot_minutes", "60"))
+        self.recorder = ExecutionRecorder(
+            self._execution_sink(source_name), timedelta(minutes=snapshot_minutes)
+        )
+
+    def on_data(self, slice: Slice) -> None:
+        """Send a portfolio snapshot when one is due."""
+        self.recorder.maybe_snapshot(self)
+
+    def on_order_event(self, order_event: OrderEvent) -> None:
+        """Record the order event; its tag is the forecast id."""
+        self.recorder.record_order_event(self, order_event)
+
+    def on_command(self, data: Any) -> bool | None:
+        """Accept a bus message sent as a LEAN command (QuantConnect cloud live)."""
+        try:
+            command = parse_signal_command(data)
+        except CommandError as error:
+            self.log(f"command_refused reason={error}")
+            return False
+        accepted = self.inbox.accept(command.channel, command.payload) is not None
+        if not accepted:
+            rejections = self.inbox.rejections()
+            reason = rejections[-1].reason if rejections else "duplicate or older"
+            self.log(f"command_ignored channel={command.channel} reason={reason}")
+        return accepted
+
+    def on_end_of_algorithm(self) -> None:
+        """Stop the background subscriber, if any."""
+        if self.feed is not None:
+            self.feed.stop()
+
+    # ------------------------------------------------------------------ wiring helpers
+
+    def _forecast_source(self, name: str, resolution_name: str) -> ForecastSource:
+        if name == "recorded":
+            location = self._text("forecasts_location", "adaptive_forecast/forecasts.jsonl")
+            return RecordedForecastSource(load_recorded_forecasts(location, self.object_store))
+        if name == "in_algorithm":
+            config = WalkForwardConfig(
+                horizon=Horizon(self._text("horizon", "1d")),
+                resolution=resolution_name,
+                model=self._text("model", "sklearn"),
+                retrain_frequency=self._text("retrain_frequency", "quarterly"),
+                minimum_training_rows=int(self._text("minimum_training_rows", "300")),
+            )
+            source = InAlgorithmForecastSource(
+                WalkForwardTrainer(config), BAR_PERIODS[resolution_name]
+            )
+            lookback = int(self._text("lookback_bars", "750"))
+
+            def refresh() -> None:
+                history = self.history(self.assets, lookback, RESOLUTIONS[resolution_name])
+                source.refresh(history, self.utc_time)
+
+            self.train(self.date_rules.every_day(), self.time_rules.midnight, refresh)
+            return source
+        if name == "redis":
+            self.feed = start_redis_signal_feed(
+                self.inbox, self._redis_url(), self._text("bus_namespace", "")
+            )
+        return InboxForecastSource(self.inbox)
+
+    def _execution_sink(self, source_name: str) -> ExecutionSink:
+        if not self.live_mode:
+            return DiscardSink()
+        webhook = self._text("execution_webhook_url", "")
+        if webhook:
+            return WebNotificationSink(self.notify, webhook)
+        if source_name == "redis":
+            return RedisExecutionSink(self._redis_url(), self._text("bus_namespace", ""))
+        return DiscardSink()
+
+    def _redis_url(self) -> str:
+        return self._text("redis_url", "") or os.environ.get(
+            "REDIS_URL", "redis://localhost:6379/0"
+        )
+
+    def _text(self, name: str, default: str) -> str:
+        value = self.get_parameter(name, default)
+        return default if value is None else str(value)
+
+    def _optional(self, name: str) -> str | None:
+        value = self.get_parameter(name, "")
+        return str(value) if value else None
