@@ -7,6 +7,7 @@ they arrive: an interrupted import keeps everything fetched so far.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -172,7 +173,17 @@ def import_bars(
 
     A failing symbol is recorded (``error``) and skipped; the other symbols go on.
     """
-    source = _source(config, binance=binance, polygon=polygon)
+    with contextlib.ExitStack() as owned:
+        source = _source(config, binance=binance, polygon=polygon, owned=owned)
+        return _run(config, tasks, source, on_task_done)
+
+
+def _run(
+    config: ImportConfig,
+    tasks: Sequence[ImportTask],
+    source: BarSource,
+    on_task_done: Callable[[ImportTask, int], None] | None,
+) -> list[SymbolImport]:
     outcomes: dict[str, SymbolImport] = {}
     for task in tasks:
         outcome = outcomes.setdefault(task.symbol, SymbolImport(task.symbol))
@@ -270,13 +281,18 @@ class _PolygonSource:
 
 
 def _source(
-    config: ImportConfig, *, binance: BinanceClient | None, polygon: PolygonClient | None
+    config: ImportConfig,
+    *,
+    binance: BinanceClient | None,
+    polygon: PolygonClient | None,
+    owned: contextlib.ExitStack,
 ) -> BarSource:
+    """The source for the config; clients created here are closed when ``owned`` closes."""
     if config.source == "bundled":
         return _BundledSource(config.symbols)
     if config.source == "csv":
         assert config.csv_path is not None
         return _CsvSource(config.csv_path, config.symbols)
     if config.source == "binance":
-        return _BinanceSource(binance or BinanceClient(), config.resolution)
-    return _PolygonSource(polygon or PolygonClient(), config)
+        return _BinanceSource(binance or owned.enter_context(BinanceClient()), config.resolution)
+    return _PolygonSource(polygon or owned.enter_context(PolygonClient()), config)

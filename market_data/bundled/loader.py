@@ -8,6 +8,7 @@ volume plus a split- and dividend-adjusted close.
 
 from __future__ import annotations
 
+import functools
 import gzip
 from collections.abc import Sequence
 from importlib import resources
@@ -77,7 +78,9 @@ def load_bundled_daily(
     return {symbol: _bars(table[table["ticker"] == symbol], adjustment) for symbol in wanted}
 
 
+@functools.cache
 def _read_table() -> pd.DataFrame:
+    """The whole bundled table, parsed once per process (callers never modify it)."""
     path = resources.files("bokeh_sampledata").joinpath("_data", "stocks.csv.gz")
     try:
         with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as text:
