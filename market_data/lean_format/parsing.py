@@ -51,7 +51,9 @@ def parse_bar_text(text: str, *, key: SeriesKey, source: str, day: date | None) 
             names=names,
             dtype={INDEX_NAME: str} | dict.fromkeys(columns, np.float64),
             engine="c",
-            float_precision="round_trip",
+            # equity fields are integers, which every parser reads exactly; crypto decimals
+            # need the slower round-trip parser to read back exactly what was written
+            float_precision="round_trip" if key.security_type == "crypto" else None,
         )
         bars = _convert(raw, key=key, day=day)
     except (ValueError, TypeError, OverflowError, pd.errors.ParserError) as error:
