@@ -1,0 +1,81 @@
+using System;
+using System.Globalization;
+using Python.Runtime;
+using QuantConnect.Algorithm.Framework.Execution;
+using QuantConnect.Orders;
+
+namespace QuantConnect.Algorithm.CSharp
+{
+    /// <summary>
+    /// A C# algorithm that hosts the Python models of the linked libraries: the forecast
+    /// alpha model, the sizing portfolio construction model and the adaptive risk model.
+    /// Forecasts are replayed from an export in the ObjectStore (written by
+    /// <c>ats lean export-forecasts</c>); lean.json puts /Library on Python's path.
+    /// </summary>
+    public class AdaptiveForecastShim : QCAlgorithm
+    {
+        private PyObject _recorder;
+
+        public override void Initialize()
+        {
+            var start = DateTime.Parse(Parameter("start_date", "2010-01-04"), CultureInfo.InvariantCulture);
+            var end = DateTime.Parse(Parameter("end_date", "2012-12-31"), CultureInfo.InvariantCulture);
+            SetStartDate(start.Year, start.Month, start.Day);
+            SetEndDate(end.Year, end.Month, end.Day);
+            SetCash(decimal.Parse(Parameter("cash", "100000"), CultureInfo.InvariantCulture));
+
+            var assets = Parameter("assets", "AAPL,MSFT").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var ticker in assets)
+            {
+                AddEquity(ticker, Resolution.Daily);
+            }
+
+            var location = Parameter("forecasts_location", "adaptive_forecast/forecasts.jsonl");
+            if (!ObjectStore.ContainsKey(location))
+            {
+                throw new ArgumentException($"recorded forecasts not found in the ObjectStore at '{location}'");
+            }
+            var export = ObjectStore.Read(location);
+
+            using (Py.GIL())
+            {
+                dynamic settingsModule = Py.Import("risk_models.lean.strategy_settings");
+                dynamic recordedModule = Py.Import("alpha_models.lean.recorded_forecasts");
+                dynamic sourcesModule = Py.Import("alpha_models.lean.forecast_sources");
+                dynamic alphaModule = Py.Import("alpha_models.lean.forecast_alpha");
+                dynamic constructionModule = Py.Import("risk_models.lean.forecast_sizing_portfolio_construction");
+                dynamic riskModule = Py.Import("risk_models.lean.adaptive_risk_management");
+                dynamic recorderModule = Py.Import("signal_bus.lean.execution_recorder");
+                dynamic sinksModule = Py.Import("signal_bus.lean.execution_sinks");
+
+                dynamic settings = settingsModule.StrategySettings();
+                dynamic recorded = recordedModule.RecordedForecasts.from_json_lines(export);
+                dynamic source = sourcesModule.RecordedForecastSource(recorded);
+
+                PyObject alpha = alphaModule.ForecastAlphaModel(source, settings);
+                PyObject construction = constructionModule.ForecastSizingPortfolioConstructionModel(settings);
+                PyObject risk = riskModule.AdaptiveRiskManagementModel(settings);
+                _recorder = recorderModule.ExecutionRecorder(sinksModule.DiscardSink());
+
+                SetAlpha(alpha);
+                SetPortfolioConstruction(construction);
+                AddRiskManagement(risk);
+            }
+            SetExecution(new ImmediateExecutionModel());
+        }
+
+        public override void OnOrderEvent(OrderEvent orderEvent)
+        {
+            using (Py.GIL())
+            {
+                _recorder.InvokeMethod("record_order_event", this.ToPython(), orderEvent.ToPython());
+            }
+        }
+
+        private string Parameter(string name, string defaultValue)
+        {
+            var value = GetParameter(name);
+            return string.IsNullOrWhiteSpace(value) ? defaultValue : value;
+        }
+    }
+}
