@@ -145,6 +145,8 @@ def _from_document(document: object, channel: str | None, raw: bytes) -> Message
     if ts_event is None:
         raise MessageValidationError("ts_event", "required (or 'timestamp')")
     ts_init = document.get("ts_init", ts_event)
+    if ts_init == ts_event:
+        ts_init = ts_event  # parsed once
     message_id = document.get("id")
     if message_id is None:
         message_id = _content_id(raw or _ENCODER.encode(document).encode())

@@ -91,8 +91,11 @@ class Message:
         if type(self) is Message:
             raise TypeError("Message is abstract; use one of its subclasses")
         require_name("id", self.id)
+        same = self.ts_init is self.ts_event
         object.__setattr__(self, "ts_event", require_timestamp("ts_event", self.ts_event))
-        object.__setattr__(self, "ts_init", require_timestamp("ts_init", self.ts_init))
+        object.__setattr__(
+            self, "ts_init", self.ts_event if same else require_timestamp("ts_init", self.ts_init)
+        )
         require_integer("schema_version", self.schema_version, minimum=1)
         self._validate()
 

@@ -22,6 +22,8 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 def require_number(field: str, value: object) -> float:
     """Return ``value`` as a finite float; bools and non-numbers are rejected."""
+    if type(value) is float and math.isfinite(value):
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise MessageValidationError(field, f"must be a number, got {type(value).__name__}")
     try:
@@ -71,7 +73,7 @@ def require_name(field: str, value: object) -> str:
         raise MessageValidationError(field, "must be non-empty without surrounding spaces")
     if len(value) > MAX_TEXT_LENGTH:
         raise MessageValidationError(field, f"longer than {MAX_TEXT_LENGTH} characters")
-    if _CONTROL_CHARACTERS.search(value):
+    if not value.isprintable() and _CONTROL_CHARACTERS.search(value):
         raise MessageValidationError(field, "contains control characters")
     return value
 
