@@ -142,3 +142,13 @@ def test_float_validation_matches_range(spec: object, value: float) -> None:
     else:
         with pytest.raises(ParameterError):
             spec.validate(value)
+
+
+def test_readme_documents_every_parameter() -> None:
+    from pathlib import Path
+
+    import risk_models
+
+    readme = (Path(risk_models.__file__).parent / "README.md").read_text()
+    for name in PARAMETER_SPECS:
+        assert f"`{name}`" in readme, name
