@@ -9,6 +9,7 @@ Redis errors that mean a lost connection surface as
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -21,6 +22,7 @@ from signal_bus.connection import RedisConnectionConfig
 from signal_bus.errors import TransportConnectionError
 
 _PAYLOAD_FIELD = b"data"
+NAMESPACE_VARIABLE = "SIGNAL_BUS_NAMESPACE"
 
 
 @contextmanager
@@ -127,6 +129,22 @@ class RedisBus(Bus):
         self._pubsub_client: Any = None
         self._client_lock = threading.Lock()
         self._frames: dict[str, _PublishFrames] = {}
+
+    @classmethod
+    def from_environment(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        stream_max_length: int = DEFAULT_STREAM_MAX_LENGTH,
+    ) -> RedisBus:
+        """Build from ``REDIS_URL`` or ``REDIS_HOST``/``REDIS_PORT``/``REDIS_PASSWORD``/``REDIS_DB``
+        and the namespace from ``SIGNAL_BUS_NAMESPACE``."""
+        env = os.environ if environ is None else environ
+        return cls(
+            RedisConnectionConfig.from_environment(env),
+            namespace=env.get(NAMESPACE_VARIABLE, "").strip(),
+            stream_max_length=stream_max_length,
+        )
 
     @property
     def client(self) -> Any:

@@ -52,3 +52,14 @@ def test_channel_names() -> None:
         names.pubsub("forecasts")
     with pytest.raises(ValueError, match="namespace"):
         ChannelNames("has space")
+
+
+def test_redis_bus_from_environment_reads_namespace() -> None:
+    from signal_bus.redis_bus import RedisBus
+
+    bus = RedisBus.from_environment(
+        {"REDIS_URL": "redis://:pw@cache:6390/1", "SIGNAL_BUS_NAMESPACE": "staging"}
+    )
+    assert bus.names.namespace == "staging"
+    assert (bus.config.host, bus.config.port, bus.config.db) == ("cache", 6390, 1)
+    assert bus.config.password == "pw"
