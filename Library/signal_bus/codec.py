@@ -43,18 +43,21 @@ _ENCODER = json.JSONEncoder(
 
 def format_timestamp(moment: datetime) -> str:
     """Return ``moment`` (timezone-aware) as UTC ISO-8601 ending in ``Z``."""
-    text = moment.astimezone(UTC).isoformat()
+    text = (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def to_dict(message: Message) -> dict[str, Any]:
     """Return the JSON-ready dictionary of ``message``, envelope first."""
+    ts_event = format_timestamp(message.ts_event)
     document: dict[str, Any] = {
         "type": message.message_type,
         "schema_version": message.schema_version,
         "id": message.id,
-        "ts_event": format_timestamp(message.ts_event),
-        "ts_init": format_timestamp(message.ts_init),
+        "ts_event": ts_event,
+        "ts_init": ts_event
+        if message.ts_init == message.ts_event
+        else format_timestamp(message.ts_init),
     }
     document.update(message.payload_fields())
     return document
