@@ -242,7 +242,7 @@ def rearm_command(breaker: str, reason: str, changed_by: str, namespace: str, re
         bus.publish(
             StrategyConfigUpdate.create(
                 key=REARM_KEY,
-                value=breaker,
+                value={"breaker": breaker, "reason": reason, "by": changed_by},
                 version=1,
                 changed_by=changed_by,
                 reason=reason,

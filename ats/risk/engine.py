@@ -7,8 +7,9 @@ fills) and ``strategy_config`` through consumer groups, evaluates the
 parameters) after every change, restoring it on start.
 
 Operators re-arm a latched breaker with a ``strategy_config`` message whose key is
-``risk_rearm``, value the breaker name, and ``changed_by``/``reason`` filled in,
-so the re-arm goes through the audited configuration path.
+``risk.rearm`` and whose value is ``{"breaker": ..., "reason": ..., "by": ...}`` (or
+just the breaker name, with ``changed_by``/``reason`` of the message), as the
+backend's audited re-arm publishes it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,7 +41,7 @@ from signal_bus.messages import (
 
 _log = logging.getLogger(__name__)
 
-REARM_KEY = "risk_rearm"
+REARM_KEY = "risk.rearm"
 INPUT_CHANNELS = (FORECAST_UPDATES, EXECUTION_EVENTS, STRATEGY_CONFIG)
 _HORIZON = re.compile(r"^(\d+)([mhd])$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86_400}
@@ -87,6 +88,17 @@ class RiskEngineConfig:
             raise ValueError("tick_seconds and heartbeat_seconds must be positive")
         if self.block_ms < 0 or self.max_handler_failures < 1:
             raise ValueError("block_ms must be >= 0 and max_handler_failures >= 1")
+
+
+def _rearm_request(message: StrategyConfigUpdate) -> tuple[str, str, str]:
+    value = message.value
+    if isinstance(value, str):
+        return value, message.reason, message.changed_by
+    if isinstance(value, Mapping) and isinstance(value.get("breaker"), str):
+        reason = value.get("reason") or message.reason
+        by = value.get("by") or message.changed_by
+        return value["breaker"], str(reason), str(by)
+    raise ValueError(f"{REARM_KEY} value must be a breaker name or an object with 'breaker'")
 
 
 def horizon_length(horizon: str) -> timedelta:
@@ -203,18 +215,13 @@ class RiskEngine:
 
     def _apply_config(self, message: StrategyConfigUpdate) -> None:
         if message.key == REARM_KEY:
-            if not isinstance(message.value, str):
-                raise ValueError("risk_rearm value must be a breaker name")
+            breaker, reason, by = _rearm_request(message)
             try:
                 record = self.monitor.rearm(
-                    message.value,
-                    reason=message.reason,
-                    by=message.changed_by,
-                    now=self._clock(),
-                    parameters=self.parameters,
+                    breaker, reason=reason, by=by, now=self._clock(), parameters=self.parameters
                 )
             except BreakerError as error:
-                _log.warning("risk_rearm_refused breaker=%s error=%s", message.value, error)
+                _log.warning("risk_rearm_refused breaker=%s error=%s", breaker, error)
                 return
             _log.info("risk_rearmed breaker=%s by=%s reason=%s", record.breaker, record.by, record.reason)
             return

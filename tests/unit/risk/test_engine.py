@@ -119,7 +119,11 @@ def test_restart_keeps_the_latch_and_rearm_via_config(setup: tuple[InMemoryBus, 
 
     bus.publish(
         StrategyConfigUpdate.create(
-            key=REARM_KEY, value="drawdown_limit", version=1, changed_by="ops", reason="reviewed", now=clock.now
+            key=REARM_KEY,
+            value={"breaker": "drawdown_limit", "reason": "reviewed", "by": "ops"},
+            version=1,
+            changed_by="service",
+            now=clock.now,
         )
     )
     restarted.run_once()
