@@ -9,6 +9,9 @@ from pathlib import Path
 
 from market_data.lean_format.errors import LeanDataError
 
+COMPRESSION_LEVEL = 3
+"""Deflate level: about 4x faster than zlib's default 6 for files about 13% larger."""
+
 
 def read_entry(path: Path, expected_entry: str) -> str:
     """Text of the CSV entry in ``path`` (the expected name, else the only CSV entry).
@@ -37,7 +40,9 @@ def write_entry(path: Path, entry_name: str, text: str) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:
-        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(
+            temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSION_LEVEL
+        ) as archive:
             archive.writestr(entry_name, text)
         os.replace(temporary, path)
     except BaseException:
