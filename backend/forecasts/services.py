@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from backend.strategy.selectors import strategy_parameter_value
 from signal_bus.messages import ForecastUpdate
 
+from .bulk_copy import COPY_COLUMNS, forecast_rows_encode
 from .models import Forecast, ModelVersion, Signal
 from .signals_rule import signal_from_forecast
 
@@ -30,12 +33,110 @@ def model_version_resolve(
 
 
 def forecast_messages_store(*, messages: Sequence[ForecastUpdate]) -> int:
-    """Store forecasts and their signals; a message already stored is skipped. Returns the count given."""
+    """Store forecasts and their signals; a message already stored is skipped. Returns the count given.
+
+    On PostgreSQL the batch goes through binary ``COPY`` into a temporary table and one
+    ``INSERT ... ON CONFLICT DO NOTHING`` per table; elsewhere through the ORM.
+    """
     if not messages:
         return 0
     entry_threshold = float(strategy_parameter_value(key="entry_confidence"))
     min_magnitude = float(strategy_parameter_value(key="min_prediction_magnitude"))
     versions: dict[tuple[str, str], ModelVersion] = {}
+    with transaction.atomic():
+        version_ids = {}
+        for message in messages:
+            row = model_version_resolve(
+                model=message.model, version=message.model_version, cache=versions
+            )
+            version_ids[message.id] = row.pk if row is not None else None
+        if connection.vendor == "postgresql":
+            _store_with_copy(
+                messages=messages,
+                version_ids=version_ids,
+                entry_threshold=entry_threshold,
+                min_magnitude=min_magnitude,
+            )
+        else:
+            _store_with_orm(
+                messages=messages,
+                version_ids=version_ids,
+                entry_threshold=entry_threshold,
+                min_magnitude=min_magnitude,
+            )
+        if versions:
+            _order_lineage_backfill(
+                message_ids=[message.id for message in messages if message.model_version]
+            )
+    return len(messages)
+
+
+_INCOMING_TABLE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS forecast_incoming (
+    message_id varchar(64), asset varchar(40), horizon varchar(10), prediction double precision,
+    confidence double precision, "timestamp" timestamptz, ts_init timestamptz, model varchar(100),
+    model_version_id bigint, interval_low double precision, interval_high double precision,
+    received_at timestamptz
+) ON COMMIT DELETE ROWS
+"""
+_COLUMNS = ", ".join(f'"{name}"' for name in COPY_COLUMNS)
+_INSERT_FORECASTS = (
+    f"INSERT INTO forecasts_forecast ({_COLUMNS}) SELECT {_COLUMNS} FROM forecast_incoming "
+    "ON CONFLICT DO NOTHING"
+)
+# The SQL twin of signals_rule.signal_from_forecast (tests check both paths agree).
+_INSERT_SIGNALS = """
+INSERT INTO forecasts_signal (forecast_message_id, asset, horizon, "timestamp", direction,
+                              confidence, strength, active, entry_threshold)
+SELECT message_id, asset, horizon, "timestamp", direction, confidence, direction * confidence,
+       direction <> 0 AND confidence >= %(threshold)s, %(threshold)s
+FROM (SELECT *, CASE WHEN abs(prediction) <= %(magnitude)s OR prediction = 0 THEN 0
+                     WHEN prediction > 0 THEN 1 ELSE -1 END AS direction
+      FROM forecast_incoming) AS incoming
+ON CONFLICT DO NOTHING
+"""
+
+
+def _store_with_copy(
+    *,
+    messages: Sequence[ForecastUpdate],
+    version_ids: dict[str, int | None],
+    entry_threshold: float,
+    min_magnitude: float,
+) -> None:
+    rows = (
+        {
+            "message_id": message.id,
+            "asset": message.asset,
+            "horizon": message.horizon,
+            "prediction": message.prediction,
+            "confidence": message.confidence,
+            "timestamp": message.ts_event,
+            "ts_init": message.ts_init,
+            "model": message.model,
+            "model_version_id": version_ids[message.id],
+            "interval_low": message.interval_low,
+            "interval_high": message.interval_high,
+        }
+        for message in messages
+    )
+    payload = io.BytesIO(forecast_rows_encode(rows, received_at=datetime.now(UTC)))
+    with connection.cursor() as cursor:
+        cursor.execute(_INCOMING_TABLE)
+        cursor.cursor.copy_expert(
+            f"COPY forecast_incoming ({_COLUMNS}) FROM STDIN WITH (FORMAT binary)", payload
+        )
+        cursor.execute(_INSERT_FORECASTS)
+        cursor.execute(_INSERT_SIGNALS, {"threshold": entry_threshold, "magnitude": min_magnitude})
+
+
+def _store_with_orm(
+    *,
+    messages: Sequence[ForecastUpdate],
+    version_ids: dict[str, int | None],
+    entry_threshold: float,
+    min_magnitude: float,
+) -> None:
     forecasts: list[Forecast] = []
     signals: list[Signal] = []
     for message in messages:
@@ -49,9 +150,7 @@ def forecast_messages_store(*, messages: Sequence[ForecastUpdate]) -> int:
                 timestamp=message.ts_event,
                 ts_init=message.ts_init,
                 model=message.model,
-                model_version=model_version_resolve(
-                    model=message.model, version=message.model_version, cache=versions
-                ),
+                model_version_id=version_ids[message.id],
                 interval_low=message.interval_low,
                 interval_high=message.interval_high,
             )
@@ -75,14 +174,8 @@ def forecast_messages_store(*, messages: Sequence[ForecastUpdate]) -> int:
                 entry_threshold=entry_threshold,
             )
         )
-    with transaction.atomic():
-        Forecast.objects.bulk_create(forecasts, ignore_conflicts=True, batch_size=1000)
-        Signal.objects.bulk_create(signals, ignore_conflicts=True, batch_size=1000)
-        if versions:
-            _order_lineage_backfill(
-                message_ids=[message.id for message in messages if message.model_version]
-            )
-    return len(forecasts)
+    Forecast.objects.bulk_create(forecasts, ignore_conflicts=True, batch_size=1000)
+    Signal.objects.bulk_create(signals, ignore_conflicts=True, batch_size=1000)
 
 
 def _order_lineage_backfill(*, message_ids: Sequence[str]) -> int:

@@ -42,7 +42,7 @@ class RecorderConfig:
     channels: tuple[str, ...]
     group: str
     consumer: str
-    batch_size: int = 500
+    batch_size: int = 1000
     block_ms: int = 500
     claim_idle_ms: int = 30_000
     retry_delay_s: float = 0.5

@@ -163,3 +163,20 @@ def test_filters_and_cursor_pagination(client_for: Any) -> None:
 def test_bad_filter_value_is_400(client_for: Any) -> None:
     response = client_for("viewer").get("/api/forecasts/", {"since": "not-a-time"})
     assert field_errors(response) == {"since": "invalid"}
+
+
+def test_binary_copy_loads_rows_the_api_reads(client_for: Any) -> None:
+    from django.db import connection
+
+    from backend.forecasts.bulk_copy import forecast_rows_copy
+
+    rows = [
+        {"message_id": f"copy-{index}", "asset": "SPY", "horizon": "1d", "prediction": 0.001 * index,
+         "confidence": 0.6, "timestamp": START + timedelta(days=index), "ts_init": None, "model": "m"}
+        for index in range(3)
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        forecast_rows_copy(cursor=cursor.cursor, rows=rows, received_at=START)
+    results = client_for("viewer").get("/api/forecasts/", {"asset": "SPY"}).json()["results"]
+    assert [(item["message_id"], item["prediction"]) for item in results] == [("copy-2", 0.002), ("copy-1", 0.001), ("copy-0", 0.0)]
+    assert results[0]["timestamp"] == "2025-04-07T12:00:00Z"

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--namespace", default=None, help="bus namespace (default: SIGNAL_BUS_NAMESPACE)"
         )
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--block-ms", type=int, default=500)
         parser.add_argument("--claim-idle-ms", type=int, default=30_000)
 
