@@ -5,9 +5,10 @@
 """
 
 from market_data.lean_format.catalog import LeanSeries, available
+from market_data.lean_format.columns import empty_bars
 from market_data.lean_format.errors import LeanDataError
 from market_data.lean_format.layout import BAR_TYPES, RESOLUTIONS, SECURITY_TYPES, SeriesKey
-from market_data.lean_format.reader import empty_bars, read_bars
+from market_data.lean_format.reader import read_bars
 from market_data.lean_format.timing import DATA_TIME_ZONES, bar_end_times
 from market_data.lean_format.writer import write_bars
 

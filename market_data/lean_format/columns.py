@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
+import pandas as pd
+
 TRADE_COLUMNS: Final = ("open", "high", "low", "close", "volume")
 QUOTE_COLUMNS: Final = (
     "bid_open",
@@ -34,3 +37,11 @@ def value_columns(bar_type: str) -> tuple[str, ...]:
 def price_columns(bar_type: str) -> tuple[str, ...]:
     """The price columns (scaled for equity) of one bar type."""
     return tuple(name for name in value_columns(bar_type) if name not in SIZE_COLUMNS)
+
+
+def empty_bars(bar_type: str = "trade") -> pd.DataFrame:
+    """A frame with no rows and the reader's value columns and dtypes."""
+    return pd.DataFrame(
+        {name: pd.Series(dtype=np.float64) for name in value_columns(bar_type)},
+        index=pd.DatetimeIndex([], name=INDEX_NAME, dtype="datetime64[ns]"),
+    )

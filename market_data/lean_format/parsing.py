@@ -13,6 +13,7 @@ from market_data.lean_format.columns import (
     EQUITY_PRICE_SCALE,
     INDEX_NAME,
     SIZE_COLUMNS,
+    empty_bars,
     price_columns,
     value_columns,
 )
@@ -44,6 +45,8 @@ def parse_bar_text(text: str, *, key: SeriesKey, source: str, day: date | None) 
     """
     columns = value_columns(key.bar_type)
     names = [INDEX_NAME, *columns]
+    if not text.strip():
+        return empty_bars(key.bar_type)
     try:
         raw = pd.read_csv(
             io.StringIO(text),
@@ -68,6 +71,8 @@ def _convert(raw: pd.DataFrame, *, key: SeriesKey, day: date | None) -> pd.DataF
     ]
     if raw[required].isna().to_numpy().any():
         raise ValueError("missing field")
+    if np.isinf(raw[list(value_columns(key.bar_type))].to_numpy(dtype=np.float64)).any():
+        raise ValueError("infinite value")
     times = _parse_times(raw[INDEX_NAME], key=key, day=day)
     values = raw.drop(columns=INDEX_NAME)
     if key.security_type == "equity":

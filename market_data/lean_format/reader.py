@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from market_data.lean_format.archive import read_entry
-from market_data.lean_format.columns import END_TIME_COLUMN, INDEX_NAME, value_columns
+from market_data.lean_format.columns import END_TIME_COLUMN, empty_bars
 from market_data.lean_format.errors import LeanDataError
 from market_data.lean_format.layout import SeriesKey
 from market_data.lean_format.parsing import parse_bar_text
@@ -85,15 +85,6 @@ def read_bars(
         pd.DatetimeIndex(bars.index), security_type=key.security_type, resolution=key.resolution
     )
     return bars
-
-
-def empty_bars(bar_type: str = "trade") -> pd.DataFrame:
-    """A frame with no rows and the reader's columns and dtypes."""
-    frame = pd.DataFrame(
-        {name: pd.Series(dtype=np.float64) for name in value_columns(bar_type)},
-        index=pd.DatetimeIndex([], name=INDEX_NAME, dtype="datetime64[ns]"),
-    )
-    return frame
 
 
 def _read_minute_files(

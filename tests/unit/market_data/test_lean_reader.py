@@ -154,3 +154,12 @@ def test_unsorted_file_is_returned_in_time_order(tmp_path: Path) -> None:
     )
     assert bars.index.is_monotonic_increasing
     assert bars["open"].iloc[0] == pytest.approx(167.41)
+
+
+def test_empty_file_reads_as_no_bars(tmp_path: Path) -> None:
+    write_zip(tmp_path / "crypto/binance/daily/ethusdt_trade.zip", "ethusdt.csv", "")
+    bars = read_bars(
+        tmp_path, security_type="crypto", market="binance", symbol="ethusdt", resolution="daily"
+    )
+    assert bars.empty
+    assert list(bars.columns) == ["open", "high", "low", "close", "volume", "end_time"]

@@ -35,6 +35,7 @@ def test_missing_minute_folder(tmp_path: Path) -> None:
         ("20131008 00:00,1,abc,3,4,5", "high is not a number"),
         ("20131008 00:00,1,2,,4,5", "low is empty"),
         ("20131008 00:00,1,2,3,4,nan", "volume is not a finite number"),
+        ("20131008 00:00,1,inf,3,4,5", "high is not a finite number"),
     ],
 )
 def test_bad_row_names_file_and_line(tmp_path: Path, bad_line: str, reason: str) -> None:
