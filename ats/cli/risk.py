@@ -175,6 +175,11 @@ def _print_report(report: dict[str, object]) -> None:
 @click.option("--heartbeat-seconds", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Republish an unchanged decision this often.")
 @click.option("--bar-seconds", type=click.FloatRange(min=1.0), default=3600.0, show_default=True, help="Price sampling for volatility.")
 @click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE", help="Starting strategy parameter (strategy_config changes it live).")
+@click.option("--prices-data-folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None, help="LEAN data folder to read market prices from (for volatility and forecast skill).")
+@click.option("--prices-symbols", default="", help="Comma-separated symbols whose prices to read.")
+@click.option("--prices-security-type", type=click.Choice(["equity", "crypto"]), default="crypto", show_default=True, help="Security type of the price series.")
+@click.option("--prices-market", default="binance", show_default=True, help="LEAN market of the price series.")
+@click.option("--prices-resolution", type=click.Choice(["daily", "hour", "minute"]), default="hour", show_default=True, help="Resolution of the price series.")
 def run_command(
     namespace: str,
     redis_url: str | None,
@@ -184,6 +189,11 @@ def run_command(
     heartbeat_seconds: float,
     bar_seconds: float,
     parameters: tuple[str, ...],
+    prices_data_folder: Path | None,
+    prices_symbols: str,
+    prices_security_type: str,
+    prices_market: str,
+    prices_resolution: str,
 ) -> None:
     """Consume forecasts, portfolio snapshots and config; publish risk updates until stopped."""
     import logging
@@ -192,11 +202,27 @@ def run_command(
     from datetime import UTC, datetime
 
     from ats.risk.engine import RiskEngine, RiskEngineConfig
+    from ats.risk.evaluation import parse_symbols
+    from ats.risk.price_feed import LeanPriceFeed, LeanPriceFeedConfig
     from ats.risk.state_store import RedisStateStore, state_key
     from risk_models.monitor import RiskMonitorConfig
     from signal_bus.redis_bus import RedisBus
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    price_feed = None
+    if prices_data_folder is not None:
+        try:
+            price_feed = LeanPriceFeed(
+                LeanPriceFeedConfig(
+                    prices_data_folder,
+                    prices_security_type,
+                    prices_market,
+                    parse_symbols(prices_symbols),
+                    prices_resolution,
+                )
+            )
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--prices-symbols") from None
     bus = RedisBus(url=redis_url, namespace=namespace)
     engine = RiskEngine(
         bus,
@@ -210,6 +236,7 @@ def run_command(
         clock=lambda: datetime.now(UTC),
         state_store=RedisStateStore(bus.client, state_key(namespace)),
         parameters=parse_parameters(parameters),
+        price_feed=price_feed,
     )
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from ats.risk.state_store import MemoryStateStore, StateStore
 from risk_models.breakers import BreakerError
@@ -40,6 +40,13 @@ from signal_bus.messages import (
 )
 
 _log = logging.getLogger(__name__)
+
+
+class PriceFeed(Protocol):
+    """A source of market prices for the volatility estimate."""
+
+    def poll(self, now: datetime) -> list[tuple[str, float, datetime]]:
+        """Return ``(symbol, price, time)`` observations not returned before."""
 
 REARM_KEY = "risk.rearm"
 INPUT_CHANNELS = (FORECAST_UPDATES, EXECUTION_EVENTS, STRATEGY_CONFIG)
@@ -68,6 +75,8 @@ class RiskEngineConfig:
         A message whose handling fails this many times is dead-lettered.
     handler_retry_delay_s
         Wait before a failed message is handled again.
+    price_poll_seconds
+        How often the price feed (if any) is polled.
     monitor
         Price sampling and volatility model settings.
     """
@@ -79,6 +88,7 @@ class RiskEngineConfig:
     block_ms: int = 1000
     max_handler_failures: int = 3
     handler_retry_delay_s: float = 1.0
+    price_poll_seconds: float = 60.0
     monitor: RiskMonitorConfig = field(default_factory=RiskMonitorConfig)
 
     def __post_init__(self) -> None:
@@ -86,6 +96,8 @@ class RiskEngineConfig:
             raise ValueError("group and consumer must not be empty")
         if self.tick_seconds <= 0 or self.heartbeat_seconds <= 0:
             raise ValueError("tick_seconds and heartbeat_seconds must be positive")
+        if self.price_poll_seconds <= 0 or self.handler_retry_delay_s < 0:
+            raise ValueError("price_poll_seconds must be positive, handler_retry_delay_s >= 0")
         if self.block_ms < 0 or self.max_handler_failures < 1:
             raise ValueError("block_ms must be >= 0 and max_handler_failures >= 1")
 
@@ -124,6 +136,8 @@ class RiskEngine:
         Where state is saved; in memory by default.
     parameters
         Starting strategy parameters (overridden by saved ones and by ``strategy_config``).
+    price_feed
+        Market prices for volatility and forecast skill (fills are used as well).
     """
 
     def __init__(
@@ -134,8 +148,11 @@ class RiskEngine:
         clock: Callable[[], datetime],
         state_store: StateStore | None = None,
         parameters: StrategyParameters | None = None,
+        price_feed: PriceFeed | None = None,
     ) -> None:
         self.bus = bus
+        self._price_feed = price_feed
+        self._prices_polled_at: datetime | None = None
         self.config = config
         self._clock = clock
         self._store = state_store or MemoryStateStore()
@@ -253,7 +270,26 @@ class RiskEngine:
     def tick(self) -> RiskDecision:
         """Evaluate on the timer; publish if the decision changed or a heartbeat is due."""
         with self._lock:
+            self._poll_prices()
             return self._evaluate_and_publish(force=False)
+
+    def _poll_prices(self) -> None:
+        if self._price_feed is None:
+            return
+        now = self._clock()
+        due = self._prices_polled_at is None or (
+            (now - self._prices_polled_at).total_seconds() >= self.config.price_poll_seconds
+        )
+        if not due:
+            return
+        self._prices_polled_at = now
+        try:
+            points = self._price_feed.poll(now)
+        except Exception as error:  # a broken feed must not stop the engine
+            _log.warning("risk_price_feed_failed error=%s", error)
+            return
+        for symbol, price, moment in points:
+            self.monitor.on_price(symbol, price, moment)
 
     def _evaluate_and_publish(self, *, force: bool) -> RiskDecision:
         now = self._clock()

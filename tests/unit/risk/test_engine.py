@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from ats.risk.engine import REARM_KEY, RiskEngine, RiskEngineConfig, horizon_length
 from ats.risk.state_store import MemoryStateStore
+from risk_models.monitor import RiskMonitorConfig
 from risk_models.parameters import StrategyParameters
 from signal_bus.channels import FORECAST_UPDATES, RISK_UPDATES, STRATEGY_CONFIG
 from signal_bus.memory_bus import InMemoryBus
@@ -171,3 +173,40 @@ def test_horizon_length() -> None:
     assert horizon_length("15m") == timedelta(minutes=15)
     with pytest.raises(ValueError, match="horizon"):
         horizon_length("soon")
+
+
+def test_prices_from_a_lean_data_folder_feed_the_volatility_rule(
+    tmp_path: Path, setup: tuple[InMemoryBus, Clock, MemoryStateStore]
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from ats.risk.price_feed import LeanPriceFeed, LeanPriceFeedConfig
+    from market_data.lean import write_bars
+
+    rng = np.random.default_rng(11)
+    returns = np.concatenate([rng.normal(0, 0.002, 300), rng.normal(0, 0.02, 20)])
+    close = 100.0 * np.cumprod(1.0 + returns)
+    index = pd.DatetimeIndex(pd.date_range("2025-03-20", periods=len(close), freq="h"), name="time")
+    bars = pd.DataFrame({"open": close, "high": close, "low": close, "close": close, "volume": 1.0}, index=index)
+    write_bars(tmp_path, bars, security_type="crypto", market="binance", symbol="BTCUSDT", resolution="hour")
+
+    bus, clock, store = setup
+    clock.now = (index[-1] + pd.Timedelta(hours=1)).tz_localize("UTC").to_pydatetime()
+    feed = LeanPriceFeed(
+        LeanPriceFeedConfig(tmp_path, "crypto", "binance", ("BTCUSDT",), "hour", timedelta(days=30))
+    )
+    engine = RiskEngine(
+        bus,
+        RiskEngineConfig(block_ms=0, monitor=RiskMonitorConfig(bar_seconds=1800.0, use_garch=False)),
+        clock=clock,
+        state_store=store,
+        parameters=PARAMETERS,
+        price_feed=feed,
+    )
+    engine.tick()
+    decision = engine.last_decision
+    assert decision is not None
+    assert decision.inputs["volatility_ratio"] > 2.0
+    assert "high_volatility" in decision.reasons
+    assert feed.poll(clock.now) == [], "bars are returned once"
