@@ -1,0 +1,1 @@
+"""LEAN-side tooling: forecast exports for backtests and the QuantConnect cloud bridge."""
