@@ -1,0 +1,40 @@
+"""Entry of the Streamlit dashboard: navigation by login state and role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.components.session import current_session, session_end
+
+PAGES = Path(__file__).resolve().parent / "app_pages"
+
+st.set_page_config(page_title="Adaptive Trading System", page_icon="📈", layout="wide")
+
+session = current_session()
+if session is None:
+    navigation = st.navigation([st.Page(PAGES / "login.py", title="Log in", icon="🔑")])
+else:
+    role = "operator" if session.is_operator else "viewer"
+    with st.sidebar:
+        st.markdown(f"**{session.username}** · {role}")
+        if st.button("Log out"):
+            session_end("You logged out.")
+            st.rerun()
+    navigation = st.navigation(
+        {
+            "Trading": [
+                st.Page(PAGES / "overview.py", title="Overview", icon="🏠", default=True),
+                st.Page(PAGES / "forecasts.py", title="Forecasts", icon="📈"),
+                st.Page(PAGES / "signals.py", title="Signals", icon="🧭"),
+                st.Page(PAGES / "risk.py", title="Risk", icon="🛡️"),
+            ],
+            "Results": [
+                st.Page(PAGES / "performance.py", title="Performance", icon="💹"),
+                st.Page(PAGES / "backtests.py", title="Backtests", icon="🧪"),
+            ],
+            "Settings": [st.Page(PAGES / "strategy.py", title="Strategy configuration", icon="⚙️")],
+        }
+    )
+navigation.run()

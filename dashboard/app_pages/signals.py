@@ -1,0 +1,22 @@
+"""Signals: heatmap of assets × horizons (direction × confidence)."""
+
+import streamlit as st
+
+from dashboard.components.charts import signal_heatmap_chart
+from dashboard.components.data import load_signals
+from dashboard.components.errors import backend_errors
+from dashboard.components.overview_tiles import latest_signals_table
+from dashboard.components.session import cache_identity, require_session
+
+session = require_session()
+st.title("Signals")
+
+with backend_errors():
+    signals = load_signals(cache_identity(session), session)
+chart = signal_heatmap_chart(signals)
+if chart is None:
+    st.info("No signals yet.")
+    st.stop()
+st.caption("Newest signal per asset and horizon: +1 is a confident long, −1 a confident short.")
+st.altair_chart(chart)
+latest_signals_table(signals, limit=200)

@@ -1,0 +1,1 @@
+"""Clients of the systems the dashboard reads: the backend's REST API."""

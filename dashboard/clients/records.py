@@ -1,0 +1,177 @@
+"""Typed shapes of the backend's JSON answers (as the OpenAPI schema describes them)."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class ForecastRecord(TypedDict):
+    id: int
+    message_id: str
+    asset: str
+    horizon: str
+    prediction: float
+    confidence: float
+    timestamp: str
+    ts_init: str
+    model: str
+    model_version: str | None
+    interval_low: float | None
+    interval_high: float | None
+
+
+class SignalRecord(TypedDict):
+    id: int
+    forecast_message_id: str
+    asset: str
+    horizon: str
+    timestamp: str
+    direction: int
+    confidence: float
+    strength: float
+    active: bool
+    entry_threshold: float
+
+
+class BarRecord(TypedDict):
+    asset: str
+    interval: str
+    timestamp: str
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+class BreakerRecord(TypedDict):
+    name: str
+    state: str
+    reason: str
+    changed_at: str
+
+
+class RiskCurrentRecord(TypedDict):
+    risk_factor: float | None
+    state: str
+    reasons: list[str]
+    inputs: dict[str, float]
+    timestamp: str | None
+    breakers: list[BreakerRecord]
+
+
+class RiskDecisionRecord(TypedDict):
+    id: int
+    message_id: str
+    timestamp: str
+    ts_init: str
+    risk_factor: float
+    state: str
+    reasons: list[str]
+    inputs: dict[str, float]
+
+
+class RearmRecord(TypedDict):
+    id: int
+    breaker: str
+    reason: str
+    requested_by: str
+    requested_at: str
+    message_id: str
+    published: bool
+
+
+class ConfigEntryRecord(TypedDict):
+    key: str
+    value: Any
+    default: Any
+    value_type: str
+    minimum: float | None
+    maximum: float | None
+    choices: list[str]
+    unit: str
+    description: str
+    version: int
+    updated_at: str | None
+    updated_by: str
+
+
+class ConfigChangeRecord(TypedDict):
+    id: int
+    key: str
+    old_value: Any
+    new_value: Any
+    version: int
+    changed_by: str
+    reason: str
+    changed_at: str
+
+
+class EquityPointRecord(TypedDict):
+    timestamp: str
+    equity: float
+
+
+class PerformanceRecord(TypedDict):
+    source: str
+    backtest_id: int | None
+    equity_curve: list[EquityPointRecord]
+    drawdown: list[dict[str, Any]]
+    returns: list[dict[str, Any]]
+    statistics: dict[str, Any]
+    lean_statistics: dict[str, Any]
+
+
+class BacktestSummaryRecord(TypedDict):
+    id: int
+    name: str
+    source_format: str
+    imported_at: str
+    imported_by: str
+    started_at: str | None
+    ended_at: str | None
+    statistics: dict[str, Any]
+    order_count: int
+    equity_point_count: int
+
+
+class BacktestOrderRecord(TypedDict):
+    order_id: int
+    symbol: str
+    time: str
+    quantity: float
+    price: float
+    value: float
+    order_type: str
+    status: str
+    direction: str
+    tag: str
+
+
+class BacktestDetailRecord(TypedDict):
+    id: int
+    name: str
+    source_format: str
+    imported_at: str
+    imported_by: str
+    started_at: str | None
+    ended_at: str | None
+    statistics: dict[str, Any]
+    runtime_statistics: dict[str, Any]
+    total_performance: dict[str, Any]
+    algorithm_configuration: dict[str, Any]
+    equity_curve: list[EquityPointRecord]
+    orders: list[BacktestOrderRecord]
+
+
+class PortfolioSnapshotRecord(TypedDict, total=False):
+    timestamp: str
+    equity: float
+    cash: float
+    holdings: dict[str, float]
+    drawdown: float
+
+
+class PortfolioRecord(TypedDict):
+    latest: PortfolioSnapshotRecord | None
+    history: list[PortfolioSnapshotRecord]

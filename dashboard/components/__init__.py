@@ -1,0 +1,1 @@
+"""The dashboard's logic: data shaping, charts, forms and Streamlit glue used by the pages."""

@@ -1,0 +1,90 @@
+"""Vega-Lite charts (bundled with Streamlit, drawn offline): heatmap, state timeline, curves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from .frames import signal_heatmap_frame, sorted_horizons, state_segments
+
+STATE_COLORS = {"active": "#2e7d32", "reducing": "#f9a825", "halted": "#c62828"}
+
+
+def signal_heatmap_chart(signals: Sequence[Mapping[str, Any]]) -> alt.LayerChart | None:
+    """Assets × horizons, coloured by direction × confidence (red short, green long)."""
+    table = signal_heatmap_frame(signals)
+    if table.empty:
+        return None
+    table = table.assign(
+        timestamp=table["timestamp"].dt.strftime("%Y-%m-%d %H:%M"),
+        label=table["score"].map(lambda value: f"{value:+.2f}"),
+    )
+    horizons = sorted_horizons(table["horizon"])
+    base = alt.Chart(table).encode(
+        x=alt.X("horizon:N", sort=horizons, title="horizon"),
+        y=alt.Y("asset:N", sort="ascending", title="asset"),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "score:Q",
+            title="direction × confidence",
+            scale=alt.Scale(scheme="redyellowgreen", domain=[-1, 1]),
+        ),
+        tooltip=["asset", "horizon", "direction", "confidence", "active", "timestamp"],
+    )
+    labels = base.mark_text(fontSize=11).encode(text="label:N")
+    height = max(120, 26 * table["asset"].nunique())
+    chart: alt.LayerChart = (cells + labels).properties(height=height)
+    return chart
+
+
+def state_timeline_chart(history: Sequence[Mapping[str, Any]]) -> alt.Chart | None:
+    """One bar per run of a risk state over time."""
+    segments = state_segments(history)
+    if segments.empty:
+        return None
+    states = list(STATE_COLORS)
+    extra = sorted(set(segments["state"]) - set(states))
+    domain = states + extra
+    colors = [STATE_COLORS.get(state, "#757575") for state in domain]
+    timeline: alt.Chart = (
+        alt.Chart(segments)
+        .mark_bar(height=24)
+        .encode(
+            x=alt.X("start:T", title="time"),
+            x2="end:T",
+            y=alt.Y("state:N", sort=domain, title="state"),
+            color=alt.Color("state:N", scale=alt.Scale(domain=domain, range=colors), legend=None),
+            tooltip=["state", "start", "end"],
+        )
+        .properties(height=40 * len(domain))
+    )
+    return timeline
+
+
+def curves_chart(curves: Mapping[str, pd.Series], *, title: str, percent: bool = False) -> alt.Chart | None:
+    """Several time series on one time axis (e.g. live and backtest equity, normalised)."""
+    frames = [
+        pd.DataFrame({"time": series.index, "value": series.to_numpy(), "series": name})
+        for name, series in curves.items()
+        if not series.empty
+    ]
+    if not frames:
+        return None
+    table = pd.concat(frames, ignore_index=True)
+    axis = alt.Axis(format="%") if percent else alt.Axis()
+    chart: alt.Chart = (
+        alt.Chart(table)
+        .mark_line()
+        .encode(
+            x=alt.X("time:T", title="time"),
+            y=alt.Y("value:Q", title=title, axis=axis, scale=alt.Scale(zero=False)),
+            color=alt.Color("series:N", title=""),
+            tooltip=["series", "time", "value"],
+        )
+        .properties(height=260)
+    )
+    return chart

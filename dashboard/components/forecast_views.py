@@ -1,0 +1,68 @@
+"""The Forecasts page's chart and table."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.clients.api import BackendSession
+
+from .data import load_bars, load_forecasts
+from .forecast_chart import forecast_chart_html
+from .frames import horizon_minutes
+
+CHART_HEIGHT = 520
+
+
+def window_start(newest: str | None, window: str) -> datetime | None:
+    """Start of a ``"<n> days"`` window ending at the newest forecast."""
+    if newest is None:
+        return None
+    days = int(window.split()[0])
+    end = pd.Timestamp(newest).to_pydatetime()
+    return end - timedelta(days=days)
+
+
+def bar_interval(horizon: str) -> str:
+    """The bar size drawn under forecasts of ``horizon``: hourly below a day, else daily."""
+    return "1h" if horizon_minutes(horizon) < 1440 else "1d"
+
+
+def forecast_chart_block(
+    identity: str, session: BackendSession, asset: str, horizon: str, since: datetime | None
+) -> pd.DataFrame:
+    """Draw candles with forecasts and confidence; return the forecasts drawn."""
+    forecasts = load_forecasts(identity, session, asset, horizon, since)
+    if forecasts.empty:
+        st.info(f"No {horizon} forecasts for {asset} in this window.")
+        return forecasts
+    bars, bars_served = load_bars(identity, session, asset, bar_interval(horizon), since)
+    if not bars_served:
+        st.caption("The backend serves no price bars, so the forecasts are drawn without candles.")
+    elif bars.empty:
+        st.caption(f"No {bar_interval(horizon)} bars of {asset} in this window.")
+    html = forecast_chart_html(
+        bars=bars, forecasts=forecasts, height=CHART_HEIGHT, title=f"{asset} · {horizon}"
+    )
+    st.iframe(html, height=CHART_HEIGHT + 10)
+    return forecasts
+
+
+def forecast_table(forecasts: pd.DataFrame) -> None:
+    """The forecasts, newest first."""
+    if forecasts.empty:
+        return
+    columns = ["timestamp", "asset", "horizon", "prediction", "confidence", "interval_low",
+               "interval_high", "model", "model_version"]  # fmt: skip
+    table = forecasts[[column for column in columns if column in forecasts]].iloc[::-1]
+    st.caption(f"{len(table)} forecasts")
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "prediction": st.column_config.NumberColumn(format="%.5f"),
+            "confidence": st.column_config.NumberColumn(format="%.3f"),
+        },
+    )

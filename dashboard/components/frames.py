@@ -1,0 +1,138 @@
+"""Pure shaping of API records into the tables and series the pages draw."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+_HORIZON_PATTERN = re.compile(r"^(\d+)([mhd])$")
+_UNIT_MINUTES = {"m": 1, "h": 60, "d": 1440}
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
+
+
+def horizon_minutes(horizon: str) -> int:
+    """Length of a horizon such as ``"4h"`` in minutes; unknown forms sort last."""
+    match = _HORIZON_PATTERN.match(horizon)
+    if match is None:
+        return 10**9
+    return int(match.group(1)) * _UNIT_MINUTES[match.group(2)]
+
+
+def sorted_horizons(horizons: Iterable[str]) -> list[str]:
+    """Horizons from the shortest to the longest."""
+    return sorted(set(horizons), key=lambda item: (horizon_minutes(item), item))
+
+
+def records_frame(records: Sequence[Mapping[str, Any]], *, time_column: str = "timestamp") -> pd.DataFrame:
+    """Records as a frame sorted by ``time_column`` (parsed as UTC), oldest first."""
+    frame = pd.DataFrame(list(records))
+    if frame.empty:
+        return frame
+    frame[time_column] = pd.to_datetime(frame[time_column], utc=True, format="ISO8601")
+    return frame.sort_values(time_column, kind="stable").reset_index(drop=True)
+
+
+def latest_per_pair(signals: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The newest signal of every (asset, horizon) pair."""
+    frame = records_frame(signals)
+    if frame.empty:
+        return frame
+    latest = frame.drop_duplicates(subset=["asset", "horizon"], keep="last")
+    return latest.sort_values(["asset", "horizon"]).reset_index(drop=True)
+
+
+def signal_heatmap_frame(signals: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Long table for the heatmap: one row per (asset, horizon), ``score = direction × confidence``."""
+    latest = latest_per_pair(signals)
+    if latest.empty:
+        return pd.DataFrame(columns=["asset", "horizon", "direction", "confidence", "score", "active"])
+    table = latest[["asset", "horizon", "direction", "confidence", "active", "timestamp"]].copy()
+    table["score"] = table["direction"].astype(float) * table["confidence"].astype(float)
+    order = {horizon: index for index, horizon in enumerate(sorted_horizons(table["horizon"]))}
+    table["horizon_order"] = table["horizon"].map(order)
+    return table.sort_values(["asset", "horizon_order"]).reset_index(drop=True)
+
+
+def signal_matrix(signals: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Assets × horizons matrix of ``direction × confidence`` (NaN where no signal)."""
+    table = signal_heatmap_frame(signals)
+    if table.empty:
+        return pd.DataFrame()
+    matrix = table.pivot(index="asset", columns="horizon", values="score")
+    return matrix.reindex(columns=sorted_horizons(matrix.columns))
+
+
+def state_segments(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Consecutive runs of one risk state: ``state``, ``start``, ``end`` (the next change or last time)."""
+    frame = records_frame(history)
+    if frame.empty:
+        return pd.DataFrame(columns=["state", "start", "end"])
+    changed = frame["state"].ne(frame["state"].shift())
+    run = changed.cumsum()
+    segments = frame.groupby(run).agg(state=("state", "first"), start=("timestamp", "first"))
+    ends = list(segments["start"].iloc[1:]) + [frame["timestamp"].iloc[-1]]
+    segments["end"] = ends
+    return segments.reset_index(drop=True)
+
+
+def equity_series(points: Sequence[Mapping[str, Any]], *, value: str = "equity") -> pd.Series:
+    """A time-indexed series of ``value`` from ``[{timestamp, value}, ...]``."""
+    frame = records_frame(points)
+    if frame.empty:
+        return pd.Series(dtype=float, name=value)
+    return frame.set_index("timestamp")[value].astype(float).rename(value)
+
+
+def drawdown_from_equity(equity: pd.Series) -> pd.Series:
+    """Drawdown from the running peak, as a positive fraction."""
+    if equity.empty:
+        return pd.Series(dtype=float, name="drawdown")
+    peak = equity.cummax()
+    return (1.0 - equity / peak).rename("drawdown")
+
+
+def monthly_returns_table(equity: pd.Series) -> pd.DataFrame:
+    """Compounded return of each calendar month: years as rows, months as columns, plus the year."""
+    if equity.size < 2:
+        return pd.DataFrame()
+    naive = equity.copy()
+    naive.index = pd.DatetimeIndex(naive.index).tz_convert("UTC").tz_localize(None)
+    month_end = naive.resample("ME").last().dropna()
+    previous = pd.concat([pd.Series([naive.iloc[0]]), month_end.iloc[:-1].reset_index(drop=True)])
+    months = pd.DatetimeIndex(month_end.index)
+    values = month_end.to_numpy(dtype=float) / previous.to_numpy(dtype=float) - 1.0
+    table = pd.DataFrame({"year": months.year, "month": months.month, "return": values})
+    matrix = table.pivot(index="year", columns="month", values="return")
+    matrix = matrix.reindex(columns=range(1, 13))
+    matrix.columns = list(MONTH_NAMES)
+    yearly = (1.0 + table.set_index("year")["return"]).groupby(level=0).prod() - 1.0
+    matrix["Year"] = yearly
+    return matrix
+
+
+def statistics_table(statistics: Mapping[str, Any]) -> pd.DataFrame:
+    """A two-column table (statistic, value) with readable names, values as text."""
+    rows = [
+        {"statistic": str(name).replace("_", " "), "value": _format_value(value)}
+        for name, value in statistics.items()
+    ]
+    return pd.DataFrame(rows, columns=["statistic", "value"])
+
+
+def _format_value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """``0.1234`` → ``"12.3 %"``; None → ``"—"``."""
+    return "—" if value is None else f"{value * 100:.{digits}f} %"

@@ -1,0 +1,41 @@
+"""Overview tiles: portfolio numbers and the newest signal per asset and horizon."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from dashboard.clients.records import PerformanceRecord, PortfolioRecord, SignalRecord
+
+from .frames import latest_per_pair, percent
+
+DIRECTION_NAMES = {1: "long", -1: "short", 0: "flat"}
+
+
+def portfolio_tile(portfolio: PortfolioRecord, performance: PerformanceRecord) -> None:
+    """Equity, cash, drawdown of the latest snapshot and the total return."""
+    latest = portfolio["latest"]
+    columns = st.columns(4)
+    if latest is None:
+        st.info("No portfolio snapshot recorded yet.")
+        return
+    columns[0].metric("Equity", f"{latest.get('equity', 0.0):,.2f}")
+    columns[1].metric("Cash", f"{latest.get('cash', 0.0):,.2f}")
+    columns[2].metric("Drawdown", percent(latest.get("drawdown"), 2))
+    columns[3].metric("Total return", percent(performance["statistics"].get("total_return"), 2))
+
+
+def latest_signals_table(signals: Sequence[SignalRecord], limit: int = 30) -> None:
+    """The newest signal of each asset and horizon."""
+    latest = latest_per_pair(signals)
+    if latest.empty:
+        st.info("No signals yet.")
+        return
+    table = latest.sort_values("timestamp", ascending=False).head(limit)
+    table = table.assign(direction=table["direction"].map(DIRECTION_NAMES).fillna("?"))
+    st.dataframe(
+        table[["asset", "horizon", "direction", "confidence", "strength", "active", "timestamp"]],
+        hide_index=True,
+        column_config={"confidence": st.column_config.NumberColumn(format="%.3f")},
+    )

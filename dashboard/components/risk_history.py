@@ -1,0 +1,49 @@
+"""Risk factor history, state timeline and breaker trips."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from dashboard.clients.records import RiskDecisionRecord
+from risk_models.breakers import BREAKER_STATES
+
+from .charts import state_timeline_chart
+from .frames import records_frame
+
+
+def risk_history_block(history: Sequence[RiskDecisionRecord]) -> None:
+    """The factor over time, the state timeline and the decisions with their reasons."""
+    frame = records_frame(history)
+    if frame.empty:
+        st.info("No risk decisions recorded yet.")
+        return
+    st.subheader("Risk factor history")
+    st.line_chart(frame.set_index("timestamp")["risk_factor"], height=220, y_label="risk factor")
+    st.subheader("State timeline")
+    chart = state_timeline_chart(history)
+    if chart is not None:
+        st.altair_chart(chart)
+    table = frame.assign(reasons=frame["reasons"].map(lambda items: ", ".join(items) or "—"))
+    st.dataframe(
+        table[["timestamp", "risk_factor", "state", "reasons"]].iloc[::-1],
+        hide_index=True,
+        column_config={"risk_factor": st.column_config.NumberColumn(format="%.3f")},
+    )
+
+
+def breaker_trips_table(history: Sequence[RiskDecisionRecord]) -> None:
+    """Decisions naming a breaker: when each breaker tripped."""
+    st.subheader("Breaker trips")
+    rows = [
+        {"timestamp": row["timestamp"], "breaker": reason, "state": row["state"],
+         "risk_factor": row["risk_factor"]}
+        for row in history
+        for reason in row["reasons"]
+        if reason in BREAKER_STATES
+    ]  # fmt: skip
+    if not rows:
+        st.caption("No breaker has tripped in this history.")
+        return
+    st.dataframe(rows, hide_index=True)

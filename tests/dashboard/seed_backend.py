@@ -1,0 +1,109 @@
+"""Migrate a fresh database and seed it through the backend's services (run as a module).
+
+Reads the database and the bus namespace from the environment like the backend does, and
+``SEED_PASSWORD``, ``SEED_VIEWER`` and ``SEED_OPERATOR`` for the two users it creates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+
+def seed(*, assets: int, hours: int, horizons: tuple[str, ...]) -> None:
+    """Create users, forecasts (with signals), risk decisions, equity and one backtest."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.development")
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from backend.accounts.services import role_groups_ensure, user_role_grant
+    from backend.backtests.services import backtest_import
+    from backend.common.roles import Role
+    from backend.execution.services import execution_messages_store
+    from backend.forecasts.services import forecast_messages_store
+    from backend.market.models import Bar
+    from backend.risk.services import risk_messages_store
+    from signal_bus.messages import ForecastUpdate, PortfolioSnapshot, RiskUpdate
+
+    from . import scenario
+
+    call_command("migrate", verbosity=0, interactive=False)
+    role_groups_ensure()
+    users = get_user_model()
+    password = os.environ["SEED_PASSWORD"]
+    for username, role in ((os.environ["SEED_VIEWER"], Role.VIEWER),
+                           (os.environ["SEED_OPERATOR"], Role.OPERATOR)):  # fmt: skip
+        user = users.objects.create_user(username=username, password=password)
+        user_role_grant(user=user, role=role)
+
+    names = scenario.asset_names(assets)
+    batch: list[ForecastUpdate] = []
+    bars: list[Bar] = []
+    for row in scenario.forecast_rows(assets=names, hours=hours, horizons=horizons):
+        batch.append(
+            ForecastUpdate(
+                id=f"seed-{row.asset}-{row.horizon}-{int(row.timestamp.timestamp())}",
+                ts_event=row.timestamp, ts_init=row.timestamp, asset=row.asset,
+                horizon=row.horizon, prediction=row.prediction, confidence=row.confidence,
+                model="lightgbm", model_version="seed-1",
+                interval_low=row.prediction - 0.003, interval_high=row.prediction + 0.003,
+            )
+        )  # fmt: skip
+        if row.horizon == horizons[0]:
+            price = 100.0 + 10 * names.index(row.asset) + 5 * row.prediction * 100
+            bars.append(
+                Bar(asset=row.asset, interval="1h", timestamp=row.timestamp, open=price,
+                    high=price * 1.004, low=price * 0.996, close=price * (1 + row.prediction),
+                    volume=1000.0, source="seed")
+            )  # fmt: skip
+        if len(batch) >= 5000:
+            forecast_messages_store(messages=batch)
+            batch = []
+    forecast_messages_store(messages=batch)
+    Bar.objects.bulk_create(bars, batch_size=5000, ignore_conflicts=True)
+
+    end = scenario.END
+    risk_messages_store(
+        messages=[
+            RiskUpdate(id=f"seed-risk-{index}", ts_event=end - timedelta(hours=hours_before),
+                       ts_init=end - timedelta(hours=hours_before), risk_factor=factor,
+                       state=state, reasons=reasons, inputs={"confidence": 0.6})
+            for index, (hours_before, factor, state, reasons) in enumerate(scenario.RISK_STEPS)
+        ]
+    )  # fmt: skip
+    path = scenario.equity_path()
+    peaks = [max(equity for _, equity in path[: index + 1]) for index in range(len(path))]
+    execution_messages_store(
+        messages=[
+            PortfolioSnapshot(id=f"seed-equity-{index}", ts_event=moment, ts_init=moment,
+                              equity=equity, cash=equity * 0.4, holdings={"BTCUSD": 0.5},
+                              drawdown=1.0 - equity / peaks[index])
+            for index, (moment, equity) in enumerate(path)
+        ]
+    )  # fmt: skip
+    backtest_import(
+        document=scenario.lean_result(), name=scenario.BACKTEST_NAME, imported_by="seed",
+        now=datetime(2026, 4, 1, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--assets", type=int, default=3)
+    parser.add_argument("--hours", type=int, default=48)
+    parser.add_argument("--horizons", default="1h,4h,1d")
+    options = parser.parse_args(argv)
+    started = time.perf_counter()
+    seed(assets=options.assets, hours=options.hours, horizons=tuple(options.horizons.split(",")))
+    print(f"seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""The backend client against the real backend: login, roles, refresh, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.clients.api import BackendClient, BackendSession
+from dashboard.clients.errors import (
+    AuthenticationFailed,
+    BackendUnavailable,
+    PermissionDenied,
+    SessionExpired,
+    ValidationFailed,
+)
+
+from . import scenario
+from .backend_server import BackendServer, free_port
+
+
+def test_login_finds_each_users_role(client: BackendClient, backend: BackendServer) -> None:
+    viewer = client.login(backend.viewer, backend.password)
+    operator = client.login(backend.operator, backend.password)
+    assert not viewer.is_operator
+    assert not viewer.may_import_backtests
+    assert operator.is_operator
+    assert operator.may_import_backtests
+
+
+def test_wrong_password_is_refused(client: BackendClient, backend: BackendServer) -> None:
+    with pytest.raises(AuthenticationFailed, match="Wrong username or password"):
+        client.login(backend.viewer, backend.password + "x")
+    with pytest.raises(AuthenticationFailed):
+        client.login("", "")
+
+
+def test_expired_access_token_is_refreshed_once(
+    client: BackendClient, viewer: BackendSession
+) -> None:
+    stale = viewer.access_token[:-4] + "AAAA"
+    viewer.access_token = stale
+    risk = client.risk_current(viewer)
+    assert risk["risk_factor"] == pytest.approx(scenario.RISK_STEPS[-1][1])
+    assert viewer.access_token != stale
+
+
+def test_refused_refresh_means_session_expired(
+    client: BackendClient, viewer: BackendSession
+) -> None:
+    viewer.access_token = "not-a-token"
+    viewer.refresh_token = "not-a-token-either"
+    with pytest.raises(SessionExpired, match="log in again"):
+        client.risk_current(viewer)
+
+
+def test_unreachable_backend_is_reported_clearly(viewer: BackendSession) -> None:
+    nowhere = BackendClient(base_url=f"http://127.0.0.1:{free_port()}", timeout_seconds=2)
+    try:
+        with pytest.raises(BackendUnavailable, match="cannot be reached"):
+            nowhere.risk_current(viewer)
+        with pytest.raises(BackendUnavailable):
+            nowhere.login("someone", "something")
+    finally:
+        nowhere.close()
+
+
+def test_viewer_may_not_rearm(client: BackendClient, viewer: BackendSession) -> None:
+    with pytest.raises(PermissionDenied, match="operator"):
+        client.rearm(viewer, breaker=scenario.TRIPPED_BREAKER, reason="because")
+
+
+def test_invalid_configuration_names_the_field(
+    client: BackendClient, operator: BackendSession
+) -> None:
+    with pytest.raises(ValidationFailed) as failure:
+        client.strategy_config_update(operator, values={"entry_confidence": 1.5}, reason="test")
+    [error] = failure.value.errors
+    assert error.field == "values.entry_confidence"
+    assert error.rule
+
+
+def test_forecasts_follow_cursor_pages(client: BackendClient, viewer: BackendSession) -> None:
+    rows = client.forecasts(viewer, asset="BTCUSD", horizon="1h", limit=5000)
+    assert len(rows) == 48  # the seeded hours
+    timestamps = [row["timestamp"] for row in rows]
+    assert timestamps == sorted(timestamps, reverse=True)
+    few = client.forecasts(viewer, limit=7)
+    assert len(few) == 7

@@ -1,0 +1,82 @@
+"""Pure shaping of API records."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from dashboard.components.frames import (
+    drawdown_from_equity,
+    equity_series,
+    horizon_minutes,
+    monthly_returns_table,
+    percent,
+    signal_matrix,
+    sorted_horizons,
+    state_segments,
+)
+
+
+def test_horizons_sort_by_length() -> None:
+    assert sorted_horizons(["1d", "4h", "15m", "1h", "4h"]) == ["15m", "1h", "4h", "1d"]
+    assert horizon_minutes("2d") == 2880
+    assert sorted_horizons(["weird", "1h"]) == ["1h", "weird"]
+
+
+def test_signal_matrix_keeps_the_newest_signal_per_pair() -> None:
+    signals = [
+        {"asset": "BTCUSD", "horizon": "4h", "direction": 1, "confidence": 0.6, "active": True,
+         "timestamp": "2026-01-01T00:00:00Z"},
+        {"asset": "BTCUSD", "horizon": "4h", "direction": -1, "confidence": 0.7, "active": True,
+         "timestamp": "2026-01-01T04:00:00Z"},
+        {"asset": "SPY", "horizon": "1h", "direction": 1, "confidence": 0.9, "active": True,
+         "timestamp": "2026-01-01T01:00:00Z"},
+    ]  # fmt: skip
+    matrix = signal_matrix(signals)
+    assert list(matrix.columns) == ["1h", "4h"]
+    assert matrix.loc["BTCUSD", "4h"] == pytest.approx(-0.7)
+    assert matrix.loc["SPY", "1h"] == pytest.approx(0.9)
+    assert math.isnan(matrix.loc["SPY", "4h"])
+
+
+def test_state_segments_join_runs_of_one_state() -> None:
+    history = [
+        {"timestamp": "2026-01-01T03:00:00Z", "state": "halted"},
+        {"timestamp": "2026-01-01T00:00:00Z", "state": "active"},
+        {"timestamp": "2026-01-01T01:00:00Z", "state": "active"},
+        {"timestamp": "2026-01-01T02:00:00Z", "state": "reducing"},
+    ]
+    segments = state_segments(history)
+    assert list(segments["state"]) == ["active", "reducing", "halted"]
+    assert segments["end"].iloc[0] == pd.Timestamp("2026-01-01T02:00:00Z")
+    assert segments["end"].iloc[-1] == pd.Timestamp("2026-01-01T03:00:00Z")
+
+
+def test_drawdown_is_measured_from_the_running_peak() -> None:
+    equity = equity_series(
+        [{"timestamp": f"2026-01-0{day}T00:00:00Z", "equity": value}
+         for day, value in ((1, 100.0), (2, 120.0), (3, 90.0), (4, 130.0))]
+    )  # fmt: skip
+    assert list(drawdown_from_equity(equity).round(6)) == [0.0, 0.0, 0.25, 0.0]
+
+
+def test_monthly_returns_compound_within_each_month() -> None:
+    points = [
+        {"timestamp": "2025-12-31T00:00:00Z", "equity": 100.0},
+        {"timestamp": "2026-01-15T00:00:00Z", "equity": 105.0},
+        {"timestamp": "2026-01-31T00:00:00Z", "equity": 110.0},
+        {"timestamp": "2026-02-28T00:00:00Z", "equity": 99.0},
+    ]
+    table = monthly_returns_table(equity_series(points))
+    assert table.loc[2026, "Jan"] == pytest.approx(0.10)
+    assert table.loc[2026, "Feb"] == pytest.approx(-0.10)
+    assert table.loc[2026, "Year"] == pytest.approx(-0.01)
+    assert table.loc[2025, "Dec"] == pytest.approx(0.0)
+    assert math.isnan(table.loc[2026, "Mar"])
+
+
+def test_percent_formats_and_handles_missing() -> None:
+    assert percent(0.1234) == "12.3 %"
+    assert percent(None) == "—"
