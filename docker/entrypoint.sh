@@ -1,0 +1,29 @@
+#!/bin/sh
+# Container entrypoint: prepare the metrics folder, start the metrics exporter when
+# METRICS_PORT is set, then replace this shell with the service's command.
+#
+# Every process of the service (Celery prefork children, gunicorn workers) writes its
+# metrics to PROMETHEUS_MULTIPROC_DIR; the exporter serves their sum on METRICS_PORT.
+set -eu
+
+if [ -n "${METRICS_PORT:-}" ] && [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    PROMETHEUS_MULTIPROC_DIR=/tmp/ats-metrics
+    export PROMETHEUS_MULTIPROC_DIR
+fi
+
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    # Values left by a previous run of this container would be added to the new ones.
+    rm -rf "${PROMETHEUS_MULTIPROC_DIR}"
+    mkdir -p "${PROMETHEUS_MULTIPROC_DIR}"
+fi
+
+if [ -n "${METRICS_PORT:-}" ]; then
+    python -m ats.observability.exporter --port "${METRICS_PORT}" &
+fi
+
+if [ "$#" -eq 0 ]; then
+    echo "entrypoint: no command given" >&2
+    exit 64
+fi
+
+exec "$@"
