@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from market_data.providers.errors import (
     MalformedResponseError,
+    ProviderError,
     ProviderRequestError,
     ProviderUnavailableError,
     RateLimitedError,
@@ -80,60 +82,67 @@ class JsonGetter:
         RateLimitedError, ProviderUnavailableError, MalformedResponseError, ProviderRequestError
             Or whatever the provider's error mapper returns for a 4xx response.
         """
-        last_problem = ""
+        where = httpx.URL(url).copy_with(query=None)
         for attempt in range(1, self._retry.max_attempts + 1):
             self._rate_limiter.wait()
             self.requests_sent += 1
-            wait: float | None
-            try:
-                response = self._client.get(url, params=params)
-                body = response.content
-            except httpx.TimeoutException as error:
-                last_problem = f"timed out ({type(error).__name__})"
-                wait = None
-                failure: type[Exception] = ProviderUnavailableError
-            except httpx.TransportError as error:
-                last_problem = (
-                    f"connection failed or response was cut off ({type(error).__name__}: {error})"
+            outcome = self._attempt(url, params)
+            if isinstance(outcome, _Success):
+                return outcome.value
+            if outcome.wait is not None and outcome.wait > self._retry.max_retry_after_seconds:
+                raise outcome.error(
+                    f"{self._provider}: {outcome.problem} exceeds the "
+                    f"{self._retry.max_retry_after_seconds:g}s this client waits; try again later"
                 )
-                wait = None
-                failure = ProviderUnavailableError
-            else:
-                status = response.status_code
-                if status == 200:
-                    try:
-                        return json.loads(body)
-                    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                        last_problem = f"response is not complete JSON ({error}): {body[:80]!r}"
-                        wait = None
-                        failure = MalformedResponseError
-                elif status in _RATE_LIMIT_STATUSES:
-                    wait = retry_after_seconds(response.headers.get("Retry-After"))
-                    last_problem = f"HTTP {status} rate limited" + (
-                        f", Retry-After {wait:g}s" if wait is not None else ""
-                    )
-                    if wait is not None and wait > self._retry.max_retry_after_seconds:
-                        raise RateLimitedError(
-                            f"{self._provider}: {last_problem} exceeds the {self._retry.max_retry_after_seconds:g}s"
-                            " this client waits; try again later"
-                        )
-                    failure = RateLimitedError
-                elif status >= 500:
-                    wait = retry_after_seconds(response.headers.get("Retry-After"))
-                    last_problem = f"HTTP {status} server error: {body[:200]!r}"
-                    failure = ProviderUnavailableError
-                else:
-                    mapped = self._error_mapper(response)
-                    if mapped is not None:
-                        raise mapped
-                    raise ProviderRequestError(
-                        f"{self._provider}: HTTP {status} for {response.request.url.copy_with(query=None)}: "
-                        f"{body[:300]!r}"
-                    )
             if attempt == self._retry.max_attempts:
-                raise failure(
-                    f"{self._provider}: {last_problem}; gave up after {attempt} attempt(s) "
-                    f"for {httpx.URL(url).copy_with(query=None)}"
+                raise outcome.error(
+                    f"{self._provider}: {outcome.problem}; gave up after {attempt} attempt(s) for {where}"
                 )
-            self._sleep(wait if wait is not None else self._retry.backoff_seconds(attempt))
+            self._sleep(
+                outcome.wait if outcome.wait is not None else self._retry.backoff_seconds(attempt)
+            )
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(self, url: str, params: Mapping[str, str | int] | None) -> _Success | _Failure:
+        try:
+            response = self._client.get(url, params=params)
+            body = response.content
+        except httpx.TimeoutException as error:
+            return _Failure(ProviderUnavailableError, f"timed out ({type(error).__name__})")
+        except httpx.TransportError as error:
+            problem = f"connection failed or response was cut off ({type(error).__name__}: {error})"
+            return _Failure(ProviderUnavailableError, problem)
+        status = response.status_code
+        if status == 200:
+            try:
+                return _Success(json.loads(body))
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                problem = f"response is not complete JSON ({error}): {body[:80]!r}"
+                return _Failure(MalformedResponseError, problem)
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        asked = f", Retry-After {wait:g}s" if wait is not None else ""
+        if status in _RATE_LIMIT_STATUSES:
+            return _Failure(RateLimitedError, f"HTTP {status} rate limited{asked}", wait)
+        if status >= 500:
+            return _Failure(
+                ProviderUnavailableError, f"HTTP {status} server error{asked}: {body[:200]!r}", wait
+            )
+        mapped = self._error_mapper(response)
+        if mapped is not None:
+            raise mapped
+        raise ProviderRequestError(
+            f"{self._provider}: HTTP {status} for {response.request.url.copy_with(query=None)}: "
+            f"{body[:300]!r}"
+        )
+
+
+@dataclass(frozen=True)
+class _Success:
+    value: Any
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: type[ProviderError]
+    problem: str
+    wait: float | None = None

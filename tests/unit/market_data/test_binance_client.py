@@ -195,3 +195,13 @@ def test_config_from_environment() -> None:
         BinanceClientConfig(page_limit=5000)
     with pytest.raises(ValueError, match="http"):
         BinanceClientConfig(base_url="ftp://x")
+
+
+def test_server_error_retry_after_is_honoured_within_the_limit(sleeps: list[float]) -> None:
+    maintenance = Reply(503, raw=b"maintenance", headers={"Retry-After": "2"})
+    bars = fetch_day(RecordedServer(scripted(maintenance, serve_klines)), sleeps)
+    assert sleeps == [2.0]
+    assert len(bars) == 5
+    long_maintenance = Reply(503, raw=b"maintenance", headers={"Retry-After": "600"})
+    with pytest.raises(ProviderUnavailableError, match="Retry-After 600s exceeds the 120s"):
+        fetch_day(RecordedServer(scripted(long_maintenance)), sleeps)
