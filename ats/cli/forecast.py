@@ -30,26 +30,59 @@ def _timestamp(value: str | None, name: str) -> pd.Timestamp | None:
 
 
 @forecast.command()
-@click.option("--source", type=click.Choice(["lean", "bundled"]), default="lean", show_default=True,
-              help="Bars from a LEAN data folder, or the bundled daily US stocks (2000-2013).")
-@click.option("--data-folder", type=click.Path(file_okay=False, path_type=Path),
-              help="LEAN data folder (required with --source lean).")
-@click.option("--security-type", type=click.Choice(["equity", "crypto"]), default="equity", show_default=True)
-@click.option("--market", default="usa", show_default=True, help="LEAN market, e.g. usa or binance.")
+@click.option(
+    "--source",
+    type=click.Choice(["lean", "bundled"]),
+    default="lean",
+    show_default=True,
+    help="Bars from a LEAN data folder, or the bundled daily US stocks (2000-2013).",
+)
+@click.option(
+    "--data-folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="LEAN data folder (required with --source lean).",
+)
+@click.option(
+    "--security-type", type=click.Choice(["equity", "crypto"]), default="equity", show_default=True
+)
+@click.option(
+    "--market", default="usa", show_default=True, help="LEAN market, e.g. usa or binance."
+)
 @click.option("--symbols", default="", help="Comma-separated tickers (bundled: all when empty).")
-@click.option("--resolution", type=click.Choice(["daily", "hour"]), default="daily", show_default=True)
+@click.option(
+    "--resolution", type=click.Choice(["daily", "hour"]), default="daily", show_default=True
+)
 @click.option("--horizon", type=click.Choice(["1h", "4h", "1d"]), default="1d", show_default=True)
-@click.option("--start", required=True, help="Score forecasts made on or after this date (YYYY-MM-DD).")
+@click.option(
+    "--start", required=True, help="Score forecasts made on or after this date (YYYY-MM-DD)."
+)
 @click.option("--end", default=None, help="Score forecasts made up to this date (YYYY-MM-DD).")
-@click.option("--model", type=click.Choice(list(MODEL_KINDS)), default="lightgbm", show_default=True)
-@click.option("--entry-confidence", type=float, default=DEFAULT_ENTRY_CONFIDENCE, show_default=True,
-              help="Sizing rule: trade when confidence is at least this.")
-@click.option("--retrain", type=click.Choice(list(RETRAIN_FREQUENCIES)), default="monthly", show_default=True)
+@click.option(
+    "--model", type=click.Choice(list(MODEL_KINDS)), default="lightgbm", show_default=True
+)
+@click.option(
+    "--entry-confidence",
+    type=float,
+    default=DEFAULT_ENTRY_CONFIDENCE,
+    show_default=True,
+    help="Sizing rule: trade when confidence is at least this.",
+)
+@click.option(
+    "--retrain", type=click.Choice(list(RETRAIN_FREQUENCIES)), default="monthly", show_default=True
+)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Save every model version (model files + metadata JSON) in this folder.")
-@click.option("--forecasts-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write symbol,time,horizon,prediction,confidence,model_version as CSV.")
+@click.option(
+    "--registry",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Save every model version (model files + metadata JSON) in this folder.",
+)
+@click.option(
+    "--forecasts-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write symbol,time,horizon,prediction,confidence,model_version as CSV.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (pooled, per_symbol).")
 def evaluate(
     source: str,
@@ -127,3 +160,110 @@ def evaluate(
         render(run.report, console)
         if forecasts_out is not None:
             click.echo(f"wrote {len(run.forecasts)} forecasts to {forecasts_out}")
+
+
+@forecast.command()
+@click.option("--once", is_flag=True, help="Run one cycle and exit (default: repeat every --interval).")
+@click.option("--interval", type=click.FloatRange(min=1.0), default=3600.0, show_default=True,
+              envvar="ATS_FORECAST_INTERVAL", help="Seconds between cycles.")
+@click.option("--source", type=click.Choice(["lean", "bundled"]), default="lean", show_default=True,
+              envvar="ATS_FORECAST_SOURCE", help="Bars from a LEAN data folder or the bundled data.")
+@click.option("--data-folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="ATS_DATA_FOLDER", help="LEAN data folder (env ATS_DATA_FOLDER).")
+@click.option("--security-type", type=click.Choice(["equity", "crypto"]), default="equity",
+              show_default=True, envvar="ATS_FORECAST_SECURITY_TYPE")
+@click.option("--market", default="usa", show_default=True, envvar="ATS_FORECAST_MARKET")
+@click.option("--symbols", default="", envvar="ATS_FORECAST_SYMBOLS",
+              help="Comma-separated tickers (env ATS_FORECAST_SYMBOLS).")
+@click.option("--resolution", type=click.Choice(["daily", "hour"]), default="daily", show_default=True,
+              envvar="ATS_FORECAST_RESOLUTION")
+@click.option("--horizons", default="1d", show_default=True, envvar="ATS_FORECAST_HORIZONS",
+              help="Comma-separated horizons: 1h, 4h, 1d.")
+@click.option("--model", type=click.Choice(list(MODEL_KINDS)), default="lightgbm", show_default=True,
+              envvar="ATS_FORECAST_MODEL")
+@click.option("--retrain", type=click.Choice(list(RETRAIN_FREQUENCIES)), default="monthly",
+              show_default=True, envvar="ATS_FORECAST_RETRAIN")
+@click.option("--seed", type=int, default=0, show_default=True, envvar="ATS_FORECAST_SEED")
+@click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=Path("models"),
+              show_default=True, envvar="ATS_MODEL_REGISTRY", help="Folder of saved model versions.")
+@click.option("--redis-url", envvar="REDIS_URL", default=None,
+              help="Redis URL; default from REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD/REDIS_DB.")
+@click.option("--namespace", envvar="SIGNAL_BUS_NAMESPACE", default="", help="Signal bus namespace.")
+@click.option("--dry-run", is_flag=True, help="Compute and print the forecasts without publishing.")
+def run(
+    once: bool,
+    interval: float,
+    source: str,
+    data_folder: Path | None,
+    security_type: str,
+    market: str,
+    symbols: str,
+    resolution: str,
+    horizons: str,
+    model: str,
+    retrain: str,
+    seed: int,
+    registry: Path,
+    redis_url: str | None,
+    namespace: str,
+    dry_run: bool,
+) -> None:
+    """Forecast the latest bar of every asset and horizon and publish forecast_updates."""
+    import time
+
+    from ats.forecast.engine import ForecastEngine, ForecastEngineConfig
+    from ats.forecast.sources import BarRequest, BarSourceError, parse_symbols
+    from signal_bus import RedisBus, RedisConnectionConfig, TransportConnectionError
+
+    try:
+        config = ForecastEngineConfig(
+            bars=BarRequest(
+                source=source,
+                data_folder=data_folder,
+                security_type=security_type,
+                market=market,
+                resolution=resolution,
+                symbols=parse_symbols(symbols),
+            ),
+            registry_folder=registry,
+            horizons=parse_symbols(horizons),
+            model=model,
+            seed=seed,
+            retrain_frequency=retrain,
+        )
+        bus = None
+        if not dry_run:
+            connection = (
+                RedisConnectionConfig.from_url(redis_url) if redis_url else RedisConnectionConfig.from_environment()
+            )
+            bus = RedisBus(connection, namespace=namespace)
+    except (BarSourceError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    engine = ForecastEngine(config, bus)
+    try:
+        while True:
+            try:
+                result = engine.run_cycle(dt.datetime.now(dt.UTC))
+            except BarSourceError as error:
+                raise click.ClickException(str(error)) from error
+            except TransportConnectionError as error:
+                raise click.ClickException(f"cannot publish to Redis: {error}") from error
+            for update in result.forecasts:
+                click.echo(
+                    f"{update.asset} {update.horizon} prediction={update.prediction:+.6f} "
+                    f"confidence={update.confidence:.3f} made={update.ts_event.isoformat()} "
+                    f"model_version={update.model_version}"
+                )
+            if result.missing:
+                click.echo(
+                    f"warning: no forecast for {', '.join(result.missing)}: too little history to train",
+                    err=True,
+                )
+            action = "published" if result.published else "computed (dry run)"
+            click.echo(f"{len(result.forecasts)} forecasts {action}; {result.versions_trained} model versions trained")
+            if once:
+                break
+            time.sleep(interval)
+    finally:
+        if bus is not None:
+            bus.close()

@@ -40,8 +40,19 @@ def render(report: EvaluationReport, console: Console) -> None:
     """Print the summary, the pooled reliability table and the threshold sweep."""
     summary = Table(title="Forecast evaluation (out of sample)")
     for column in (
-        "symbol", "n", "IC", "rank IC", "hit rate", "Brier", "ECE",
-        "Sharpe", "max DD", "turnover/yr", "invested", "B&H Sharpe", "B&H max DD",
+        "symbol",
+        "n",
+        "IC",
+        "rank IC",
+        "hit rate",
+        "Brier",
+        "ECE",
+        "Sharpe",
+        "max DD",
+        "turnover/yr",
+        "invested",
+        "B&H Sharpe",
+        "B&H max DD",
     ):
         summary.add_column(column, justify="right")
     rows = [*report.per_symbol.items(), ("pooled", report.pooled)]

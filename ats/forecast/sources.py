@@ -50,7 +50,9 @@ class BarRequest:
             raise BarSourceError("--data-folder is required with the lean source")
         if self.source == "lean" and not self.symbols:
             raise BarSourceError("--symbols is required with the lean source")
-        if self.source == "bundled" and (self.resolution != "daily" or self.security_type != "equity"):
+        if self.source == "bundled" and (
+            self.resolution != "daily" or self.security_type != "equity"
+        ):
             raise BarSourceError("the bundled data holds daily US equity bars only")
 
     @property
@@ -114,8 +116,11 @@ def next_returns_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         returns = next_bar_returns(frame["close"])
         pieces.append(
             pd.DataFrame(
-                {"symbol": symbol, "bar_time": pd.DatetimeIndex(returns.index), "next_return": returns.to_numpy()}
+                {
+                    "symbol": symbol,
+                    "bar_time": pd.DatetimeIndex(returns.index),
+                    "next_return": returns.to_numpy(),
+                }
             )
         )
     return pd.concat(pieces, ignore_index=True)
-

@@ -1,0 +1,161 @@
+"""The forecast engine: load the latest bars, retrain when due, publish forecasts.
+
+Each cycle walks forward over the whole history with a model registry, so the
+versions of past periods are loaded rather than trained again and a new version is
+trained only when a new calendar period has started. The forecasts of the latest bar
+of every asset are exactly those ``ats forecast evaluate`` would make.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from alpha_models.bars import BarPanel
+from alpha_models.horizon import Horizon
+from alpha_models.registry import ModelRegistry
+from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
+from ats.forecast.sources import BarRequest, load_bars
+from market_data.lean import DATA_TIME_ZONES
+from signal_bus import Bus, ForecastUpdate
+
+
+@dataclass(frozen=True)
+class ForecastEngineConfig:
+    """What the engine forecasts and where it keeps model versions.
+
+    Parameters
+    ----------
+    bars
+        Which bars to load.
+    horizons
+        Horizon names to forecast (each must span at least one bar).
+    model
+        Model kind.
+    seed
+        Random seed.
+    retrain_frequency
+        ``"weekly"``, ``"monthly"`` or ``"quarterly"``.
+    registry_folder
+        Folder of saved model versions.
+    """
+
+    bars: BarRequest
+    registry_folder: Path
+    horizons: tuple[str, ...] = ("1d",)
+    model: str = "lightgbm"
+    seed: int = 0
+    retrain_frequency: str = "monthly"
+
+    def __post_init__(self) -> None:
+        if not self.horizons:
+            raise ValueError("at least one horizon is needed")
+        self.walk_forward_configs()
+
+    def walk_forward_configs(self) -> list[WalkForwardConfig]:
+        """Return one validated trainer configuration per horizon."""
+        return [
+            WalkForwardConfig(
+                horizon=Horizon(name),
+                resolution=self.bars.resolution,
+                hours_per_day=self.bars.hours_per_day,
+                model=self.model,
+                seed=self.seed,
+                retrain_frequency=self.retrain_frequency,
+            )
+            for name in self.horizons
+        ]
+
+
+@dataclass(frozen=True)
+class CycleResult:
+    """What one engine cycle did."""
+
+    forecasts: tuple[ForecastUpdate, ...]
+    versions_trained: int
+    published: bool
+    missing: tuple[str, ...] = ()
+    """``<asset>:<horizon>`` pairs without a forecast (too little history to train)."""
+
+
+def _utc(moment: pd.Timestamp, security_type: str) -> dt.datetime:
+    zone = DATA_TIME_ZONES.get(security_type, "UTC")
+    return pd.Timestamp(moment).tz_localize(zone).tz_convert("UTC").to_pydatetime()
+
+
+def latest_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """Return the forecast of each symbol's latest bar."""
+    if forecasts.empty:
+        return forecasts
+    ordered = forecasts.sort_values(["symbol", "time"])
+    return ordered.groupby("symbol", sort=True).tail(1).reset_index(drop=True)
+
+
+class ForecastEngine:
+    """Run forecast cycles and publish ``forecast_updates``.
+
+    Parameters
+    ----------
+    config
+        Engine settings.
+    bus
+        Where forecasts are published; ``None`` computes them without publishing.
+    """
+
+    def __init__(self, config: ForecastEngineConfig, bus: Bus | None):
+        self.config = config
+        self.bus = bus
+        self.registry = ModelRegistry(config.registry_folder)
+
+    def run_cycle(self, now: dt.datetime) -> CycleResult:
+        """Load bars, retrain when due, forecast the latest bar per asset and horizon, publish.
+
+        Parameters
+        ----------
+        now
+            The current time (UTC); becomes the messages' ``ts_init``.
+        """
+        panel = BarPanel.from_frames(load_bars(self.config.bars))
+        before = len(self.registry.versions())
+        updates: list[ForecastUpdate] = []
+        for settings in self.config.walk_forward_configs():
+            trainer = WalkForwardTrainer(settings, registry=self.registry)
+            updates.extend(self._updates(latest_forecasts(trainer.run(panel)), now))
+        trained = len(self.registry.versions()) - before
+        if self.bus is not None:
+            for update in updates:
+                self.bus.publish(update)
+        made = {update.key for update in updates}
+        wanted = [f"{asset.upper()}:{horizon}" for horizon in self.config.horizons for asset in panel.assets]
+        return CycleResult(
+            forecasts=tuple(updates),
+            versions_trained=trained,
+            published=self.bus is not None,
+            missing=tuple(key for key in wanted if key not in made),
+        )
+
+    def _updates(self, latest: pd.DataFrame, now: dt.datetime) -> Sequence[ForecastUpdate]:
+        updates = []
+        for row in latest.to_dict("records"):
+            low, high = float(row["interval_low"]), float(row["interval_high"])
+            has_interval = math.isfinite(low) and math.isfinite(high)
+            updates.append(
+                ForecastUpdate.create(
+                    asset=str(row["symbol"]).upper(),
+                    horizon=str(row["horizon"]),
+                    prediction=float(row["prediction"]),
+                    confidence=float(row["confidence"]),
+                    now=now,
+                    ts_event=_utc(pd.Timestamp(row["time"]), self.config.bars.security_type),
+                    model=self.config.model,
+                    model_version=str(row["model_version"]),
+                    interval_low=low if has_interval else None,
+                    interval_high=high if has_interval else None,
+                )
+            )
+        return updates
