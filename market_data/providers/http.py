@@ -125,7 +125,9 @@ class JsonGetter:
             return _Failure(RateLimitedError, f"HTTP {status} rate limited{asked}", wait)
         if status >= 500:
             return _Failure(
-                ProviderUnavailableError, f"HTTP {status} server error{asked}: {body[:200]!r}", wait
+                ProviderUnavailableError,
+                f"HTTP {status} server error ({body[:200]!r}){asked}",
+                wait,
             )
         mapped = self._error_mapper(response)
         if mapped is not None:
