@@ -49,17 +49,22 @@ def _entries(raw: Sequence[Any] | None) -> list[StreamEntry]:
 
 class _RedisSubscription:
     def __init__(self, client: Any, names: dict[str, str]) -> None:
-        self._names = names
+        import redis
+
+        self._lost = (redis.ConnectionError, redis.TimeoutError, OSError)
+        self._channels = {name.encode(): channel for name, channel in names.items()}
         self._pubsub = client.pubsub(ignore_subscribe_messages=True)
         with _translated_errors():
             self._pubsub.subscribe(*names)
 
     def get(self, timeout: float) -> tuple[str, bytes] | None:
-        with _translated_errors():
+        try:
             message = self._pubsub.get_message(timeout=timeout)
-        if message is None or message.get("type") != "message":
+        except self._lost as error:
+            raise TransportConnectionError(f"redis: {error}") from error
+        if message is None or message["type"] != "message":
             return None
-        return self._names[_text(message["channel"])], message["data"]
+        return self._channels[message["channel"]], message["data"]
 
     def close(self) -> None:
         # Closing a broken connection may fail; there is nothing left to release then.
