@@ -57,7 +57,7 @@ class GroupConsumerConfig:
     claim_idle_ms
         Pending entries idle this long are taken over from their consumer.
     claim_interval_s
-        How often to look for such entries.
+        How often to look for such entries (and to refresh the lag counter).
     handler_retry_delay_s
         Wait before handing failed entries to the handler again.
     max_handler_failures
@@ -166,6 +166,7 @@ class GroupConsumer:
         self._group_ready = False
         self._retry_at: float | None = 0.0  # read own pending entries first
         self._next_claim = 0.0
+        self._next_lag = 0.0
         self._claim_cursor = "0-0"
         self.stop_event = threading.Event()
 
@@ -248,7 +249,13 @@ class GroupConsumer:
                 block_ms=config.block_ms,
                 pending=False,
             )
-        return self._process(entries) if entries else 0
+        handled = self._process(entries) if entries else 0
+        if self._clock() >= self._next_lag:
+            lag = self._bus.group_lag(config.channel, config.group)
+            with self._stats_lock:
+                self._stats.lag = lag
+            self._next_lag = self._clock() + config.claim_interval_s
+        return handled
 
     def _claim(self) -> list[StreamEntry]:
         config = self.config
@@ -263,9 +270,6 @@ class GroupConsumer:
         self._claim_cursor = cursor
         if cursor == "0-0":
             self._next_claim = self._clock() + config.claim_interval_s
-            lag = self._bus.group_lag(config.channel, config.group)
-            with self._stats_lock:
-                self._stats.lag = lag
         if entries:
             self._count(reclaimed=len(entries))
         return entries

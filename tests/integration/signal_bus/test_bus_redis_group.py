@@ -145,6 +145,8 @@ def test_handler_error_mid_batch_acks_only_handled(namespace: str) -> None:
     consumer.run_once()
     assert seen == [m.id for i, m in enumerate(messages) if i != 3]
     assert bus.pending_count(FORECAST_UPDATES, "recorder") == 1
+    assert consumer.stats.lag == 0  # XINFO GROUPS: everything was read
+    assert consumer.stats.handler_failures == 1
     broken.clear()
     consumer.run_once()
     assert seen[-1] == messages[3].id

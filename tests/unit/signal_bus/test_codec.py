@@ -184,3 +184,15 @@ def test_validation_error_pickles() -> None:
 
     error = pickle.loads(pickle.dumps(MessageValidationError("confidence", "too big")))
     assert (error.field, error.reason) == ("confidence", "too big")
+
+
+def test_decode_document_validates_parsed_json() -> None:
+    from signal_bus.codec import decode_document
+
+    message = example_messages()[1]
+    assert decode_document(to_dict(message)) == message
+    with pytest.raises(MessageValidationError) as caught:
+        decode_document({"risk_factor": -1, "timestamp": "2025-04-05T12:00:00Z"}, RISK_UPDATES)
+    assert caught.value.field == "risk_factor"
+    with pytest.raises(MessageValidationError):
+        decode_document(["not", "an", "object"])

@@ -57,6 +57,19 @@ def test_handles_then_acknowledges() -> None:
     assert seen == messages
     assert bus.pending_count(FORECAST_UPDATES, "recorder") == 0
     assert consumer.stats.processed == 5
+    assert consumer.stats.lag == 0
+
+
+def test_lag_counts_unread_entries() -> None:
+    bus = InMemoryBus()
+    consumer = GroupConsumer(bus, _config("a", batch_size=2), handler=lambda message: None)
+    consumer.run_once()
+    for i in range(5):
+        bus.publish(_forecast(i))
+    consumer.run_once()
+    assert consumer.stats.lag == 3
+    consumer.run_once()
+    assert consumer.stats.lag == 1
 
 
 def test_failed_handler_leaves_entries_pending_and_retries() -> None:
