@@ -6,9 +6,9 @@ import math
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import httpx
@@ -23,7 +23,7 @@ from market_data.providers.errors import (
 )
 from market_data.providers.http import JsonGetter
 from market_data.providers.retry import RateLimiter, RetryConfig, Sleep
-from market_data.providers.times import naive_times, to_utc_milliseconds
+from market_data.providers.times import complete_bars, naive_times, to_utc_milliseconds
 
 DEFAULT_BASE_URL: Final = "https://api.binance.com"
 KLINES_PATH: Final = "/api/v3/klines"
@@ -100,6 +100,8 @@ class BinanceClient:
         Optional httpx transport (tests); normally the network.
     sleep
         Sleep used for backoff and rate limiting (injected in tests).
+    clock
+        Current time, time-zone aware (injected in tests); decides which bars are complete.
     """
 
     def __init__(
@@ -108,8 +110,10 @@ class BinanceClient:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Sleep = time.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.config = config or BinanceClientConfig.from_environment()
+        self._clock = clock
         self._http = JsonGetter(
             provider="Binance",
             retry=self.config.retry,
@@ -135,7 +139,13 @@ class BinanceClient:
         self.close()
 
     def fetch_klines(
-        self, symbol: str, interval: str, start: date | datetime | str, end: date | datetime | str
+        self,
+        symbol: str,
+        interval: str,
+        start: date | datetime | str,
+        end: date | datetime | str,
+        *,
+        complete_only: bool = True,
     ) -> pd.DataFrame:
         """Klines whose open time lies in ``[start, end)``, paging through the range.
 
@@ -147,6 +157,8 @@ class BinanceClient:
             Binance interval: ``1m``, ``5m``, ``1h``, ``4h``, ``1d``, ... (see :data:`INTERVALS`).
         start, end
             Range bounds; naive datetimes and dates are UTC.
+        complete_only
+            Drop the kline still in progress (its close is not final yet).
 
         Returns
         -------
@@ -189,7 +201,8 @@ class BinanceClient:
             if len(klines) < self.config.page_limit:
                 break
             cursor = int(klines[-1][0]) + 1
-        return _klines_frame(rows, INTERVALS[interval])
+        bars = _klines_frame(rows, INTERVALS[interval])
+        return complete_bars(bars, now=self._clock(), time_zone="UTC") if complete_only else bars
 
 
 def _validated_page(page: Any, *, cursor: int, end_ms: int) -> list[list[Any]]:

@@ -6,9 +6,9 @@ import math
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -26,7 +26,7 @@ from market_data.providers.errors import (
 )
 from market_data.providers.http import JsonGetter
 from market_data.providers.retry import RateLimiter, RetryConfig, Sleep
-from market_data.providers.times import naive_times, to_utc_milliseconds
+from market_data.providers.times import complete_bars, naive_times, to_utc_milliseconds
 
 DEFAULT_BASE_URL: Final = "https://api.polygon.io"
 MAX_PAGE_LIMIT: Final = 50_000
@@ -105,6 +105,8 @@ class PolygonClient:
         Optional httpx transport (tests); normally the network.
     sleep
         Sleep used for backoff and rate limiting (injected in tests).
+    clock
+        Current time, time-zone aware (injected in tests); decides which bars are complete.
     """
 
     def __init__(
@@ -113,12 +115,14 @@ class PolygonClient:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Sleep = time.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.config = config or PolygonClientConfig.from_environment()
         if not self.config.api_key:
             raise AuthenticationError(
                 "Polygon needs an API key: set MARKET_DATA_API_KEY in the environment"
             )
+        self._clock = clock
         self._http = JsonGetter(
             provider="Polygon",
             retry=self.config.retry,
@@ -154,6 +158,7 @@ class PolygonClient:
         *,
         adjusted: bool = True,
         time_zone: str = "America/New_York",
+        complete_only: bool = True,
     ) -> pd.DataFrame:
         """Aggregate bars from ``start`` to ``end`` (both inclusive, as Polygon defines them).
 
@@ -172,6 +177,8 @@ class PolygonClient:
         time_zone
             Zone of the returned naive times: New York (US stocks, LEAN's exchange time)
             by default; use ``"UTC"`` for crypto.
+        complete_only
+            Drop bars still in progress (e.g. today's daily bar before the close).
 
         Returns
         -------
@@ -221,12 +228,15 @@ class PolygonClient:
             if next_url is not None and not isinstance(next_url, str):
                 raise MalformedResponseError(f"Polygon: next_url is not a string: {next_url!r}")
             url, params = next_url, None
-        return _aggregates_frame(
+        bars = _aggregates_frame(
             results,
             TIMESPANS[timespan] * multiplier,
             timespan=timespan,
             multiplier=multiplier,
             time_zone=time_zone,
+        )
+        return (
+            complete_bars(bars, now=self._clock(), time_zone=time_zone) if complete_only else bars
         )
 
 

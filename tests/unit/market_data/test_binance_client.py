@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -205,3 +206,15 @@ def test_server_error_retry_after_is_honoured_within_the_limit(sleeps: list[floa
     long_maintenance = Reply(503, raw=b"maintenance", headers={"Retry-After": "600"})
     with pytest.raises(ProviderUnavailableError, match="Retry-After 600s exceeds the 120s"):
         fetch_day(RecordedServer(scripted(long_maintenance)), sleeps)
+
+
+def test_kline_still_in_progress_is_dropped(kline_server: RecordedServer) -> None:
+    config = BinanceClientConfig(base_url=kline_server.base_url, requests_per_second=math.inf)
+    now = datetime(2018, 5, 1, 2, 30, tzinfo=UTC)
+    with BinanceClient(config, clock=lambda: now) as client:
+        complete = client.fetch_klines("BTCUSDT", "1h", "2018-05-01", "2018-05-02")
+        everything = client.fetch_klines(
+            "BTCUSDT", "1h", "2018-05-01", "2018-05-02", complete_only=False
+        )
+    assert list(complete.index.hour) == [0, 1]
+    assert len(everything) == 5

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -167,3 +169,14 @@ def test_bad_arguments() -> None:
     with pytest.raises(UnknownSymbolError, match="not a valid ticker"):
         client.fetch_aggregates("AA PL", 1, "day", "2023-01-03", "2023-01-06")
     client.close()
+
+
+def test_todays_daily_bar_is_dropped_before_the_close() -> None:
+    server = with_pages()
+    config = PolygonClientConfig(
+        api_key=KEY, base_url=server.base_url, requests_per_minute=math.inf
+    )
+    before_close = datetime(2023, 1, 6, 15, 59, tzinfo=ZoneInfo("America/New_York"))
+    with server.running(), PolygonClient(config, clock=lambda: before_close) as client:
+        bars = client.fetch_aggregates("AAPL", 1, "day", "2023-01-03", "2023-01-06")
+    assert bars.index[-1] == pd.Timestamp("2023-01-05")
