@@ -175,6 +175,7 @@ def _print_report(report: dict[str, object]) -> None:
 @click.option("--heartbeat-seconds", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Republish an unchanged decision this often.")
 @click.option("--bar-seconds", type=click.FloatRange(min=1.0), default=3600.0, show_default=True, help="Price sampling for volatility.")
 @click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE", help="Starting strategy parameter (strategy_config changes it live).")
+@click.option("--metrics-port", envvar="METRICS_PORT", type=click.IntRange(0, 65535), default=None, help="Serve Prometheus /metrics on this port (default: METRICS_PORT; none when unset).")
 @click.option("--prices-data-folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None, help="LEAN data folder to read market prices from (for volatility and forecast skill).")
 @click.option("--prices-symbols", default="", help="Comma-separated symbols whose prices to read.")
 @click.option("--prices-security-type", type=click.Choice(["equity", "crypto"]), default="crypto", show_default=True, help="Security type of the price series.")
@@ -189,6 +190,7 @@ def run_command(
     heartbeat_seconds: float,
     bar_seconds: float,
     parameters: tuple[str, ...],
+    metrics_port: int | None,
     prices_data_folder: Path | None,
     prices_symbols: str,
     prices_security_type: str,
@@ -223,6 +225,10 @@ def run_command(
             )
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--prices-symbols") from None
+    if metrics_port is not None:
+        from ats.observability.metrics import start_metrics_server
+
+        click.echo(f"metrics on port {start_metrics_server(metrics_port)}")
     bus = RedisBus(url=redis_url, namespace=namespace)
     engine = RiskEngine(
         bus,

@@ -22,6 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from ats.observability.metrics import (
+    consumer_lag_set,
+    dead_letters_add,
+    messages_processed_add,
+    publish_to_consume_latency_observe,
+    risk_decision_record,
+)
 from ats.risk.state_store import MemoryStateStore, StateStore
 from risk_models.breakers import BreakerError
 from risk_models.decision import RiskDecision
@@ -49,6 +56,7 @@ class PriceFeed(Protocol):
         """Return ``(symbol, price, time)`` observations not returned before."""
 
 REARM_KEY = "risk.rearm"
+METRICS_COMPONENT = "risk-engine"
 INPUT_CHANNELS = (FORECAST_UPDATES, EXECUTION_EVENTS, STRATEGY_CONFIG)
 _HORIZON = re.compile(r"^(\d+)([mhd])$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86_400}
@@ -176,6 +184,7 @@ class RiskEngine:
             )
             for channel in INPUT_CHANNELS
         ]
+        self._dead_letters_seen = dict.fromkeys(INPUT_CHANNELS, 0)
         self._restore()
 
     # ------------------------------------------------------------------ state
@@ -228,7 +237,15 @@ class RiskEngine:
                 self._apply_config(message)
             else:
                 return
+            now = self._clock()
+            publish_to_consume_latency_observe(
+                component=METRICS_COMPONENT,
+                channel=message.channel,
+                published_at=message.ts_init,
+                consumed_at=now,
+            )
             self._evaluate_and_publish(force=True)
+            messages_processed_add(component=METRICS_COMPONENT, channel=message.channel)
 
     def _apply_config(self, message: StrategyConfigUpdate) -> None:
         if message.key == REARM_KEY:
@@ -271,7 +288,20 @@ class RiskEngine:
         """Evaluate on the timer; publish if the decision changed or a heartbeat is due."""
         with self._lock:
             self._poll_prices()
+            self._record_consumer_metrics()
             return self._evaluate_and_publish(force=False)
+
+    def _record_consumer_metrics(self) -> None:
+        for consumer in self.consumers:
+            stats, channel = consumer.stats, consumer.config.channel
+            new_dead = stats.dead_lettered - self._dead_letters_seen[channel]
+            if new_dead > 0:
+                dead_letters_add(component=METRICS_COMPONENT, channel=channel, count=new_dead)
+                self._dead_letters_seen[channel] = stats.dead_lettered
+            if stats.lag is not None:
+                consumer_lag_set(
+                    component=METRICS_COMPONENT, channel=channel, group=self.config.group, lag=stats.lag
+                )
 
     def _poll_prices(self) -> None:
         if self._price_feed is None:
@@ -294,6 +324,7 @@ class RiskEngine:
     def _evaluate_and_publish(self, *, force: bool) -> RiskDecision:
         now = self._clock()
         decision = self.monitor.evaluate(self.parameters, now)
+        risk_decision_record(risk_factor=decision.risk_factor, state=decision.state.value)
         changed = self._published is None or (
             decision.state,
             decision.risk_factor,

@@ -210,3 +210,24 @@ def test_prices_from_a_lean_data_folder_feed_the_volatility_rule(
     assert decision.inputs["volatility_ratio"] > 2.0
     assert "high_volatility" in decision.reasons
     assert feed.poll(clock.now) == [], "bars are returned once"
+
+
+def test_metrics_follow_decisions_and_dead_letters(setup: tuple[InMemoryBus, Clock, MemoryStateStore]) -> None:
+    from prometheus_client import REGISTRY
+
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    bus, clock, store = setup
+    engine = make_engine(bus, clock, store)
+    processed = value("ats_messages_processed_total", component="risk-engine", channel=FORECAST_UPDATES)
+    dead = value("ats_dead_letters_total", component="risk-engine", channel=FORECAST_UPDATES)
+    bus.publish_payload(FORECAST_UPDATES, "bad", b"not json")
+    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.5, now=T0))
+    engine.run_once()
+    decision = engine.last_decision
+    assert decision is not None
+    assert value("ats_risk_factor") == pytest.approx(decision.risk_factor)
+    assert value("ats_risk_state", state=decision.state.value) == 1.0
+    assert value("ats_messages_processed_total", component="risk-engine", channel=FORECAST_UPDATES) == processed + 1
+    assert value("ats_dead_letters_total", component="risk-engine", channel=FORECAST_UPDATES) == dead + 1
