@@ -12,6 +12,12 @@ if [ -n "${METRICS_PORT:-}" ] && [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
 fi
 
 if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    case "${PROMETHEUS_MULTIPROC_DIR}" in
+        /|/app|/app/*|/home/*)
+            echo "entrypoint: PROMETHEUS_MULTIPROC_DIR must be a scratch folder such as /tmp/ats-metrics" >&2
+            exit 64
+            ;;
+    esac
     # Values left by a previous run of this container would be added to the new ones.
     rm -rf "${PROMETHEUS_MULTIPROC_DIR}"
     mkdir -p "${PROMETHEUS_MULTIPROC_DIR}"

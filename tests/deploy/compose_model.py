@@ -20,7 +20,9 @@ APPLICATION_IMAGE = "adaptive-trading-system:latest"
 IMAGE_WORKDIR = "/app"
 
 # ${NAME}, ${NAME:-default}, ${NAME:?message}, ${NAME-x}, ${NAME?x}, $NAME; not $${...}.
-_INTERPOLATION = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
+_INTERPOLATION = re.compile(
+    r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))"
+)
 _ENV_ASSIGNMENT = re.compile(r"^\s*#?\s*([A-Z][A-Z0-9_]*)=")
 
 

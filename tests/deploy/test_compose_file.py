@@ -171,8 +171,7 @@ def _docker_compose_available() -> bool:
 def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
     environment_file = tmp_path / ".env"
     environment_file.write_text(
-        (REPOSITORY_ROOT / ".env.example").read_text()
-        + "\nREDIS_PASSWORD=compose-config-check\n"
+        (REPOSITORY_ROOT / ".env.example").read_text() + "\nREDIS_PASSWORD=compose-config-check\n"
     )
     result = subprocess.run(
         [
