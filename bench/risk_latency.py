@@ -107,9 +107,19 @@ def measure_engine(bus: RedisBus, client: Any, samples: int) -> list[float]:
 
 def _start_engine(namespace: str, url: str) -> subprocess.Popen[bytes]:
     command = [
-        sys.executable, "-c", "from ats.cli.main import main; main()",
-        "risk", "run", "--namespace", namespace, "--redis-url", url,
-        "--tick-seconds", "3600", "--heartbeat-seconds", "3600",
+        sys.executable,
+        "-c",
+        "from ats.cli.main import main; main()",
+        "risk",
+        "run",
+        "--namespace",
+        namespace,
+        "--redis-url",
+        url,
+        "--tick-seconds",
+        "3600",
+        "--heartbeat-seconds",
+        "3600",
     ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -151,7 +161,10 @@ def main() -> None:
     if arguments.json:
         print(json.dumps(result, indent=2))
         return
-    for name, figures in (("raw pub/sub", raw_figures), ("forecast -> risk update", engine_figures)):
+    for name, figures in (
+        ("raw pub/sub", raw_figures),
+        ("forecast -> risk update", engine_figures),
+    ):
         print(f"{name:26} p50 {figures['p50_ms']:7.3f} ms   p99 {figures['p99_ms']:7.3f} ms")
     print(f"p99 ratio {ratio:.2f} (goal <= 2: {'met' if ratio <= 2.0 else 'not met'})")
 

@@ -104,7 +104,9 @@ class RiskController:
             latches = name in (DRAWDOWN_LIMIT, VOLATILITY_SPIKE) or not parameters.auto_clear_stale
             if tripped and latches and name not in self._latched:
                 self._latched[name] = BreakerTrip(name, now, dict(measured))
-        active_breakers = [name for name in BREAKER_STATES if conditions[name] or name in self._latched]
+        active_breakers = [
+            name for name in BREAKER_STATES if conditions[name] or name in self._latched
+        ]
         reasons.extend(active_breakers)
 
         target = max(
@@ -152,13 +154,19 @@ class RiskController:
             the volatility has not fallen below its clear level.
         """
         if breaker not in BREAKER_STATES:
-            raise BreakerError(f"unknown breaker {breaker!r}; expected one of {', '.join(BREAKER_STATES)}")
+            raise BreakerError(
+                f"unknown breaker {breaker!r}; expected one of {', '.join(BREAKER_STATES)}"
+            )
         if not reason.strip() or not by.strip():
             raise BreakerError("a re-arm needs a reason and who re-arms")
         trip = self._latched.get(breaker)
         if trip is None:
             raise BreakerError(f"breaker {breaker!r} is not tripped")
-        if breaker == VOLATILITY_SPIKE and parameters is not None and self._last_decision is not None:
+        if (
+            breaker == VOLATILITY_SPIKE
+            and parameters is not None
+            and self._last_decision is not None
+        ):
             ratio = self._last_decision.inputs.get("volatility_ratio")
             if ratio is not None and ratio >= parameters.volatility_clear_ratio:
                 raise BreakerError(
@@ -183,9 +191,16 @@ class RiskController:
             conditions[DRAWDOWN_LIMIT] = inputs.drawdown >= parameters.drawdown_halt_limit
         if inputs.volatility_ratio is not None:
             measured["volatility_ratio"] = inputs.volatility_ratio
-            conditions[VOLATILITY_SPIKE] = inputs.volatility_ratio >= parameters.volatility_spike_ratio
+            conditions[VOLATILITY_SPIKE] = (
+                inputs.volatility_ratio >= parameters.volatility_spike_ratio
+            )
         for name, moment, allowed, label in (
-            (STALE_FORECASTS, inputs.last_forecast_at, parameters.stale_forecast_seconds, "forecast"),
+            (
+                STALE_FORECASTS,
+                inputs.last_forecast_at,
+                parameters.stale_forecast_seconds,
+                "forecast",
+            ),
             (
                 STALE_MARKET_DATA,
                 inputs.last_market_data_at,

@@ -150,7 +150,9 @@ class RiskMonitor:
         self, breaker: str, *, reason: str, by: str, now: datetime, parameters: StrategyParameters
     ) -> RearmRecord:
         """Re-arm a latched breaker; re-arming ``drawdown_limit`` restarts the high-water mark."""
-        record = self.controller.rearm(breaker, reason=reason, by=by, now=now, parameters=parameters)
+        record = self.controller.rearm(
+            breaker, reason=reason, by=by, now=now, parameters=parameters
+        )
         if breaker == DRAWDOWN_LIMIT:
             self.drawdown.reset()
         return record
@@ -165,7 +167,9 @@ class RiskMonitor:
             prices = np.array([price for _, price in bars])
             if prices.size < 3:
                 continue
-            garch = self._garch.setdefault(asset, GarchVolatility()) if self.config.use_garch else None
+            garch = (
+                self._garch.setdefault(asset, GarchVolatility()) if self.config.use_garch else None
+            )
             estimate = estimate_volatility(
                 prices[1:] / prices[:-1] - 1.0,
                 window=parameters.volatility_window,

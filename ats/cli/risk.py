@@ -167,20 +167,82 @@ def _print_report(report: dict[str, object]) -> None:
 
 
 @risk.command("run")
-@click.option("--namespace", envvar="ATS_BUS_NAMESPACE", default="", show_default=True, help="Prefix of every channel and key on Redis.")
-@click.option("--redis-url", envvar="REDIS_URL", default=None, help="Redis URL (default: REDIS_URL or REDIS_HOST/REDIS_PORT).")
+@click.option(
+    "--namespace",
+    envvar="ATS_BUS_NAMESPACE",
+    default="",
+    show_default=True,
+    help="Prefix of every channel and key on Redis.",
+)
+@click.option(
+    "--redis-url",
+    envvar="REDIS_URL",
+    default=None,
+    help="Redis URL (default: REDIS_URL or REDIS_HOST/REDIS_PORT).",
+)
 @click.option("--group", default="risk-engine", show_default=True, help="Consumer group name.")
-@click.option("--consumer", default="risk-engine-1", show_default=True, help="This process's consumer name.")
-@click.option("--tick-seconds", type=click.FloatRange(min=0.05), default=5.0, show_default=True, help="Evaluation timer.")
-@click.option("--heartbeat-seconds", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Republish an unchanged decision this often.")
-@click.option("--bar-seconds", type=click.FloatRange(min=1.0), default=3600.0, show_default=True, help="Price sampling for volatility.")
-@click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE", help="Starting strategy parameter (strategy_config changes it live).")
-@click.option("--metrics-port", envvar="METRICS_PORT", type=click.IntRange(0, 65535), default=None, help="Serve Prometheus /metrics on this port (default: METRICS_PORT; none when unset).")
-@click.option("--prices-data-folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None, help="LEAN data folder to read market prices from (for volatility and forecast skill).")
+@click.option(
+    "--consumer", default="risk-engine-1", show_default=True, help="This process's consumer name."
+)
+@click.option(
+    "--tick-seconds",
+    type=click.FloatRange(min=0.05),
+    default=5.0,
+    show_default=True,
+    help="Evaluation timer.",
+)
+@click.option(
+    "--heartbeat-seconds",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Republish an unchanged decision this often.",
+)
+@click.option(
+    "--bar-seconds",
+    type=click.FloatRange(min=1.0),
+    default=3600.0,
+    show_default=True,
+    help="Price sampling for volatility.",
+)
+@click.option(
+    "--parameter",
+    "parameters",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Starting strategy parameter (strategy_config changes it live).",
+)
+@click.option(
+    "--metrics-port",
+    envvar="METRICS_PORT",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Serve Prometheus /metrics on this port (default: METRICS_PORT; none when unset).",
+)
+@click.option(
+    "--prices-data-folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="LEAN data folder to read market prices from (for volatility and forecast skill).",
+)
 @click.option("--prices-symbols", default="", help="Comma-separated symbols whose prices to read.")
-@click.option("--prices-security-type", type=click.Choice(["equity", "crypto"]), default="crypto", show_default=True, help="Security type of the price series.")
-@click.option("--prices-market", default="binance", show_default=True, help="LEAN market of the price series.")
-@click.option("--prices-resolution", type=click.Choice(["daily", "hour", "minute"]), default="hour", show_default=True, help="Resolution of the price series.")
+@click.option(
+    "--prices-security-type",
+    type=click.Choice(["equity", "crypto"]),
+    default="crypto",
+    show_default=True,
+    help="Security type of the price series.",
+)
+@click.option(
+    "--prices-market", default="binance", show_default=True, help="LEAN market of the price series."
+)
+@click.option(
+    "--prices-resolution",
+    type=click.Choice(["daily", "hour", "minute"]),
+    default="hour",
+    show_default=True,
+    help="Resolution of the price series.",
+)
 def run_command(
     namespace: str,
     redis_url: str | None,
@@ -258,9 +320,16 @@ def run_command(
 @click.argument("breaker")
 @click.option("--reason", required=True, help="Why the breaker may be re-armed.")
 @click.option("--by", "changed_by", required=True, help="Who re-arms it.")
-@click.option("--namespace", envvar="ATS_BUS_NAMESPACE", default="", help="Prefix of every channel and key on Redis.")
+@click.option(
+    "--namespace",
+    envvar="ATS_BUS_NAMESPACE",
+    default="",
+    help="Prefix of every channel and key on Redis.",
+)
 @click.option("--redis-url", envvar="REDIS_URL", default=None, help="Redis URL.")
-def rearm_command(breaker: str, reason: str, changed_by: str, namespace: str, redis_url: str | None) -> None:
+def rearm_command(
+    breaker: str, reason: str, changed_by: str, namespace: str, redis_url: str | None
+) -> None:
     """Ask the running risk engine to re-arm a latched BREAKER (sent as a strategy_config change)."""
     from datetime import UTC, datetime
 
@@ -270,7 +339,9 @@ def rearm_command(breaker: str, reason: str, changed_by: str, namespace: str, re
     from signal_bus.redis_bus import RedisBus
 
     if breaker not in BREAKER_STATES:
-        raise click.BadParameter(f"expected one of {', '.join(BREAKER_STATES)}", param_hint="BREAKER")
+        raise click.BadParameter(
+            f"expected one of {', '.join(BREAKER_STATES)}", param_hint="BREAKER"
+        )
     with RedisBus(url=redis_url, namespace=namespace) as bus:
         bus.publish(
             StrategyConfigUpdate.create(
@@ -286,7 +357,12 @@ def rearm_command(breaker: str, reason: str, changed_by: str, namespace: str, re
 
 
 @risk.command("status")
-@click.option("--namespace", envvar="ATS_BUS_NAMESPACE", default="", help="Prefix of every channel and key on Redis.")
+@click.option(
+    "--namespace",
+    envvar="ATS_BUS_NAMESPACE",
+    default="",
+    help="Prefix of every channel and key on Redis.",
+)
 @click.option("--redis-url", envvar="REDIS_URL", default=None, help="Redis URL.")
 def status_command(namespace: str, redis_url: str | None) -> None:
     """Print the risk engine's saved state: last decision, latched breakers, re-arms."""
@@ -301,4 +377,9 @@ def status_command(namespace: str, redis_url: str | None) -> None:
     if state is None:
         raise click.ClickException("no saved risk engine state")
     controller = state.get("monitor", {}).get("controller", {})
-    click.echo(json.dumps({key: controller.get(key) for key in ("state", "last_decision", "latched", "rearms")}, indent=2))
+    click.echo(
+        json.dumps(
+            {key: controller.get(key) for key in ("state", "last_decision", "latched", "rearms")},
+            indent=2,
+        )
+    )

@@ -55,6 +55,7 @@ class PriceFeed(Protocol):
     def poll(self, now: datetime) -> list[tuple[str, float, datetime]]:
         """Return ``(symbol, price, time)`` observations not returned before."""
 
+
 REARM_KEY = "risk.rearm"
 METRICS_COMPONENT = "risk-engine"
 INPUT_CHANNELS = (FORECAST_UPDATES, EXECUTION_EVENTS, STRATEGY_CONFIG)
@@ -257,7 +258,9 @@ class RiskEngine:
             except BreakerError as error:
                 _log.warning("risk_rearm_refused breaker=%s error=%s", breaker, error)
                 return
-            _log.info("risk_rearmed breaker=%s by=%s reason=%s", record.breaker, record.by, record.reason)
+            _log.info(
+                "risk_rearmed breaker=%s by=%s reason=%s", record.breaker, record.by, record.reason
+            )
             return
         if message.key not in PARAMETER_SPECS:
             return  # a key for another component
@@ -300,7 +303,10 @@ class RiskEngine:
                 self._dead_letters_seen[channel] = stats.dead_lettered
             if stats.lag is not None:
                 consumer_lag_set(
-                    component=METRICS_COMPONENT, channel=channel, group=self.config.group, lag=stats.lag
+                    component=METRICS_COMPONENT,
+                    channel=channel,
+                    group=self.config.group,
+                    lag=stats.lag,
                 )
 
     def _poll_prices(self) -> None:
@@ -387,7 +393,11 @@ class RiskEngine:
             decision = self.last_decision
             return {
                 "decision": None if decision is None else decision.to_dict(),
-                "latched": {name: trip.to_dict() for name, trip in self.monitor.controller.latched.items()},
+                "latched": {
+                    name: trip.to_dict() for name, trip in self.monitor.controller.latched.items()
+                },
                 "rearms": [record.to_dict() for record in self.monitor.controller.rearms],
-                "consumers": {consumer.config.channel: vars(consumer.stats) for consumer in self.consumers},
+                "consumers": {
+                    consumer.config.channel: vars(consumer.stats) for consumer in self.consumers
+                },
             }

@@ -136,116 +136,220 @@ def _fraction(name: str, default: float, description: str, unit: str = "fraction
 _SPECS: tuple[ParameterSpec, ...] = (
     # ------------------------------------------------------------------ sizing
     ParameterSpec(
-        "entry_confidence", float, 0.55, 0.5, 1.0, unit="probability",
+        "entry_confidence",
+        float,
+        0.55,
+        0.5,
+        1.0,
+        unit="probability",
         description=(
             "Calibrated confidence above which a forecast opens a position; below it the "
             "position is closed. Placeholder default until out-of-sample evidence picks one."
         ),
     ),
     ParameterSpec(
-        "max_allocation", float, 0.25, 0.0, 1.0, unit="fraction of equity",
+        "max_allocation",
+        float,
+        0.25,
+        0.0,
+        1.0,
+        unit="fraction of equity",
         description="Target weight of one asset when its forecast passes the entry threshold.",
     ),
     ParameterSpec(
-        "gross_exposure_cap", float, 1.0, 0.0, 4.0, unit="fraction of equity",
+        "gross_exposure_cap",
+        float,
+        1.0,
+        0.0,
+        4.0,
+        unit="fraction of equity",
         description="Largest sum of absolute target weights; larger books are scaled down.",
     ),
     ParameterSpec(
-        "min_prediction_magnitude", float, 0.0, 0.0, 0.5, unit="return",
+        "min_prediction_magnitude",
+        float,
+        0.0,
+        0.0,
+        0.5,
+        unit="return",
         description="Absolute expected return below which a forecast is treated as no signal.",
     ),
     ParameterSpec(
-        "forecast_ttl_seconds", float, 86_400.0, 60.0, 30 * 86_400.0, unit="seconds",
+        "forecast_ttl_seconds",
+        float,
+        86_400.0,
+        60.0,
+        30 * 86_400.0,
+        unit="seconds",
         description="Age after which a forecast no longer drives a position.",
     ),
     # ------------------------------------------------------------------ factor rules
     _fraction(
-        "low_confidence_threshold", 0.6,
+        "low_confidence_threshold",
+        0.6,
         "Average confidence of live forecasts below which the low-confidence rule applies.",
         unit="probability",
     ),
     _fraction("low_confidence_multiplier", 0.8, "Risk factor multiplier when confidence is low."),
     _fraction(
-        "drawdown_threshold", 0.05,
+        "drawdown_threshold",
+        0.05,
         "Drawdown of mark-to-market equity above which the drawdown rule applies.",
     ),
     _fraction("drawdown_multiplier", 0.5, "Risk factor multiplier in a drawdown."),
     ParameterSpec(
-        "volatility_ratio_threshold", float, 2.0, 1.0, 20.0, unit="ratio",
+        "volatility_ratio_threshold",
+        float,
+        2.0,
+        1.0,
+        20.0,
+        unit="ratio",
         description="Forecast volatility over its long-run average above which the volatility rule applies.",
     ),
     _fraction("volatility_multiplier", 0.6, "Risk factor multiplier when volatility is high."),
     ParameterSpec(
-        "skill_window", int, 50, 5, 10_000, unit="forecasts",
+        "skill_window",
+        int,
+        50,
+        5,
+        10_000,
+        unit="forecasts",
         description="Number of most recent resolved forecasts scored for forecast skill.",
     ),
     ParameterSpec(
-        "skill_min_observations", int, 20, 2, 10_000, unit="forecasts",
+        "skill_min_observations",
+        int,
+        20,
+        2,
+        10_000,
+        unit="forecasts",
         description="Resolved forecasts needed before forecast skill is judged.",
     ),
     ParameterSpec(
-        "skill_min_hit_rate", float, 0.5, 0.0, 1.0, unit="fraction",
+        "skill_min_hit_rate",
+        float,
+        0.5,
+        0.0,
+        1.0,
+        unit="fraction",
         description="Hit rate (share of forecasts with the right sign) below which skill has decayed.",
     ),
     ParameterSpec(
-        "skill_min_information_coefficient", float, 0.0, -1.0, 1.0, unit="rank correlation",
+        "skill_min_information_coefficient",
+        float,
+        0.0,
+        -1.0,
+        1.0,
+        unit="rank correlation",
         description="Rank correlation of predictions and outcomes below which skill has decayed.",
     ),
     _fraction("skill_multiplier", 0.7, "Risk factor multiplier when forecast skill has decayed."),
     # ------------------------------------------------------------------ volatility estimate
     ParameterSpec(
-        "volatility_window", int, 20, 2, 1_000, unit="bars",
+        "volatility_window",
+        int,
+        20,
+        2,
+        1_000,
+        unit="bars",
         description="Returns used for realized volatility.",
     ),
     ParameterSpec(
-        "volatility_long_run_window", int, 250, 20, 20_000, unit="bars",
+        "volatility_long_run_window",
+        int,
+        250,
+        20,
+        20_000,
+        unit="bars",
         description="Returns used for the long-run average volatility and the GARCH fit.",
     ),
     ParameterSpec(
-        "garch_refit_seconds", float, 86_400.0, 0.0, 30 * 86_400.0, unit="seconds",
+        "garch_refit_seconds",
+        float,
+        86_400.0,
+        0.0,
+        30 * 86_400.0,
+        unit="seconds",
         description="Time between GARCH(1,1) refits; between refits the fit is reused.",
     ),
     # ------------------------------------------------------------------ breakers and states
     _fraction(
-        "drawdown_halt_limit", 0.15,
+        "drawdown_halt_limit",
+        0.15,
         "Drawdown that trips the halt breaker (latched until re-armed).",
     ),
     ParameterSpec(
-        "volatility_spike_ratio", float, 3.0, 1.0, 50.0, unit="ratio",
+        "volatility_spike_ratio",
+        float,
+        3.0,
+        1.0,
+        50.0,
+        unit="ratio",
         description="Volatility ratio that trips the volatility breaker (state reducing).",
     ),
     ParameterSpec(
-        "volatility_clear_ratio", float, 2.5, 1.0, 50.0, unit="ratio",
+        "volatility_clear_ratio",
+        float,
+        2.5,
+        1.0,
+        50.0,
+        unit="ratio",
         description="Volatility ratio the market must fall below before the volatility breaker may be re-armed.",
     ),
     ParameterSpec(
-        "stale_forecast_seconds", float, 10_800.0, 10.0, 30 * 86_400.0, unit="seconds",
+        "stale_forecast_seconds",
+        float,
+        10_800.0,
+        10.0,
+        30 * 86_400.0,
+        unit="seconds",
         description="Age of the newest forecast after which the engine moves to reducing.",
     ),
     ParameterSpec(
-        "stale_market_data_seconds", float, 900.0, 10.0, 30 * 86_400.0, unit="seconds",
+        "stale_market_data_seconds",
+        float,
+        900.0,
+        10.0,
+        30 * 86_400.0,
+        unit="seconds",
         description="Age of the newest price or portfolio snapshot after which the engine moves to reducing.",
     ),
     ParameterSpec(
-        "state_min_dwell_seconds", float, 900.0, 0.0, 7 * 86_400.0, unit="seconds",
+        "state_min_dwell_seconds",
+        float,
+        900.0,
+        0.0,
+        7 * 86_400.0,
+        unit="seconds",
         description="Least time spent in reducing before an automatic return to active.",
     ),
     ParameterSpec(
-        "auto_clear_stale", bool, True, unit="",
+        "auto_clear_stale",
+        bool,
+        True,
+        unit="",
         description="Return from reducing to active on its own once stale inputs are fresh again.",
     ),
     # ------------------------------------------------------------------ LEAN side
     ParameterSpec(
-        "stale_risk_update_seconds", float, 300.0, 5.0, 7 * 86_400.0, unit="seconds",
+        "stale_risk_update_seconds",
+        float,
+        300.0,
+        5.0,
+        7 * 86_400.0,
+        unit="seconds",
         description="Age of the last risk update after which LEAN uses the conservative factor.",
     ),
     _fraction(
-        "conservative_risk_factor", 0.5,
+        "conservative_risk_factor",
+        0.5,
         "Risk factor LEAN applies when risk updates are stale.",
     ),
 )
 
-PARAMETER_SPECS: Mapping[str, ParameterSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})
+PARAMETER_SPECS: Mapping[str, ParameterSpec] = MappingProxyType(
+    {spec.name: spec for spec in _SPECS}
+)
 """Every strategy parameter by name, in a fixed order."""
 
 
@@ -267,5 +371,7 @@ def validate(key: str, value: object) -> ParameterValue:
     """
     spec = PARAMETER_SPECS.get(key)
     if spec is None:
-        raise ParameterError(f"unknown strategy parameter {key!r}; known: {', '.join(PARAMETER_SPECS)}")
+        raise ParameterError(
+            f"unknown strategy parameter {key!r}; known: {', '.join(PARAMETER_SPECS)}"
+        )
     return spec.validate(value)

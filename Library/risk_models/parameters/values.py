@@ -81,7 +81,9 @@ class StrategyParameters:
         unknown = [key for key in values if key not in PARAMETER_SPECS]
         if unknown and not ignore_unknown:
             raise ParameterError(f"unknown strategy parameter(s): {', '.join(sorted(unknown))}")
-        known: dict[str, Any] = {key: value for key, value in values.items() if key in PARAMETER_SPECS}
+        known: dict[str, Any] = {
+            key: value for key, value in values.items() if key in PARAMETER_SPECS
+        }
         return cls(**known)
 
     def replace(self, **changes: object) -> StrategyParameters:

@@ -16,7 +16,10 @@ class DrawdownRule(RiskRule):
         """Return the drawdown multiplier for ``inputs``."""
         if inputs.drawdown is None:
             return RuleOutcome()
-        measured = {"drawdown": inputs.drawdown, "drawdown_threshold": parameters.drawdown_threshold}
+        measured = {
+            "drawdown": inputs.drawdown,
+            "drawdown_threshold": parameters.drawdown_threshold,
+        }
         if inputs.drawdown > parameters.drawdown_threshold:
             return RuleOutcome(parameters.drawdown_multiplier, self.reason, measured)
         return RuleOutcome(1.0, None, measured)

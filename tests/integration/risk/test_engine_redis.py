@@ -52,7 +52,9 @@ class RunningEngine:
             parameters=PARAMETERS,
         )
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.engine.run_forever, args=(self.stop,), daemon=True)
+        self.thread = threading.Thread(
+            target=self.engine.run_forever, args=(self.stop,), daemon=True
+        )
         self.thread.start()
 
     def close(self) -> None:
@@ -81,16 +83,24 @@ def last_update(bus: RedisBus) -> RiskUpdate | None:
     return message
 
 
-def test_forecast_in_risk_update_out_and_malformed_dead_lettered(namespace: str, publisher: RedisBus) -> None:
+def test_forecast_in_risk_update_out_and_malformed_dead_lettered(
+    namespace: str, publisher: RedisBus
+) -> None:
     clock = Clock()
     running = RunningEngine(namespace, clock)
     try:
         publisher.publish(PortfolioSnapshot.create(equity=1e5, cash=1e5, now=clock()))
-        publisher.publish_payload(FORECAST_UPDATES, "bad", b'{"type":"forecast_update","asset":"BTCUSD"}')
-        publisher.publish(
-            ForecastUpdate.create(asset="BTCUSD", horizon="4h", prediction=0.0082, confidence=0.55, now=clock())
+        publisher.publish_payload(
+            FORECAST_UPDATES, "bad", b'{"type":"forecast_update","asset":"BTCUSD"}'
         )
-        assert until(lambda: (u := last_update(publisher)) is not None and "low_confidence" in u.reasons)
+        publisher.publish(
+            ForecastUpdate.create(
+                asset="BTCUSD", horizon="4h", prediction=0.0082, confidence=0.55, now=clock()
+            )
+        )
+        assert until(
+            lambda: (u := last_update(publisher)) is not None and "low_confidence" in u.reasons
+        )
         update = last_update(publisher)
         assert update is not None
         assert update.risk_factor == pytest.approx(0.8)
@@ -101,12 +111,18 @@ def test_forecast_in_risk_update_out_and_malformed_dead_lettered(namespace: str,
         running.close()
 
 
-def test_restart_keeps_latch_and_stale_inputs_reduce_on_timer(namespace: str, publisher: RedisBus) -> None:
+def test_restart_keeps_latch_and_stale_inputs_reduce_on_timer(
+    namespace: str, publisher: RedisBus
+) -> None:
     clock = Clock()
     running = RunningEngine(namespace, clock)
     try:
         publisher.publish(PortfolioSnapshot.create(equity=1e5, cash=1e5, now=clock()))
-        publisher.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=clock()))
+        publisher.publish(
+            ForecastUpdate.create(
+                asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=clock()
+            )
+        )
         assert until(lambda: (u := last_update(publisher)) is not None and u.state == "active")
         publisher.publish(PortfolioSnapshot.create(equity=8e4, cash=8e4, now=clock()))
         assert until(lambda: (u := last_update(publisher)) is not None and u.state == "halted")
@@ -116,7 +132,11 @@ def test_restart_keeps_latch_and_stale_inputs_reduce_on_timer(namespace: str, pu
     restarted = RunningEngine(namespace, clock)
     try:
         assert "drawdown_limit" in restarted.engine.monitor.controller.latched
-        publisher.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.9, now=clock()))
+        publisher.publish(
+            ForecastUpdate.create(
+                asset="SPY", horizon="1d", prediction=0.01, confidence=0.9, now=clock()
+            )
+        )
         time.sleep(0.5)
         update = last_update(publisher)
         assert update is not None
@@ -131,7 +151,11 @@ def test_stale_inputs_reduce_on_the_timer_alone(namespace: str, publisher: Redis
     running = RunningEngine(namespace, clock)
     try:
         publisher.publish(PortfolioSnapshot.create(equity=1e5, cash=1e5, now=clock()))
-        publisher.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=clock()))
+        publisher.publish(
+            ForecastUpdate.create(
+                asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=clock()
+            )
+        )
         assert until(lambda: (u := last_update(publisher)) is not None and u.state == "active")
         clock.offset = timedelta(seconds=PARAMETERS.stale_market_data_seconds + 5)
         assert until(lambda: (u := last_update(publisher)) is not None and u.state == "reducing")

@@ -49,11 +49,17 @@ def setup() -> tuple[InMemoryBus, Clock, MemoryStateStore]:
     return InMemoryBus(), Clock(), MemoryStateStore()
 
 
-def test_forecast_in_risk_update_out_with_reasons(setup: tuple[InMemoryBus, Clock, MemoryStateStore]) -> None:
+def test_forecast_in_risk_update_out_with_reasons(
+    setup: tuple[InMemoryBus, Clock, MemoryStateStore],
+) -> None:
     bus, clock, store = setup
     engine = make_engine(bus, clock, store)
     bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
-    bus.publish(ForecastUpdate.create(asset="BTCUSD", horizon="4h", prediction=0.0082, confidence=0.55, now=T0))
+    bus.publish(
+        ForecastUpdate.create(
+            asset="BTCUSD", horizon="4h", prediction=0.0082, confidence=0.55, now=T0
+        )
+    )
     assert engine.run_once() == 2
     last = bus.last(RISK_UPDATES)
     assert isinstance(last, RiskUpdate)
@@ -69,7 +75,9 @@ def test_stale_inputs_move_to_reducing_on_the_timer_alone(
     bus, clock, store = setup
     engine = make_engine(bus, clock, store)
     bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
-    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=T0))
+    bus.publish(
+        ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=T0)
+    )
     engine.run_once()
     assert engine.last_decision is not None
     assert engine.last_decision.state.value == "active"
@@ -83,11 +91,15 @@ def test_stale_inputs_move_to_reducing_on_the_timer_alone(
     assert len(risk_updates(bus)) == published + 1
 
 
-def test_timer_publishes_changes_and_heartbeats_only(setup: tuple[InMemoryBus, Clock, MemoryStateStore]) -> None:
+def test_timer_publishes_changes_and_heartbeats_only(
+    setup: tuple[InMemoryBus, Clock, MemoryStateStore],
+) -> None:
     bus, clock, store = setup
     engine = make_engine(bus, clock, store)
     bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
-    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=T0))
+    bus.publish(
+        ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=T0)
+    )
     engine.run_once()
     count = len(risk_updates(bus))
     clock.advance(5)
@@ -98,11 +110,15 @@ def test_timer_publishes_changes_and_heartbeats_only(setup: tuple[InMemoryBus, C
     assert len(risk_updates(bus)) == count + 1, "heartbeat"
 
 
-def test_restart_keeps_the_latch_and_rearm_via_config(setup: tuple[InMemoryBus, Clock, MemoryStateStore]) -> None:
+def test_restart_keeps_the_latch_and_rearm_via_config(
+    setup: tuple[InMemoryBus, Clock, MemoryStateStore],
+) -> None:
     bus, clock, store = setup
     engine = make_engine(bus, clock, store)
     bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
-    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=T0))
+    bus.publish(
+        ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=T0)
+    )
     clock.advance(60)
     bus.publish(PortfolioSnapshot.create(equity=80_000.0, cash=80_000.0, now=clock.now))
     engine.run_once()
@@ -112,7 +128,11 @@ def test_restart_keeps_the_latch_and_rearm_via_config(setup: tuple[InMemoryBus, 
     restarted = make_engine(bus, clock, store)
     assert "drawdown_limit" in restarted.monitor.controller.latched
     clock.advance(60)
-    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=clock.now))
+    bus.publish(
+        ForecastUpdate.create(
+            asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=clock.now
+        )
+    )
     restarted.run_once()
     last = bus.last(RISK_UPDATES)
     assert isinstance(last, RiskUpdate)
@@ -141,9 +161,15 @@ def test_strategy_config_changes_parameters_and_bad_values_are_dead_lettered(
     bus, clock, store = setup
     engine = make_engine(bus, clock, store)
     bus.publish(
-        StrategyConfigUpdate.create(key="low_confidence_threshold", value=0.9, version=2, changed_by="ops", now=T0)
+        StrategyConfigUpdate.create(
+            key="low_confidence_threshold", value=0.9, version=2, changed_by="ops", now=T0
+        )
     )
-    bus.publish(StrategyConfigUpdate.create(key="drawdown_multiplier", value=7, version=3, changed_by="ops", now=T0))
+    bus.publish(
+        StrategyConfigUpdate.create(
+            key="drawdown_multiplier", value=7, version=3, changed_by="ops", now=T0
+        )
+    )
     for _ in range(4):
         engine.run_once()
     assert engine.parameters.low_confidence_threshold == 0.9
@@ -159,7 +185,9 @@ def test_malformed_forecast_is_dead_lettered_and_engine_continues(
     bus, clock, store = setup
     engine = make_engine(bus, clock, store)
     bus.publish_payload(FORECAST_UPDATES, "bad", b'{"type":"forecast_update","asset":"X"}')
-    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.5, now=T0))
+    bus.publish(
+        ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.5, now=T0)
+    )
     assert engine.run_once() == 2
     assert len(bus.dead_letters(FORECAST_UPDATES)) == 1
     last = bus.last(RISK_UPDATES)
@@ -188,8 +216,17 @@ def test_prices_from_a_lean_data_folder_feed_the_volatility_rule(
     returns = np.concatenate([rng.normal(0, 0.002, 300), rng.normal(0, 0.02, 20)])
     close = 100.0 * np.cumprod(1.0 + returns)
     index = pd.DatetimeIndex(pd.date_range("2025-03-20", periods=len(close), freq="h"), name="time")
-    bars = pd.DataFrame({"open": close, "high": close, "low": close, "close": close, "volume": 1.0}, index=index)
-    write_bars(tmp_path, bars, security_type="crypto", market="binance", symbol="BTCUSDT", resolution="hour")
+    bars = pd.DataFrame(
+        {"open": close, "high": close, "low": close, "close": close, "volume": 1.0}, index=index
+    )
+    write_bars(
+        tmp_path,
+        bars,
+        security_type="crypto",
+        market="binance",
+        symbol="BTCUSDT",
+        resolution="hour",
+    )
 
     bus, clock, store = setup
     clock.now = (index[-1] + pd.Timedelta(hours=1)).tz_localize("UTC").to_pydatetime()
@@ -198,7 +235,9 @@ def test_prices_from_a_lean_data_folder_feed_the_volatility_rule(
     )
     engine = RiskEngine(
         bus,
-        RiskEngineConfig(block_ms=0, monitor=RiskMonitorConfig(bar_seconds=1800.0, use_garch=False)),
+        RiskEngineConfig(
+            block_ms=0, monitor=RiskMonitorConfig(bar_seconds=1800.0, use_garch=False)
+        ),
         clock=clock,
         state_store=store,
         parameters=PARAMETERS,
@@ -212,7 +251,9 @@ def test_prices_from_a_lean_data_folder_feed_the_volatility_rule(
     assert feed.poll(clock.now) == [], "bars are returned once"
 
 
-def test_metrics_follow_decisions_and_dead_letters(setup: tuple[InMemoryBus, Clock, MemoryStateStore]) -> None:
+def test_metrics_follow_decisions_and_dead_letters(
+    setup: tuple[InMemoryBus, Clock, MemoryStateStore],
+) -> None:
     from prometheus_client import REGISTRY
 
     def value(name: str, **labels: str) -> float:
@@ -220,14 +261,24 @@ def test_metrics_follow_decisions_and_dead_letters(setup: tuple[InMemoryBus, Clo
 
     bus, clock, store = setup
     engine = make_engine(bus, clock, store)
-    processed = value("ats_messages_processed_total", component="risk-engine", channel=FORECAST_UPDATES)
+    processed = value(
+        "ats_messages_processed_total", component="risk-engine", channel=FORECAST_UPDATES
+    )
     dead = value("ats_dead_letters_total", component="risk-engine", channel=FORECAST_UPDATES)
     bus.publish_payload(FORECAST_UPDATES, "bad", b"not json")
-    bus.publish(ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.5, now=T0))
+    bus.publish(
+        ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.5, now=T0)
+    )
     engine.run_once()
     decision = engine.last_decision
     assert decision is not None
     assert value("ats_risk_factor") == pytest.approx(decision.risk_factor)
     assert value("ats_risk_state", state=decision.state.value) == 1.0
-    assert value("ats_messages_processed_total", component="risk-engine", channel=FORECAST_UPDATES) == processed + 1
-    assert value("ats_dead_letters_total", component="risk-engine", channel=FORECAST_UPDATES) == dead + 1
+    assert (
+        value("ats_messages_processed_total", component="risk-engine", channel=FORECAST_UPDATES)
+        == processed + 1
+    )
+    assert (
+        value("ats_dead_letters_total", component="risk-engine", channel=FORECAST_UPDATES)
+        == dead + 1
+    )

@@ -34,7 +34,9 @@ def crash_market(days: int = 260) -> pd.DataFrame:
 def market(tmp_path: Path) -> tuple[Path, Path]:
     bars = crash_market()
     folder = tmp_path / "data"
-    write_bars(folder, bars, security_type="equity", market="usa", symbol="TEST", resolution="daily")
+    write_bars(
+        folder, bars, security_type="equity", market="usa", symbol="TEST", resolution="daily"
+    )
     times = bars.index + pd.Timedelta(hours=16)
     forecasts = pd.DataFrame(
         {
@@ -55,9 +57,21 @@ def run(folder: Path, path: Path, *extra: str) -> dict[str, object]:
     result = CliRunner().invoke(
         cli,
         [
-            "risk", "evaluate", "--forecasts", str(path), "--data-folder", str(folder),
-            "--symbols", "TEST", "--no-garch", "--json", "--rearm-after-days", "0",
-            "--parameter", "max_allocation=1.0", *extra,
+            "risk",
+            "evaluate",
+            "--forecasts",
+            str(path),
+            "--data-folder",
+            str(folder),
+            "--symbols",
+            "TEST",
+            "--no-garch",
+            "--json",
+            "--rearm-after-days",
+            "0",
+            "--parameter",
+            "max_allocation=1.0",
+            *extra,
         ],
     )
     assert result.exit_code == 0, result.output
@@ -84,7 +98,17 @@ def test_risk_engine_cuts_the_crash_drawdown(market: tuple[Path, Path]) -> None:
 
 def test_text_report_and_bad_parameter(market: tuple[Path, Path]) -> None:
     folder, path = market
-    base = ["risk", "evaluate", "--forecasts", str(path), "--data-folder", str(folder), "--symbols", "TEST", "--no-garch"]
+    base = [
+        "risk",
+        "evaluate",
+        "--forecasts",
+        str(path),
+        "--data-folder",
+        str(folder),
+        "--symbols",
+        "TEST",
+        "--no-garch",
+    ]
     result = CliRunner().invoke(cli, base)
     assert result.exit_code == 0, result.output
     assert "unmanaged" in result.output
@@ -97,7 +121,17 @@ def test_text_report_and_bad_parameter(market: tuple[Path, Path]) -> None:
 def test_unknown_symbol_is_a_clear_error(market: tuple[Path, Path]) -> None:
     folder, path = market
     result = CliRunner().invoke(
-        cli, ["risk", "evaluate", "--forecasts", str(path), "--data-folder", str(folder), "--symbols", "NOPE"]
+        cli,
+        [
+            "risk",
+            "evaluate",
+            "--forecasts",
+            str(path),
+            "--data-folder",
+            str(folder),
+            "--symbols",
+            "NOPE",
+        ],
     )
     assert result.exit_code != 0
     assert "Error" in result.output
