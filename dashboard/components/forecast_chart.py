@@ -108,7 +108,7 @@ def forecast_chart_html(
         "title": title,
         **forecast_series(forecasts),
     }
-    data = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
+    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
     return f"""<!doctype html>
 <html><head><meta charset="utf-8">
 <style>html,body{{margin:0;padding:0;background:#ffffff;font-family:sans-serif}}
