@@ -214,3 +214,19 @@ def test_list_of_an_empty_folder(tmp_path: Path) -> None:
     code, output = run("list", "--data-folder", str(tmp_path))
     assert code == 0
     assert "No equity or crypto bar files" in output
+
+
+def test_bundled_import_reads_back_within_a_half_deci_cent(tmp_path: Path) -> None:
+    from market_data.bundled import load_bundled_daily
+
+    code, output = run("import", "--source", "bundled", "--data-folder", str(tmp_path))
+    assert code == 0, output
+    for symbol, expected in load_bundled_daily().items():
+        back = read_bars(
+            tmp_path, security_type="equity", market="usa", symbol=symbol, resolution="daily"
+        )
+        # LEAN stores equity prices in whole 1/10,000 dollars; a halved 4-decimal price
+        # (13.56365) is rounded to the nearest one, nothing else changes
+        pd.testing.assert_frame_equal(back, expected, check_exact=False, rtol=0, atol=0.5001e-4)
+        assert (back["volume"] == expected["volume"]).all()
+        assert (back["end_time"] == expected["end_time"]).all()
