@@ -169,7 +169,7 @@ def _print_report(report: dict[str, object]) -> None:
 @risk.command("run")
 @click.option(
     "--namespace",
-    envvar="ATS_BUS_NAMESPACE",
+    envvar="SIGNAL_BUS_NAMESPACE",
     default="",
     show_default=True,
     help="Prefix of every channel and key on Redis.",
@@ -322,7 +322,7 @@ def run_command(
 @click.option("--by", "changed_by", required=True, help="Who re-arms it.")
 @click.option(
     "--namespace",
-    envvar="ATS_BUS_NAMESPACE",
+    envvar="SIGNAL_BUS_NAMESPACE",
     default="",
     help="Prefix of every channel and key on Redis.",
 )
@@ -359,7 +359,7 @@ def rearm_command(
 @risk.command("status")
 @click.option(
     "--namespace",
-    envvar="ATS_BUS_NAMESPACE",
+    envvar="SIGNAL_BUS_NAMESPACE",
     default="",
     help="Prefix of every channel and key on Redis.",
 )
