@@ -34,7 +34,12 @@ from risk_models.lean.forecast_sizing_portfolio_construction import (
     ForecastSizingPortfolioConstructionModel,
 )
 from risk_models.lean.strategy_settings import StrategySettings, parameters_from_lookup
-from signal_bus.lean.command_payload import CommandError, parse_signal_command
+from signal_bus.lean.command_payload import (
+    CommandError,
+    is_rearm_command,
+    parse_rearm_command,
+    parse_signal_command,
+)
 from signal_bus.lean.execution_recorder import ExecutionRecorder
 from signal_bus.lean.execution_sinks import (
     DiscardSink,
@@ -44,6 +49,7 @@ from signal_bus.lean.execution_sinks import (
 )
 from signal_bus.lean.redis_listener import start_redis_signal_feed
 from signal_bus.lean.signal_inbox import SignalInbox
+from signal_bus.lean.time_utc import as_utc
 
 RESOLUTIONS = {"daily": Resolution.DAILY, "hour": Resolution.HOUR, "minute": Resolution.MINUTE}
 BAR_PERIODS = {
@@ -91,9 +97,8 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
         self.set_portfolio_construction(
             ForecastSizingPortfolioConstructionModel(settings, self.inbox)
         )
-        self.add_risk_management(
-            AdaptiveRiskManagementModel(settings, self.inbox if remote_risk else None)
-        )
+        self.risk_model = AdaptiveRiskManagementModel(settings, self.inbox if remote_risk else None)
+        self.add_risk_management(self.risk_model)
         self.set_execution(ImmediateExecutionModel())
         snapshot_minutes = float(self._text("snapshot_minutes", "60"))
         self.recorder = ExecutionRecorder(
@@ -109,7 +114,9 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
         self.recorder.record_order_event(self, order_event)
 
     def on_command(self, data: Any) -> bool | None:
-        """Accept a bus message sent as a LEAN command (QuantConnect cloud live)."""
+        """Accept a bus message or a breaker re-arm sent as a LEAN command (cloud live)."""
+        if is_rearm_command(data):
+            return self._rearm(data)
         try:
             command = parse_signal_command(data)
         except CommandError as error:
@@ -128,6 +135,18 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
             self.feed.stop()
 
     # ------------------------------------------------------------------ wiring helpers
+
+    def _rearm(self, data: Any) -> bool:
+        try:
+            command = parse_rearm_command(data)
+            record = self.risk_model.rearm(
+                command.breaker, reason=command.reason, by=command.by, now=as_utc(self.utc_time)
+            )
+        except ValueError as error:  # CommandError or BreakerError
+            self.log(f"breaker_rearm_refused reason={error}")
+            return False
+        self.log(f"breaker_rearmed breaker={record.breaker} by={record.by} reason={record.reason}")
+        return True
 
     def _forecast_source(self, name: str, resolution_name: str) -> ForecastSource:
         if name == "recorded":

@@ -97,3 +97,30 @@ def test_recorded_backtest_in_cloud_live_mode_reports_fills_with_forecast_ids() 
     assert orders[-1]["tag"] == "no_active_forecast"
     assert len(snapshots) == len(closes)
     assert snapshots[0]["holdings"] == {"AAPL": orders[0]["fill_quantity"]}
+
+
+def test_breaker_rearm_command_is_audited_and_refused_when_incomplete() -> None:
+    algorithm = _module().AdaptiveForecastAlgorithm()
+    algorithm._parameters = {"forecast_source": "command"}
+    algorithm.initialize()
+    monitor = algorithm.risk_model.monitor
+    parameters = algorithm.risk_model.settings.current
+    now = pd.Timestamp("2010-01-05T00:00:00Z").to_pydatetime()
+    monitor.evaluate(100_000.0, now, parameters)
+    assert monitor.evaluate(80_000.0, now, parameters).state.value == "halted"
+
+    assert algorithm.on_command({"rearm": "drawdown_limit", "by": "operator"}) is False
+    assert (
+        algorithm.on_command({"rearm": "volatility_spike", "by": "operator", "reason": "x"})
+        is False
+    )
+    assert "drawdown_limit" in monitor.controller.latched
+    assert (
+        algorithm.on_command({"rearm": "drawdown_limit", "by": "operator", "reason": "reviewed"})
+        is True
+    )
+    assert monitor.controller.latched == {}
+    assert monitor.controller.rearms[-1].by == "operator"
+    logs = algorithm._logs
+    assert sum("breaker_rearm_refused" in line for line in logs) == 2
+    assert any("breaker_rearmed breaker=drawdown_limit by=operator" in line for line in logs)

@@ -34,6 +34,35 @@ def _field(data: object, name: str) -> object:
     return getattr(data, name, None)
 
 
+@dataclass(frozen=True)
+class RearmCommand:
+    """An operator's request to re-arm a latched local breaker: who, and why."""
+
+    breaker: str
+    by: str
+    reason: str
+
+
+def is_rearm_command(data: object) -> bool:
+    """Whether ``data`` asks for a breaker re-arm (it has a ``rearm`` field)."""
+    return _field(data, "rearm") is not None
+
+
+def parse_rearm_command(data: object) -> RearmCommand:
+    """Return the re-arm request carried by ``{"rearm": <breaker>, "by": ..., "reason": ...}``.
+
+    Raises
+    ------
+    CommandError
+        If the breaker, who or why is missing: a re-arm is audited.
+    """
+    values = [_field(data, name) for name in ("rearm", "by", "reason")]
+    if not all(isinstance(value, str) and value.strip() for value in values):
+        raise CommandError("a re-arm needs text fields rearm (the breaker), by and reason")
+    breaker, by, reason = (str(value).strip() for value in values)
+    return RearmCommand(breaker, by, reason)
+
+
 def parse_signal_command(data: object) -> SignalCommand:
     """Return the channel and message text carried by a LEAN command.
 
