@@ -19,6 +19,7 @@ from tests.deploy.compose_model import (
 
 MONITORING = REPOSITORY_ROOT / "monitoring"
 PROMETHEUS_CONFIG = MONITORING / "prometheus.yml"
+ALERTS = MONITORING / "alerts.yml"
 DATASOURCES = MONITORING / "grafana" / "provisioning" / "datasources" / "prometheus.yml"
 DASHBOARD_PROVIDERS = MONITORING / "grafana" / "provisioning" / "dashboards" / "ats.yml"
 DASHBOARDS = MONITORING / "grafana" / "dashboards"
@@ -79,6 +80,27 @@ def test_every_service_with_a_metrics_port_and_the_backend_are_scraped() -> None
         if port is not None:
             assert f"{name}:{port}" in targets, name
     assert "backend:8000" in targets
+
+
+def alert_rules() -> list[dict[str, Any]]:
+    groups = yaml_file(ALERTS)["groups"]
+    return [rule for group in groups for rule in group["rules"]]
+
+
+def test_alert_rules_are_loaded_and_use_only_defined_metrics() -> None:
+    rule_files = yaml_file(PROMETHEUS_CONFIG)["rule_files"]
+    prometheus_volumes = services()["prometheus"]["volumes"]
+    for path in rule_files:
+        assert f"./monitoring/{Path(path).name}:{path}:ro" in prometheus_volumes
+    rules = alert_rules()
+    assert rules
+    names = [rule["alert"] for rule in rules]
+    assert len(names) == len(set(names))
+    for rule in rules:
+        unknown = series_names(rule["expr"]) - METRIC_NAMES - PROMETHEUS_BUILTIN_SERIES
+        assert not unknown, f"{rule['alert']}: undefined metrics {sorted(unknown)}"
+        assert rule["labels"]["severity"] in {"warning", "critical"}
+        assert rule["annotations"]["summary"]
 
 
 def test_grafana_datasource_points_at_the_prometheus_service() -> None:
