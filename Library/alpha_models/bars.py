@@ -75,7 +75,9 @@ class BarPanel:
             if bool((ends <= index).any()):
                 raise ValueError(f"{asset}: every end_time must be after its bar's start time")
         assets = sorted(frames)
-        union = pd.DatetimeIndex(sorted(set().union(*(frames[a].index for a in assets))), name="time")
+        union = pd.DatetimeIndex(
+            sorted(set().union(*(frames[a].index for a in assets))), name="time"
+        )
         wide: dict[str, pd.DataFrame] = {}
         for column in REQUIRED_COLUMNS:
             pieces = {asset: frames[asset][column].reindex(union) for asset in assets}

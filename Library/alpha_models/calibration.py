@@ -103,7 +103,9 @@ class ConfidenceCalibrator:
         settings = config or CalibrationConfig()
         rows = scores.shape[0]
         if rows < settings.minimum_rows:
-            raise InsufficientDataError(f"{rows} out-of-sample rows; {settings.minimum_rows} needed")
+            raise InsufficientDataError(
+                f"{rows} out-of-sample rows; {settings.minimum_rows} needed"
+            )
         order = np.argsort(scores, kind="stable")
         sorted_scores, sorted_hits = scores[order], hits[order]
         bin_count = max(1, min(settings.bins, rows // settings.rows_per_bin))

@@ -90,7 +90,9 @@ _NAT = np.iinfo(np.int64).min
 
 
 def _elementwise(frame: pd.DataFrame, function: Callable[[Array], Array]) -> pd.DataFrame:
-    return pd.DataFrame(function(frame.to_numpy(dtype=np.float64)), index=frame.index, columns=frame.columns)
+    return pd.DataFrame(
+        function(frame.to_numpy(dtype=np.float64)), index=frame.index, columns=frame.columns
+    )
 
 
 def _log(frame: pd.DataFrame) -> pd.DataFrame:
@@ -170,9 +172,7 @@ def default_features(config: FeatureConfig | None = None) -> tuple[FeatureDefini
         FeatureDefinition(
             f"high_low_range_{c.short_window}", lambda p: _high_low_range(p, c.short_window)
         ),
-        FeatureDefinition(
-            "return_1_over_volatility", lambda p: _scaled_return(p, c.medium_window)
-        ),
+        FeatureDefinition("return_1_over_volatility", lambda p: _scaled_return(p, c.medium_window)),
     )
 
 
@@ -204,7 +204,9 @@ def compute_features(
         for position, definition in enumerate(chosen):
             frame = definition.function(panel)
             if frame.shape != shape:
-                raise ValueError(f"feature {definition.name} has shape {frame.shape}, expected {shape}")
+                raise ValueError(
+                    f"feature {definition.name} has shape {frame.shape}, expected {shape}"
+                )
             values[:, :, position] = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     values[~np.isfinite(values)] = np.nan
     return FeatureMatrix(

@@ -55,7 +55,9 @@ class Horizon:
             If the horizon is shorter than one bar of the resolution.
         """
         if resolution not in _RESOLUTIONS:
-            raise ValueError(f"unknown resolution {resolution!r}; expected one of {sorted(_RESOLUTIONS)}")
+            raise ValueError(
+                f"unknown resolution {resolution!r}; expected one of {sorted(_RESOLUTIONS)}"
+            )
         if hours_per_day < 1:
             raise ValueError("hours_per_day must be at least 1")
         if resolution == "daily":

@@ -128,7 +128,9 @@ class ModelRegistry:
             return target
         staging = self.folder / f".{metadata.version}.{os.getpid()}.tmp"
         model.save(staging / MODEL_FOLDER)
-        (staging / METADATA_FILE).write_text(json.dumps(metadata.to_dict(), indent=2, sort_keys=True))
+        (staging / METADATA_FILE).write_text(
+            json.dumps(metadata.to_dict(), indent=2, sort_keys=True)
+        )
         try:
             staging.rename(target)
         except OSError:
@@ -149,7 +151,9 @@ class ModelRegistry:
         metadata = self.metadata(version)
         return load_model(self.path_of(version) / MODEL_FOLDER), metadata
 
-    def versions(self, *, model: str | None = None, horizon: str | None = None) -> list[ModelVersion]:
+    def versions(
+        self, *, model: str | None = None, horizon: str | None = None
+    ) -> list[ModelVersion]:
         """Return saved versions, oldest ``valid_from`` first, optionally filtered."""
         if not self.folder.is_dir():
             return []
@@ -158,6 +162,8 @@ class ModelRegistry:
             if entry.name.startswith(".") or not (entry / METADATA_FILE).is_file():
                 continue
             metadata = self.metadata(entry.name)
-            if (model is None or metadata.model == model) and (horizon is None or metadata.horizon == horizon):
+            if (model is None or metadata.model == model) and (
+                horizon is None or metadata.horizon == horizon
+            ):
                 found.append(metadata)
         return sorted(found, key=lambda m: (m.valid_from, m.version))

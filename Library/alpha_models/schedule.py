@@ -23,7 +23,9 @@ def retrain_times(first: pd.Timestamp, last: pd.Timestamp, frequency: str) -> li
         ``"weekly"`` (Mondays), ``"monthly"`` or ``"quarterly"`` (period starts, midnight).
     """
     if frequency not in _FREQUENCIES:
-        raise ValueError(f"unknown retrain frequency {frequency!r}; expected one of {list(_FREQUENCIES)}")
+        raise ValueError(
+            f"unknown retrain frequency {frequency!r}; expected one of {list(_FREQUENCIES)}"
+        )
     boundaries = pd.date_range(first.normalize(), last, freq=_FREQUENCIES[frequency])
     return [pd.Timestamp(b) for b in boundaries if first < b <= last]
 
@@ -31,7 +33,9 @@ def retrain_times(first: pd.Timestamp, last: pd.Timestamp, frequency: str) -> li
 def period_start(moment: pd.Timestamp, frequency: str) -> pd.Timestamp:
     """Return the latest schedule boundary at or before ``moment``."""
     if frequency not in _FREQUENCIES:
-        raise ValueError(f"unknown retrain frequency {frequency!r}; expected one of {list(_FREQUENCIES)}")
+        raise ValueError(
+            f"unknown retrain frequency {frequency!r}; expected one of {list(_FREQUENCIES)}"
+        )
     offset = pd.tseries.frequencies.to_offset(_FREQUENCIES[frequency])
     day = moment.normalize()
     return pd.Timestamp(day if offset.is_on_offset(day) else offset.rollback(day))

@@ -109,7 +109,9 @@ class WalkForwardConfig:
             raise ValueError(f"unknown retrain frequency {self.retrain_frequency!r}")
         self.horizon.bars(self.resolution, hours_per_day=self.hours_per_day)
         if self.embargo is not None and self.embargo < self.horizon.duration:
-            raise ValueError(f"embargo {self.embargo} is shorter than the horizon {self.horizon.duration}")
+            raise ValueError(
+                f"embargo {self.embargo} is shorter than the horizon {self.horizon.duration}"
+            )
         if self.minimum_training_rows < 2:
             raise ValueError("minimum_training_rows must be at least 2")
         if not 0.0 <= self.target_clip_quantile < 0.5:
@@ -266,8 +268,13 @@ class WalkForwardTrainer:
             settings.model,
             settings.horizon.name,
             forecast_time,
-            [digest, json.dumps(model.params, sort_keys=True), ",".join(feature_names),
-             str(settings.seed), json.dumps(calibration, sort_keys=True)],
+            [
+                digest,
+                json.dumps(model.params, sort_keys=True),
+                ",".join(feature_names),
+                str(settings.seed),
+                json.dumps(calibration, sort_keys=True),
+            ],
         )
         if self.registry is not None and self.registry.contains(version):
             return self.registry.load(version)
@@ -325,7 +332,9 @@ class WalkForwardTrainer:
                 continue
             train_mask = has_label & (rows.label_end <= (start - embargo_limit).value)
             if settings.training_window is not None:
-                train_mask &= rows.available_at >= (start - pd.Timedelta(settings.training_window)).value
+                train_mask &= (
+                    rows.available_at >= (start - pd.Timedelta(settings.training_window)).value
+                )
             if int(train_mask.sum()) < settings.minimum_training_rows:
                 continue
             calibrator, evidence = self._calibrator_at(start, pool, rows)
@@ -342,11 +351,15 @@ class WalkForwardTrainer:
             )
             selected = np.flatnonzero(in_period)
             result = forecast_rows(model, metadata, rows.features[selected])
-            pool.append(np.column_stack([selected.astype(np.float64), result.prediction, result.score]))
+            pool.append(
+                np.column_stack([selected.astype(np.float64), result.prediction, result.score])
+            )
             pieces.append(
                 pd.DataFrame(
                     {
-                        "symbol": np.asarray(matrix.assets, dtype=object)[rows.asset_index[selected]],
+                        "symbol": np.asarray(matrix.assets, dtype=object)[
+                            rows.asset_index[selected]
+                        ],
                         "time": pd.to_datetime(rows.available_at[selected]),
                         "bar_time": matrix.times[rows.time_index[selected]],
                         "horizon": settings.horizon.name,
@@ -356,7 +369,9 @@ class WalkForwardTrainer:
                         "interval_high": result.interval_high,
                         "model_version": metadata.version,
                         "forward_return": rows.targets[selected],
-                        "label_end": pd.to_datetime(rows.label_end[selected].view("datetime64[ns]")),
+                        "label_end": pd.to_datetime(
+                            rows.label_end[selected].view("datetime64[ns]")
+                        ),
                     }
                 )
             )
@@ -374,14 +389,20 @@ class WalkForwardTrainer:
         index = history[:, 0].astype(np.int64)
         known = (rows.label_end[index] != NOT_A_TIME) & (rows.label_end[index] <= start.value)
         if self.config.calibration_window is not None:
-            known &= rows.available_at[index] >= (start - pd.Timedelta(self.config.calibration_window)).value
+            known &= (
+                rows.available_at[index]
+                >= (start - pd.Timedelta(self.config.calibration_window)).value
+            )
         index, predictions, scores = index[known], history[known, 1], history[known, 2]
         outcomes = rows.targets[index]
         evidence = _out_of_sample_summary(predictions, outcomes)
         if index.size < self.config.calibration.minimum_rows:
             return ConfidenceCalibrator.uninformed(), evidence
         calibrator = ConfidenceCalibrator.fit(
-            scores, sign_hits(predictions, outcomes), outcomes - predictions, self.config.calibration
+            scores,
+            sign_hits(predictions, outcomes),
+            outcomes - predictions,
+            self.config.calibration,
         )
         return calibrator, evidence
 
@@ -398,4 +419,20 @@ def _out_of_sample_summary(predictions: Array, outcomes: Array) -> dict[str, flo
 
 
 def _empty_forecasts() -> pd.DataFrame:
-    return pd.DataFrame({column: [] for column in FORECAST_COLUMNS})
+    empty_times = pd.DatetimeIndex([], dtype="datetime64[ns]")
+    return pd.DataFrame(
+        {
+            "symbol": pd.Series([], dtype=object),
+            "time": empty_times,
+            "bar_time": empty_times,
+            "horizon": pd.Series([], dtype=object),
+            "prediction": pd.Series([], dtype=np.float64),
+            "confidence": pd.Series([], dtype=np.float64),
+            "interval_low": pd.Series([], dtype=np.float64),
+            "interval_high": pd.Series([], dtype=np.float64),
+            "model_version": pd.Series([], dtype=object),
+            "forward_return": pd.Series([], dtype=np.float64),
+            "label_end": empty_times,
+        },
+        columns=list(FORECAST_COLUMNS),
+    )

@@ -10,7 +10,7 @@ import numpy as np
 import statsmodels.api as statsmodels_api
 
 from alpha_models.arrays import Array
-from alpha_models.models.base import ForecastModel, as_matrix, check_training_arrays
+from alpha_models.models.base import ForecastModel, as_matrix, check_training_arrays, row_dot
 
 
 class AutoregressiveModel(ForecastModel):
@@ -46,7 +46,7 @@ class AutoregressiveModel(ForecastModel):
         if self._coefficients is None:
             raise RuntimeError("model is not fitted")
         lags = as_matrix(features)[:, self.lag_columns]
-        return np.asarray(lags @ self._coefficients[1:] + self._coefficients[0], dtype=np.float64)
+        return row_dot(lags, self._coefficients[1:]) + float(self._coefficients[0])
 
     def _save_state(self, directory: Path) -> dict[str, Any]:
         if self._coefficients is None:

@@ -64,7 +64,9 @@ def check_training_arrays(features: Array, targets: Array, minimum_rows: int) ->
             f"features must be (rows, features) and targets (rows,); got {features.shape} and {targets.shape}"
         )
     if features.shape[0] < minimum_rows:
-        raise InsufficientDataError(f"{features.shape[0]} training rows; at least {minimum_rows} needed")
+        raise InsufficientDataError(
+            f"{features.shape[0]} training rows; at least {minimum_rows} needed"
+        )
     if not (np.isfinite(features).all() and np.isfinite(targets).all()):
         raise ValueError("training features and targets must be finite")
 
@@ -75,3 +77,12 @@ def as_matrix(features: Array) -> Array:
     if matrix.ndim != 2:
         raise ValueError(f"features must be (rows, features); got shape {matrix.shape}")
     return matrix
+
+
+def row_dot(matrix: Array, weights: Array) -> Array:
+    """Return ``matrix @ weights`` computed row by row.
+
+    Unlike BLAS, the result of a row does not depend on how many rows are passed,
+    so a forecast is bit-identical whether it is made alone or in a batch.
+    """
+    return np.asarray(np.multiply(matrix, weights).sum(axis=1), dtype=np.float64)

@@ -17,7 +17,11 @@ MODEL_KINDS: tuple[str, ...] = ("lightgbm", "sklearn", "statsmodels", "ensemble"
 
 
 def _lag_columns(feature_names: Sequence[str]) -> list[int]:
-    columns = [i for i, name in enumerate(feature_names) if name.startswith("return_1") and "over" not in name]
+    columns = [
+        i
+        for i, name in enumerate(feature_names)
+        if name.startswith("return_1") and "over" not in name
+    ]
     if not columns:
         raise ValueError("the statsmodels model needs lagged-return features named return_1*")
     return columns
@@ -64,11 +68,17 @@ def load_model(directory: Path) -> ForecastModel:
         document = json.loads((directory / METADATA_FILE).read_text())
     except (OSError, ValueError) as error:
         raise RegistryError(f"no readable model in {directory}: {error}") from error
-    name, params, state = document.get("model"), document.get("params", {}), document.get("state", {})
+    name, params, state = (
+        document.get("model"),
+        document.get("params", {}),
+        document.get("state", {}),
+    )
     model: ForecastModel
     if name == LightGBMModel.name:
         overrides = {k: v for k, v in params.items() if k != "rounds"}
-        model = LightGBMModel(seed=int(params["seed"]), rounds=int(params["rounds"]), overrides=overrides)
+        model = LightGBMModel(
+            seed=int(params["seed"]), rounds=int(params["rounds"]), overrides=overrides
+        )
     elif name == RidgeModel.name:
         model = RidgeModel(alpha=float(params["alpha"]))
     elif name == AutoregressiveModel.name:

@@ -50,7 +50,9 @@ class LightGBMModel(ForecastModel):
 
     name = "lightgbm"
 
-    def __init__(self, *, seed: int = 0, rounds: int = 150, overrides: dict[str, Any] | None = None):
+    def __init__(
+        self, *, seed: int = 0, rounds: int = 150, overrides: dict[str, Any] | None = None
+    ):
         if rounds < 1:
             raise ValueError("rounds must be at least 1")
         self.seed = seed

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.linear_model import Ridge
 
 from alpha_models.arrays import Array
-from alpha_models.models.base import ForecastModel, as_matrix, check_training_arrays
+from alpha_models.models.base import ForecastModel, as_matrix, check_training_arrays, row_dot
 
 
 class RidgeModel(ForecastModel):
@@ -52,7 +52,7 @@ class RidgeModel(ForecastModel):
         if self._coefficients is None or self._mean is None or self._scale is None:
             raise RuntimeError("model is not fitted")
         standardized = (as_matrix(features) - self._mean) / self._scale
-        return np.asarray(standardized @ self._coefficients + self._intercept, dtype=np.float64)
+        return row_dot(standardized, self._coefficients) + self._intercept
 
     def _save_state(self, directory: Path) -> dict[str, Any]:
         if self._coefficients is None or self._mean is None or self._scale is None:

@@ -46,3 +46,17 @@ def random_walk_bars(
             index=times,
         )
     return frames
+
+
+def hourly_bars(
+    symbols: tuple[str, ...] = ("BTCUSDT", "ETHUSDT"), *, hours: int = 2400, seed: int = 3
+) -> dict[str, pd.DataFrame]:
+    """Return round-the-clock hourly bars (crypto-like: UTC, no gaps)."""
+    daily = random_walk_bars(symbols, days=hours, seed=seed, momentum=0.2)
+    times = pd.date_range("2021-01-01", periods=hours, freq="h", name="time")
+    frames = {}
+    for symbol, frame in daily.items():
+        hourly = frame.drop(columns=["end_time"]).set_axis(times)
+        hourly["end_time"] = times + pd.Timedelta(hours=1)
+        frames[symbol] = hourly
+    return frames

@@ -86,3 +86,14 @@ def test_bad_training_input_is_rejected() -> None:
 def test_loading_a_folder_without_a_model_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(RegistryError, match="no readable model"):
         load_model(tmp_path)
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_a_row_predicts_the_same_alone_or_in_any_batch(kind: str) -> None:
+    features, targets = _data(rows=800)
+    model = make_model(kind, seed=0, feature_names=NAMES)
+    model.fit(features[:600], targets[:600])
+    batch = model.predict(features[600:])
+    for size in (1, 3, 17, 64):
+        np.testing.assert_array_equal(model.predict(features[600 : 600 + size]), batch[:size])
+    np.testing.assert_array_equal(model.predict(features[799:]), batch[-1:])

@@ -12,6 +12,7 @@ from alpha_models.bars import BarPanel
 from alpha_models.calibration import CalibrationConfig, ConfidenceCalibrator
 from alpha_models.errors import LookAheadError
 from alpha_models.features import FeatureDefinition, default_features
+from alpha_models.horizon import Horizon
 from alpha_models.leakage import (
     assert_no_feature_leaks,
     assert_truncation_invariant,
@@ -22,7 +23,7 @@ from alpha_models.walk_forward import (
     WalkForwardTrainer,
     ensure_labels_end_before,
 )
-from tests.unit.alpha_models.synthetic import random_walk_bars
+from tests.unit.alpha_models.synthetic import hourly_bars, random_walk_bars
 
 CANARY = FeatureDefinition("canary_next_return", lambda p: p.close.shift(-1) / p.close - 1.0)
 
@@ -74,14 +75,20 @@ def test_truncation_check_catches_a_trainer_fed_with_the_canary(panel: BarPanel)
         assert_truncation_invariant(leaky.run, panel, panel.times[330])
 
 
-def test_trainer_refuses_rows_whose_label_window_overlaps_the_forecast_time(panel: BarPanel) -> None:
+def test_trainer_refuses_rows_whose_label_window_overlaps_the_forecast_time(
+    panel: BarPanel,
+) -> None:
     trainer = WalkForwardTrainer(_config())
     matrix, rows = trainer.prepare(panel)
     forecast_time = pd.Timestamp(int(rows.available_at[400]))
-    overlapping = (rows.label_end > forecast_time.value - 10**9) & (rows.label_end != np.iinfo(np.int64).min)
+    overlapping = (rows.label_end > forecast_time.value - 10**9) & (
+        rows.label_end != np.iinfo(np.int64).min
+    )
     chosen = np.flatnonzero(overlapping)[:1]
     known = rows.label_end != np.iinfo(np.int64).min
-    earlier = np.flatnonzero(known & (rows.label_end <= (forecast_time - pd.Timedelta(days=2)).value))
+    earlier = np.flatnonzero(
+        known & (rows.label_end <= (forecast_time - pd.Timedelta(days=2)).value)
+    )
     chosen = np.concatenate([earlier, chosen])
     with pytest.raises(LookAheadError, match="end after"):
         trainer.train(
@@ -117,3 +124,32 @@ def test_embargo_guard_counts_the_embargo_and_unknown_labels() -> None:
     ensure_labels_end_before(inside_embargo, now, dt.timedelta(hours=1))
     with pytest.raises(LookAheadError, match="no label"):
         ensure_labels_end_before(np.array([np.iinfo(np.int64).min]), now, dt.timedelta(hours=1))
+
+
+def test_ensemble_forecasts_do_not_change_when_data_continues(panel: BarPanel) -> None:
+    config = WalkForwardConfig(
+        model="ensemble",
+        retrain_frequency="quarterly",
+        minimum_training_rows=200,
+        calibration=CalibrationConfig(minimum_rows=60, rows_per_bin=20),
+    )
+    assert assert_truncation_invariant(WalkForwardTrainer(config).run, panel, panel.times[300]) > 200
+
+
+def test_hourly_four_hour_forecasts_do_not_change_when_data_continues() -> None:
+    panel = BarPanel.from_frames(hourly_bars(hours=2200))
+    config = WalkForwardConfig(
+        horizon=Horizon("4h"),
+        resolution="hour",
+        model="lightgbm",
+        retrain_frequency="weekly",
+        minimum_training_rows=500,
+        calibration=CalibrationConfig(minimum_rows=100, rows_per_bin=20),
+    )
+    trainer = WalkForwardTrainer(config)
+    cut = panel.times[1900]
+    assert assert_truncation_invariant(trainer.run, panel, cut) > 1000
+    forecasts = trainer.run(panel)
+    # every label spans four hourly bars
+    scored = forecasts.dropna(subset=["forward_return"])
+    assert ((scored["label_end"] - scored["time"]) == pd.Timedelta(hours=4)).all()

@@ -17,7 +17,9 @@ def test_positions_follow_the_sign_above_the_threshold() -> None:
     confidence = np.array([0.71, 0.70, 0.69, np.nan, 0.9])
     positions = target_positions(prediction, confidence, entry_confidence=0.7)
     np.testing.assert_array_equal(positions, [1.0, -1.0, 0.0, 0.0, 0.0])
-    scaled = target_positions(prediction, confidence, entry_confidence=0.7, max_allocation=0.5, risk_factor=0.5)
+    scaled = target_positions(
+        prediction, confidence, entry_confidence=0.7, max_allocation=0.5, risk_factor=0.5
+    )
     np.testing.assert_array_equal(scaled, [0.25, -0.25, 0.0, 0.0, 0.0])
     assert 0.5 <= DEFAULT_ENTRY_CONFIDENCE < 0.7
 

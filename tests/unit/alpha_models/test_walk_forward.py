@@ -32,7 +32,9 @@ def _config(**changes: object) -> WalkForwardConfig:
     return WalkForwardConfig(**settings)  # type: ignore[arg-type]
 
 
-def test_forecasts_are_out_of_sample_and_name_their_version(panel: BarPanel, tmp_path: Path) -> None:
+def test_forecasts_are_out_of_sample_and_name_their_version(
+    panel: BarPanel, tmp_path: Path
+) -> None:
     registry = ModelRegistry(tmp_path / "registry")
     forecasts = WalkForwardTrainer(_config(), registry=registry).run(panel)
     assert tuple(forecasts.columns) == FORECAST_COLUMNS
@@ -76,7 +78,9 @@ def test_registry_reuses_saved_versions(panel: BarPanel, tmp_path: Path) -> None
     assert (tmp_path / saved[0] / "model" / "model.txt").is_file()
 
 
-def test_training_window_and_embargo_limit_the_training_rows(panel: BarPanel, tmp_path: Path) -> None:
+def test_training_window_and_embargo_limit_the_training_rows(
+    panel: BarPanel, tmp_path: Path
+) -> None:
     registry = ModelRegistry(tmp_path)
     config = _config(training_window=dt.timedelta(days=200), embargo=dt.timedelta(days=10))
     WalkForwardTrainer(config, registry=registry).run(panel)
