@@ -10,7 +10,8 @@ background thread receives, the "algorithm thread" observes.
   inbox; the algorithm thread calls ``ForecastAlphaModel.update()`` on the framework
   fake in a loop and timestamps the call that returns the insight tagged with the
   forecast's id. It polls every 50 us (one data slice), releasing the GIL in between
-  as LEAN's engine thread does.
+  as LEAN's engine thread does. The same run also reports ``bus_delivery``: publish ->
+  the forecast reaching the inbox, so the alpha model's own share can be read off.
 
 Latency is CLOCK_MONOTONIC from just before publishing to receipt / emission.
 
@@ -121,9 +122,23 @@ def run_raw(url: str, namespace: str, count: int, interval_s: float) -> list[int
     return [r - s for s, r in zip(sent[WARMUP:], received[WARMUP:], strict=True)]
 
 
-def run_alpha(url: str, namespace: str, count: int, interval_s: float) -> list[int]:
-    """``RedisBus.publish`` -> subscriber thread -> inbox -> ``ForecastAlphaModel.update()``."""
+def run_alpha(
+    url: str, namespace: str, count: int, interval_s: float
+) -> tuple[list[int], list[int]]:
+    """``RedisBus.publish`` -> subscriber thread -> inbox -> ``ForecastAlphaModel.update()``.
+
+    Returns the publish -> insight latencies and, from the same messages, the
+    publish -> inbox latencies (the bus's own delivery, before the alpha model).
+    """
     inbox = SignalInbox()
+    offered: dict[str, int] = {}
+    offer = inbox.offer
+
+    def timed_offer(message: Any) -> bool:
+        offered[message.id] = _now_ns()
+        return offer(message)
+
+    inbox.offer = timed_offer  # type: ignore[method-assign]
     feed = start_redis_signal_feed(inbox, url, namespace, poll_timeout_s=1.0)
     if not feed.wait_until_connected(5.0):
         raise RuntimeError("the subscriber did not connect")
@@ -134,6 +149,7 @@ def run_alpha(url: str, namespace: str, count: int, interval_s: float) -> list[i
     data = Slice(algorithm.time, [], algorithm.time)
     bus = RedisBus(url=url, namespace=namespace)
     latencies: list[int] = []
+    delivered: list[int] = []
     try:
         for index in range(count + WARMUP):
             forecast = _forecast(index)
@@ -150,11 +166,12 @@ def run_alpha(url: str, namespace: str, count: int, interval_s: float) -> list[i
                 time.sleep(POLL_INTERVAL_S)
             if index >= WARMUP:
                 latencies.append(emitted - started)
+                delivered.append(offered[forecast.id] - started)
             time.sleep(interval_s)
     finally:
         feed.stop()
         bus.close()
-    return latencies
+    return latencies, delivered
 
 
 def _delete_namespace(url: str, namespace: str) -> None:
@@ -178,12 +195,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     interval = arguments.interval_ms / 1000.0
     try:
         raw = _percentiles(run_raw(url, namespace, arguments.count, interval))
-        alpha = _percentiles(run_alpha(url, namespace, arguments.count, interval))
+        alpha_samples, bus_samples = run_alpha(url, namespace, arguments.count, interval)
+        alpha, bus_delivery = _percentiles(alpha_samples), _percentiles(bus_samples)
+        overhead = _percentiles([a - b for a, b in zip(alpha_samples, bus_samples, strict=True)])
     finally:
         _delete_namespace(url, namespace)
     figures: dict[str, Any] = {
         "raw_pubsub": raw,
+        "bus_delivery": bus_delivery,
         "alpha_update": alpha,
+        "alpha_model_share": overhead,
         "p99_ratio": round(alpha["p99_us"] / raw["p99_us"], 2),
         "goal_p99_ratio": 2.0,
     }
@@ -191,11 +212,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if arguments.json:
         print(json.dumps(figures))
     else:
-        for name in ("raw_pubsub", "alpha_update"):
+        for name in ("raw_pubsub", "bus_delivery", "alpha_update"):
             row = figures[name]
             print(
                 f"{name:13s} p50 {row['p50_us']:8.1f} us  p99 {row['p99_us']:8.1f} us  max {row['max_us']:8.1f} us"
             )
+        share = figures["alpha_model_share"]
+        print(
+            f"alpha model's share (inbox -> insight): p50 {share['p50_us']:.1f} us, p99 {share['p99_us']:.1f} us"
+        )
         print(f"p99 ratio {figures['p99_ratio']} (goal <= 2.0)")
     return figures
 
