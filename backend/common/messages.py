@@ -10,6 +10,7 @@ from signal_bus.errors import MessageValidationError
 from signal_bus.messages import Message
 
 from .exceptions import InvalidInput
+from .limits import message_limits_check
 
 MessageT = TypeVar("MessageT", bound=Message)
 
@@ -44,5 +45,11 @@ def messages_from_documents(
             raise InvalidInput(
                 field=f"{prefix}type", rule="choice", message=f"must be one of {names}"
             )
+        try:
+            message_limits_check(message=message)
+        except InvalidInput as error:
+            raise InvalidInput(
+                field=f"{prefix}{error.field}", rule=error.rule, message=error.message
+            ) from None
         messages.append(message)
     return messages

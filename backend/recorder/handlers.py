@@ -8,11 +8,15 @@ from typing import Any
 import structlog
 from django.db import DatabaseError, connection
 
+from backend.common.exceptions import InvalidInput
+from backend.common.limits import message_limits_check
 from backend.execution.services import execution_messages_store
 from backend.forecasts.services import forecast_messages_store
 from backend.risk.services import risk_messages_store
 from backend.strategy.services import strategy_config_messages_store
+from signal_bus.bus import Bus
 from signal_bus.channels import EXECUTION_EVENTS, FORECAST_UPDATES, RISK_UPDATES, STRATEGY_CONFIG
+from signal_bus.codec import encode
 from signal_bus.messages import ForecastUpdate, Message, RiskUpdate, StrategyConfigUpdate
 
 logger = structlog.get_logger(__name__)
@@ -44,13 +48,45 @@ STORES: dict[str, Callable[[Sequence[Message]], int]] = {
 }
 
 
-def batch_handler_for(channel: str) -> Callable[[Sequence[Message]], None]:
-    """A batch handler storing ``channel``'s messages; raising leaves the batch unacknowledged."""
+def batch_handler_for(
+    channel: str, *, bus: Bus, group: str, consumer: str
+) -> Callable[[Sequence[Message]], None]:
+    """A batch handler storing ``channel``'s messages; raising leaves the batch unacknowledged.
+
+    Messages the columns cannot hold go to the channel's dead-letter stream with the reason.
+    """
     store = STORES[channel]
 
+    def dead_letter(message: Message, error: InvalidInput) -> None:
+        bus.add_dead_letter(
+            channel,
+            {
+                "reason": f"cannot be stored: {error.message}".encode(),
+                "field": error.field.encode(),
+                "payload": encode(message),
+                "source_id": message.id.encode(),
+                "group": group.encode(),
+                "consumer": consumer.encode(),
+            },
+        )
+        logger.warning(
+            "recorder_message_dead_lettered",
+            channel=channel,
+            field=error.field,
+            reason=error.message,
+        )
+
     def handle(messages: Sequence[Message]) -> None:
+        storable: list[Message] = []
+        for message in messages:
+            try:
+                message_limits_check(message=message)
+            except InvalidInput as error:
+                dead_letter(message, error)
+                continue
+            storable.append(message)
         try:
-            stored = store(messages)
+            stored = store(storable)
         except DatabaseError as error:
             # Drop the broken connection so the retry opens a fresh one.
             logger.warning(

@@ -73,7 +73,9 @@ class Recorder:
                     claim_interval_s=min(5.0, config.claim_idle_ms / 1000),
                     handler_retry_delay_s=config.retry_delay_s,
                 ),
-                batch_handler=batch_handler_for(channel),
+                batch_handler=batch_handler_for(
+                    channel, bus=bus, group=config.group, consumer=config.consumer
+                ),
             )
             for channel in config.channels
         ]

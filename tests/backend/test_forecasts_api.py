@@ -107,6 +107,7 @@ def test_signal_follows_the_entry_threshold(client_for: Any) -> None:
         ({"asset": ""}, "asset", "contract"),
         ({"ts_event": "yesterday"}, "ts_event", "contract"),
         ({"type": "risk_update"}, "type", "contract"),
+        ({"asset": "X" * 41}, "asset", "max_length"),
     ],
 )
 def test_bad_forecast_is_400_naming_field_and_rule(
@@ -178,5 +179,9 @@ def test_binary_copy_loads_rows_the_api_reads(client_for: Any) -> None:
     with connection.cursor() as cursor:
         forecast_rows_copy(cursor=cursor.cursor, rows=rows, received_at=START)
     results = client_for("viewer").get("/api/forecasts/", {"asset": "SPY"}).json()["results"]
-    assert [(item["message_id"], item["prediction"]) for item in results] == [("copy-2", 0.002), ("copy-1", 0.001), ("copy-0", 0.0)]
+    assert [(item["message_id"], item["prediction"]) for item in results] == [
+        ("copy-2", 0.002),
+        ("copy-1", 0.001),
+        ("copy-0", 0.0),
+    ]
     assert results[0]["timestamp"] == "2025-04-07T12:00:00Z"

@@ -67,7 +67,7 @@ def start_recorder(bus_namespace: str) -> Iterator[Callable[..., subprocess.Pope
         process = subprocess.Popen(
             [sys.executable, str(MANAGE), "record_streams", "--namespace", bus_namespace, "--consumer", consumer,
              "--batch-size", "50", "--block-ms", "100", "--claim-idle-ms", "500"],
-            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         processes.append(process)
         return process
@@ -115,6 +115,11 @@ def test_records_every_channel(bus: RedisBus, start_recorder: Any) -> None:
     bus.publish_payload(
         "forecast_updates", "", b'{"type": "forecast_update", "asset": 1}'
     )  # malformed
+    bus.publish(  # too long to store
+        ForecastUpdate.create(
+            asset="X" * 41, horizon="1h", prediction=0.1, confidence=0.6, now=START
+        )
+    )
     recorder = start_recorder("only")
     assert wait_until(
         lambda: Forecast.objects.count() == 20 and SnapshotRow.objects.count() == 1, timeout=30
@@ -126,7 +131,11 @@ def test_records_every_channel(bus: RedisBus, start_recorder: Any) -> None:
         "lightgbm",
         "v2",
     )
-    assert wait_until(lambda: len(bus.dead_letters("forecast_updates")) == 1, timeout=10)
+    assert wait_until(lambda: len(bus.dead_letters("forecast_updates")) == 2, timeout=10), (
+        bus.dead_letters("forecast_updates")
+    )
+    reasons = sorted(letter.reason for letter in bus.dead_letters("forecast_updates"))
+    assert any("at most 40 characters" in reason for reason in reasons), reasons
     assert recorder.poll() is None
 
 
