@@ -208,6 +208,10 @@ class WalkForwardTrainer:
         Feature definitions; the default set when omitted.
     registry
         Where model versions are saved (and reused when already saved).
+
+    Versions trained by one trainer are also kept in memory, so calling :meth:`run`
+    again on a longer history (e.g. every day inside a LEAN backtest) trains only
+    the periods that are new.
     """
 
     def __init__(
@@ -220,6 +224,7 @@ class WalkForwardTrainer:
         self.config = config or WalkForwardConfig()
         self.features = tuple(features) if features is not None else None
         self.registry = registry
+        self._trained: dict[str, tuple[ForecastModel, ModelVersion]] = {}
 
     def prepare(self, panel: BarPanel) -> tuple[FeatureMatrix, FeatureRows]:
         """Compute features, labels and the flattened complete rows."""
@@ -276,8 +281,11 @@ class WalkForwardTrainer:
                 json.dumps(calibration, sort_keys=True),
             ],
         )
+        if version in self._trained:
+            return self._trained[version]
         if self.registry is not None and self.registry.contains(version):
-            return self.registry.load(version)
+            self._trained[version] = self.registry.load(version)
+            return self._trained[version]
         model.fit(features, targets)
         sample = features[-SCALE_SAMPLE_ROWS:]
         scale = float(np.std(model.predict(sample))) if sample.shape[0] > 1 else 0.0
@@ -301,6 +309,7 @@ class WalkForwardTrainer:
         )
         if self.registry is not None:
             self.registry.save(model, metadata)
+        self._trained[version] = (model, metadata)
         return model, metadata
 
     def run(self, panel: BarPanel) -> pd.DataFrame:
@@ -436,3 +445,11 @@ def _empty_forecasts() -> pd.DataFrame:
         },
         columns=list(FORECAST_COLUMNS),
     )
+
+
+def latest_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """Return the forecast of each symbol's latest bar from :meth:`WalkForwardTrainer.run` output."""
+    if forecasts.empty:
+        return forecasts
+    ordered = forecasts.sort_values(["symbol", "time"], kind="stable")
+    return ordered.groupby("symbol", sort=True).tail(1).reset_index(drop=True)

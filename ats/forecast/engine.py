@@ -19,7 +19,7 @@ import pandas as pd
 from alpha_models.bars import BarPanel
 from alpha_models.horizon import Horizon
 from alpha_models.registry import ModelRegistry
-from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
+from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer, latest_forecasts
 from ats.forecast.sources import BarRequest, load_bars
 from market_data.lean import DATA_TIME_ZONES
 from signal_bus import Bus, ForecastUpdate
@@ -86,14 +86,6 @@ class CycleResult:
 def _utc(moment: pd.Timestamp, security_type: str) -> dt.datetime:
     zone = DATA_TIME_ZONES.get(security_type, "UTC")
     return pd.Timestamp(moment).tz_localize(zone).tz_convert("UTC").to_pydatetime()
-
-
-def latest_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
-    """Return the forecast of each symbol's latest bar."""
-    if forecasts.empty:
-        return forecasts
-    ordered = forecasts.sort_values(["symbol", "time"])
-    return ordered.groupby("symbol", sort=True).tail(1).reset_index(drop=True)
 
 
 class ForecastEngine:

@@ -13,7 +13,12 @@ from alpha_models.bars import BarPanel
 from alpha_models.calibration import CalibrationConfig
 from alpha_models.horizon import Horizon
 from alpha_models.registry import ModelRegistry
-from alpha_models.walk_forward import FORECAST_COLUMNS, WalkForwardConfig, WalkForwardTrainer
+from alpha_models.walk_forward import (
+    FORECAST_COLUMNS,
+    WalkForwardConfig,
+    WalkForwardTrainer,
+    latest_forecasts,
+)
 from tests.unit.alpha_models.synthetic import random_walk_bars
 
 
@@ -107,3 +112,20 @@ def test_too_little_history_gives_no_forecasts(panel: BarPanel) -> None:
     forecasts = WalkForwardTrainer(_config()).run(short)
     assert forecasts.empty
     assert tuple(forecasts.columns) == FORECAST_COLUMNS
+
+
+def test_running_again_on_a_longer_history_trains_only_new_periods(panel: BarPanel) -> None:
+    trainer = WalkForwardTrainer(_config(model="lightgbm", retrain_frequency="quarterly"))
+    short = trainer.run(panel.until(panel.times[400]))
+    trained_before = len(trainer._trained)
+    full = trainer.run(panel)
+    new_versions = set(full["model_version"]) - set(short["model_version"])
+    assert len(trainer._trained) - trained_before == len(new_versions) >= 1
+    overlap = full["bar_time"] <= panel.times[400]
+    pd.testing.assert_frame_equal(
+        full.loc[overlap, ["symbol", "prediction", "confidence"]].reset_index(drop=True),
+        short[["symbol", "prediction", "confidence"]].reset_index(drop=True),
+    )
+    latest = latest_forecasts(full)
+    assert list(latest["symbol"]) == sorted(panel.assets)
+    assert (latest["bar_time"] == panel.times[-1]).all()
