@@ -184,7 +184,7 @@ def evaluate(
 @click.option("--retrain", type=click.Choice(list(RETRAIN_FREQUENCIES)), default="monthly",
               show_default=True, envvar="ATS_FORECAST_RETRAIN")
 @click.option("--seed", type=int, default=0, show_default=True, envvar="ATS_FORECAST_SEED")
-@click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=Path("models"),
+@click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=Path("artifacts/models"),
               show_default=True, envvar="ATS_MODEL_REGISTRY", help="Folder of saved model versions.")
 @click.option("--redis-url", envvar="REDIS_URL", default=None,
               help="Redis URL; default from REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD/REDIS_DB.")
