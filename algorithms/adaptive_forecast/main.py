@@ -73,7 +73,9 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
         resolution_name = self._text("resolution", "daily")
         resolution = RESOLUTIONS[resolution_name]
         tickers = [
-            t.strip().upper() for t in self._text("assets", "AAPL,MSFT").split(",") if t.strip()
+            ticker.strip().upper()
+            for ticker in self._text("assets", "AAPL,MSFT").split(",")
+            if ticker.strip()
         ]
         add = (
             self.add_crypto
@@ -134,7 +136,7 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
         if self.feed is not None:
             self.feed.stop()
 
-    # ------------------------------------------------------------------ wiring helpers
+    # ------------------------------------------------------------------ wiring
 
     def _rearm(self, data: Any) -> bool:
         try:

@@ -1,2 +1,2 @@
-"""LEAN-side helpers of the signal bus: an inbox of the latest signals, a background
+"""LEAN-side parts of the signal bus: an inbox of the latest signals, a background
 Redis listener that fills it, LEAN command parsing, and execution records."""

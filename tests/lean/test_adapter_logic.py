@@ -1,4 +1,4 @@
-"""The pure helpers behind the LEAN adapters: selection, inbox, risk combination, settings."""
+"""The pure logic behind the LEAN adapters: selection, inbox, risk combination, settings."""
 
 from __future__ import annotations
 
