@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard.components.charts import signal_heatmap_chart
+from dashboard.components.charts import heatmap_height, signal_heatmap_chart
 from dashboard.components.data import load_signals
 from dashboard.components.errors import backend_errors
 from dashboard.components.overview_tiles import latest_signals_table
@@ -18,5 +18,5 @@ if chart is None:
     st.info("No signals yet.")
     st.stop()
 st.caption("Newest signal per asset and horizon: +1 is a confident long, −1 a confident short.")
-st.altair_chart(chart)
+st.altair_chart(chart, height=heatmap_height(len({row["asset"] for row in signals})))
 latest_signals_table(signals, limit=200)

@@ -13,6 +13,16 @@ from .frames import signal_heatmap_frame, sorted_horizons, state_segments
 STATE_COLORS = {"active": "#2e7d32", "reducing": "#f9a825", "halted": "#c62828"}
 
 
+def heatmap_height(asset_count: int) -> int:
+    """Pixel height of the heatmap: one readable row per asset."""
+    return max(160, 32 * asset_count + 60)
+
+
+def timeline_height(state_count: int) -> int:
+    """Pixel height of the state timeline."""
+    return 50 * state_count + 60
+
+
 def signal_heatmap_chart(signals: Sequence[Mapping[str, Any]]) -> alt.LayerChart | None:
     """Assets × horizons, coloured by direction × confidence (red short, green long)."""
     table = signal_heatmap_frame(signals)
@@ -24,7 +34,7 @@ def signal_heatmap_chart(signals: Sequence[Mapping[str, Any]]) -> alt.LayerChart
     )
     horizons = sorted_horizons(table["horizon"])
     base = alt.Chart(table).encode(
-        x=alt.X("horizon:N", sort=horizons, title="horizon"),
+        x=alt.X("horizon:N", sort=horizons, title="horizon", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("asset:N", sort="ascending", title="asset"),
     )
     cells = base.mark_rect().encode(
@@ -36,7 +46,7 @@ def signal_heatmap_chart(signals: Sequence[Mapping[str, Any]]) -> alt.LayerChart
         tooltip=["asset", "horizon", "direction", "confidence", "active", "timestamp"],
     )
     labels = base.mark_text(fontSize=11).encode(text="label:N")
-    height = max(120, 26 * table["asset"].nunique())
+    height = heatmap_height(table["asset"].nunique())
     chart: alt.LayerChart = (cells + labels).properties(height=height)
     return chart
 
@@ -60,30 +70,35 @@ def state_timeline_chart(history: Sequence[Mapping[str, Any]]) -> alt.Chart | No
             color=alt.Color("state:N", scale=alt.Scale(domain=domain, range=colors), legend=None),
             tooltip=["state", "start", "end"],
         )
-        .properties(height=40 * len(domain))
+        .properties(height=timeline_height(len(domain)))
     )
     return timeline
 
 
-def curves_chart(curves: Mapping[str, pd.Series], *, title: str, percent: bool = False) -> alt.Chart | None:
-    """Several time series on one time axis (e.g. live and backtest equity, normalised)."""
-    frames = [
-        pd.DataFrame({"time": series.index, "value": series.to_numpy(), "series": name})
-        for name, series in curves.items()
-        if not series.empty
-    ]
+def curves_chart(
+    curves: Mapping[str, pd.Series], *, title: str, percent: bool = False, elapsed: bool = False
+) -> alt.Chart | None:
+    """Several series on one axis: time, or days since each series' start (``elapsed``)."""
+    frames = []
+    for name, series in curves.items():
+        if series.empty:
+            continue
+        index = pd.DatetimeIndex(series.index)
+        x_values = (index - index[0]) / pd.Timedelta(days=1) if elapsed else index
+        frames.append(pd.DataFrame({"x": x_values, "value": series.to_numpy(), "series": name}))
     if not frames:
         return None
     table = pd.concat(frames, ignore_index=True)
     axis = alt.Axis(format="%") if percent else alt.Axis()
+    x_axis = alt.X("x:Q", title="days since start") if elapsed else alt.X("x:T", title="time")
     chart: alt.Chart = (
         alt.Chart(table)
         .mark_line()
         .encode(
-            x=alt.X("time:T", title="time"),
+            x=x_axis,
             y=alt.Y("value:Q", title=title, axis=axis, scale=alt.Scale(zero=False)),
             color=alt.Color("series:N", title=""),
-            tooltip=["series", "time", "value"],
+            tooltip=["series", "x", "value"],
         )
         .properties(height=260)
     )

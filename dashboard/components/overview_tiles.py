@@ -16,10 +16,10 @@ DIRECTION_NAMES = {1: "long", -1: "short", 0: "flat"}
 def portfolio_tile(portfolio: PortfolioRecord, performance: PerformanceRecord) -> None:
     """Equity, cash, drawdown of the latest snapshot and the total return."""
     latest = portfolio["latest"]
-    columns = st.columns(4)
     if latest is None:
         st.info("No portfolio snapshot recorded yet.")
         return
+    columns = [*st.columns(2), *st.columns(2)]
     columns[0].metric("Equity", f"{latest.get('equity', 0.0):,.2f}")
     columns[1].metric("Cash", f"{latest.get('cash', 0.0):,.2f}")
     columns[2].metric("Drawdown", percent(latest.get("drawdown"), 2))

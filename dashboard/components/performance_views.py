@@ -35,7 +35,9 @@ def equity_and_drawdown(performance: PerformanceRecord) -> None:
     if equity.empty:
         st.info("No equity recorded yet.")
         return
-    st.line_chart(equity.rename("equity"), height=240, y_label="equity")
+    chart = curves_chart({"equity": equity}, title="equity")
+    if chart is not None:
+        st.altair_chart(chart, height=260)
     drawdown = -drawdown_from_equity(equity)
     st.area_chart(drawdown.rename("drawdown"), height=160, y_label="drawdown", color="#c62828")
 
@@ -46,7 +48,8 @@ def monthly_returns(performance: PerformanceRecord) -> None:
     if table.empty:
         st.caption("Not enough history for monthly returns.")
         return
-    st.dataframe((table * 100).round(2), column_config={"_index": "year"})
+    shown = (table * 100).map(lambda value: "" if pd.isna(value) else f"{value:.2f}")
+    st.dataframe(shown)
 
 
 def statistics_block(performance: PerformanceRecord) -> None:
@@ -68,9 +71,10 @@ def comparison(live: PerformanceRecord, backtest: PerformanceRecord, backtest_na
     chart = curves_chart(
         {"live": normalised_equity(live), backtest_name: normalised_equity(backtest)},
         title="equity (start = 1)",
+        elapsed=True,
     )
     if chart is not None:
-        st.altair_chart(chart)
+        st.altair_chart(chart, height=260)
     left, right = st.columns(2)
     with left:
         st.markdown("**Live**")

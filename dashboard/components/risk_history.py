@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.clients.records import RiskDecisionRecord
 from risk_models.breakers import BREAKER_STATES
 
-from .charts import state_timeline_chart
+from .charts import STATE_COLORS, state_timeline_chart, timeline_height
 from .frames import records_frame
 
 
@@ -24,7 +24,8 @@ def risk_history_block(history: Sequence[RiskDecisionRecord]) -> None:
     st.subheader("State timeline")
     chart = state_timeline_chart(history)
     if chart is not None:
-        st.altair_chart(chart)
+        states = len(set(frame["state"]) | set(STATE_COLORS))
+        st.altair_chart(chart, height=timeline_height(states))
     table = frame.assign(reasons=frame["reasons"].map(lambda items: ", ".join(items) or "—"))
     st.dataframe(
         table[["timestamp", "risk_factor", "state", "reasons"]].iloc[::-1],

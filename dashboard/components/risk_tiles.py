@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 import streamlit as st
 
@@ -11,17 +13,19 @@ from dashboard.clients.records import BreakerRecord, RiskCurrentRecord
 from .errors import backend_errors
 from .session import backend_client, dashboard_config
 
-STATE_BADGES = {"active": "🟢 active", "reducing": "🟠 reducing", "halted": "🔴 halted"}
-BREAKER_BADGES = {"armed": "🟢 armed", "tripped": "🔴 tripped"}
+STATE_COLORS: dict[str, Literal["green", "orange", "red"]] = {
+    "active": "green", "reducing": "orange", "halted": "red",
+}  # fmt: skip
+BREAKER_LABELS = {"armed": "armed", "tripped": "TRIPPED"}
 
 
 def risk_verdict_tile(risk: RiskCurrentRecord) -> None:
     """Risk factor, state and reasons."""
     factor = risk["risk_factor"]
-    columns = st.columns(3)
+    columns = st.columns(2)
     columns[0].metric("Risk factor", "—" if factor is None else f"{factor:.2f}")
-    columns[1].metric("State", STATE_BADGES.get(risk["state"], risk["state"]))
-    columns[2].metric("Reasons", str(len(risk["reasons"])))
+    columns[1].metric("State", risk["state"])
+    st.badge(f"state: {risk['state']}", color=STATE_COLORS.get(risk["state"], "gray"))
     reasons = ", ".join(risk["reasons"]) if risk["reasons"] else "none"
     st.caption(f"Reasons: {reasons} · decided at {risk['timestamp'] or '—'}")
 
@@ -32,7 +36,7 @@ def breakers_frame(breakers: list[BreakerRecord]) -> pd.DataFrame:
         [
             {
                 "breaker": breaker["name"],
-                "status": BREAKER_BADGES.get(breaker["state"], breaker["state"]),
+                "status": BREAKER_LABELS.get(breaker["state"], breaker["state"]),
                 "since": breaker["changed_at"],
                 "reason": breaker["reason"],
             }
