@@ -27,32 +27,29 @@ import pandas as pd
 from alpha_models.arrays import Array
 from alpha_models.bars import BarPanel
 from alpha_models.calibration import CalibrationConfig, ConfidenceCalibrator, sign_hits
-from alpha_models.errors import InsufficientDataError, LookAheadError
+from alpha_models.errors import InsufficientDataError
 from alpha_models.features import FeatureDefinition, FeatureMatrix, compute_features
+from alpha_models.forecast_table import FORECAST_COLUMNS, empty_forecasts, latest_forecasts
 from alpha_models.forecasting import forecast_rows
 from alpha_models.horizon import Horizon
-from alpha_models.labels import NOT_A_TIME, Labels, forward_returns
+from alpha_models.labels import NOT_A_TIME, forward_returns
 from alpha_models.models.base import ForecastModel
 from alpha_models.models.factory import MODEL_KINDS, make_model
 from alpha_models.registry import ModelRegistry, ModelVersion, data_hash
+from alpha_models.rows import FeatureRows, ensure_labels_end_before, flatten_rows
 from alpha_models.schedule import RETRAIN_FREQUENCIES, retrain_times
 
 SCALE_SAMPLE_ROWS = 2000
 
-FORECAST_COLUMNS: tuple[str, ...] = (
-    "symbol",
-    "time",
-    "bar_time",
-    "horizon",
-    "prediction",
-    "confidence",
-    "interval_low",
-    "interval_high",
-    "model_version",
-    "forward_return",
-    "label_end",
-)
-
+__all__ = [
+    "FORECAST_COLUMNS",
+    "FeatureRows",
+    "WalkForwardConfig",
+    "WalkForwardTrainer",
+    "ensure_labels_end_before",
+    "flatten_rows",
+    "latest_forecasts",
+]
 
 @dataclass(frozen=True)
 class WalkForwardConfig:
@@ -130,62 +127,6 @@ class WalkForwardConfig:
     def effective_embargo(self) -> dt.timedelta:
         """Return the embargo actually applied."""
         return self.embargo if self.embargo is not None else self.horizon.duration
-
-
-@dataclass(frozen=True)
-class FeatureRows:
-    """Complete feature rows, flattened time-major from a (time, asset) grid."""
-
-    features: Array
-    targets: Array
-    label_end: Array
-    available_at: Array
-    time_index: Array
-    asset_index: Array
-
-
-def flatten_rows(matrix: FeatureMatrix, labels: Labels) -> FeatureRows:
-    """Keep the rows whose features are all known, in (time, asset) order."""
-    time_index, asset_index = np.nonzero(matrix.complete_rows())
-    return FeatureRows(
-        features=np.ascontiguousarray(matrix.values[time_index, asset_index]),
-        targets=labels.forward_return[time_index, asset_index],
-        label_end=labels.label_end[time_index, asset_index],
-        available_at=matrix.available_at[time_index, asset_index],
-        time_index=time_index,
-        asset_index=asset_index,
-    )
-
-
-def ensure_labels_end_before(
-    label_end: Array, forecast_time: pd.Timestamp, embargo: dt.timedelta
-) -> None:
-    """Refuse training rows whose label window reaches the forecast time.
-
-    Parameters
-    ----------
-    label_end
-        Int64 nanosecond label end times of the training rows.
-    forecast_time
-        Earliest time the model will forecast.
-    embargo
-        Required gap between the last label end and ``forecast_time``.
-
-    Raises
-    ------
-    LookAheadError
-        If a label is unknown or ends later than ``forecast_time - embargo``.
-    """
-    limit = (forecast_time - pd.Timedelta(embargo)).value
-    unknown = label_end == NOT_A_TIME
-    late = label_end > limit
-    if bool(unknown.any()) or bool(late.any()):
-        latest = pd.Timestamp(int(label_end.max())) if late.any() else None
-        raise LookAheadError(
-            f"{int(unknown.sum())} training rows have no label and {int(late.sum())} end after "
-            f"{pd.Timestamp(limit)} (forecast time {forecast_time} minus embargo {embargo}); "
-            f"latest label end {latest}"
-        )
 
 
 def _version_id(kind: str, horizon: str, valid_from: pd.Timestamp, parts: Sequence[str]) -> str:
@@ -324,7 +265,7 @@ class WalkForwardTrainer:
         matrix, rows = self.prepare(panel)
         settings = self.config
         if rows.available_at.size == 0:
-            return _empty_forecasts()
+            return empty_forecasts()
         first = pd.Timestamp(int(rows.available_at.min()))
         last = pd.Timestamp(int(rows.available_at.max()))
         boundaries = retrain_times(first, last, settings.retrain_frequency)
@@ -385,7 +326,7 @@ class WalkForwardTrainer:
                 )
             )
         if not pieces:
-            return _empty_forecasts()
+            return empty_forecasts()
         return pd.concat(pieces, ignore_index=True)
 
     def _calibrator_at(
@@ -425,31 +366,3 @@ def _out_of_sample_summary(predictions: Array, outcomes: Array) -> dict[str, flo
         "information_coefficient": float(np.corrcoef(predictions, outcomes)[0, 1]),
         "hit_rate": float(sign_hits(predictions, outcomes).mean()),
     }
-
-
-def _empty_forecasts() -> pd.DataFrame:
-    empty_times = pd.DatetimeIndex([], dtype="datetime64[ns]")
-    return pd.DataFrame(
-        {
-            "symbol": pd.Series([], dtype=object),
-            "time": empty_times,
-            "bar_time": empty_times,
-            "horizon": pd.Series([], dtype=object),
-            "prediction": pd.Series([], dtype=np.float64),
-            "confidence": pd.Series([], dtype=np.float64),
-            "interval_low": pd.Series([], dtype=np.float64),
-            "interval_high": pd.Series([], dtype=np.float64),
-            "model_version": pd.Series([], dtype=object),
-            "forward_return": pd.Series([], dtype=np.float64),
-            "label_end": empty_times,
-        },
-        columns=list(FORECAST_COLUMNS),
-    )
-
-
-def latest_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
-    """Return the forecast of each symbol's latest bar from :meth:`WalkForwardTrainer.run` output."""
-    if forecasts.empty:
-        return forecasts
-    ordered = forecasts.sort_values(["symbol", "time"], kind="stable")
-    return ordered.groupby("symbol", sort=True).tail(1).reset_index(drop=True)

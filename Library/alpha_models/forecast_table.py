@@ -1,0 +1,49 @@
+"""The forecast table the walk-forward produces, and helpers on it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FORECAST_COLUMNS: tuple[str, ...] = (
+    "symbol",
+    "time",
+    "bar_time",
+    "horizon",
+    "prediction",
+    "confidence",
+    "interval_low",
+    "interval_high",
+    "model_version",
+    "forward_return",
+    "label_end",
+)
+
+
+def empty_forecasts() -> pd.DataFrame:
+    """Return a forecast table with no rows and the right column types."""
+    empty_times = pd.DatetimeIndex([], dtype="datetime64[ns]")
+    return pd.DataFrame(
+        {
+            "symbol": pd.Series([], dtype=object),
+            "time": empty_times,
+            "bar_time": empty_times,
+            "horizon": pd.Series([], dtype=object),
+            "prediction": pd.Series([], dtype=np.float64),
+            "confidence": pd.Series([], dtype=np.float64),
+            "interval_low": pd.Series([], dtype=np.float64),
+            "interval_high": pd.Series([], dtype=np.float64),
+            "model_version": pd.Series([], dtype=object),
+            "forward_return": pd.Series([], dtype=np.float64),
+            "label_end": empty_times,
+        },
+        columns=list(FORECAST_COLUMNS),
+    )
+
+
+def latest_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """Return the forecast of each symbol's latest bar from :meth:`WalkForwardTrainer.run` output."""
+    if forecasts.empty:
+        return forecasts
+    ordered = forecasts.sort_values(["symbol", "time"], kind="stable")
+    return ordered.groupby("symbol", sort=True).tail(1).reset_index(drop=True)
