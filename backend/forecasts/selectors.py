@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
+
+from django.db.models import F, QuerySet
 
 from .models import Forecast, ModelVersion, Signal
 
@@ -10,6 +12,19 @@ from .models import Forecast, ModelVersion, Signal
 def forecast_list() -> QuerySet[Forecast]:
     """Every forecast (filter and paginate in the caller)."""
     return Forecast.objects.all()
+
+
+FORECAST_ROW_FIELDS = (
+    "id", "message_id", "asset", "horizon", "prediction", "confidence", "timestamp", "ts_init",
+    "model", "model_version_name", "interval_low", "interval_high",
+)  # fmt: skip
+
+
+def forecast_rows() -> QuerySet[Forecast, dict[str, Any]]:
+    """Forecasts as plain rows (no model instances), with the model version's name; for large pages."""
+    return Forecast.objects.annotate(model_version_name=F("model_version__version")).values(
+        *FORECAST_ROW_FIELDS
+    )
 
 
 def forecast_by_message_id(*, message_id: str) -> Forecast | None:

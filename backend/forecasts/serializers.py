@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from rest_framework import serializers
 
 from .models import Forecast, Signal
@@ -20,6 +23,31 @@ class ForecastOutputSerializer(serializers.ModelSerializer[Forecast]):
     def get_model_version(self, forecast: Forecast) -> str | None:
         version = forecast.model_version
         return version.version if version is not None else None
+
+
+def _time_text(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    text = moment.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def forecast_row_output(row: dict[str, Any]) -> dict[str, Any]:
+    """The same JSON as :class:`ForecastOutputSerializer`, from a plain row (``forecast_rows``)."""
+    return {
+        "id": row["id"],
+        "message_id": row["message_id"],
+        "asset": row["asset"],
+        "horizon": row["horizon"],
+        "prediction": row["prediction"],
+        "confidence": row["confidence"],
+        "timestamp": _time_text(row["timestamp"]),
+        "ts_init": _time_text(row["ts_init"]),
+        "model": row["model"],
+        "model_version": row["model_version_name"],
+        "interval_low": row["interval_low"],
+        "interval_high": row["interval_high"],
+    }
 
 
 class ForecastInputSerializer(serializers.Serializer[dict[str, object]]):

@@ -185,3 +185,16 @@ def test_binary_copy_loads_rows_the_api_reads(client_for: Any) -> None:
         ("copy-0", 0.0),
     ]
     assert results[0]["timestamp"] == "2025-04-07T12:00:00Z"
+
+
+def test_fast_rows_match_the_serializer(client_for: Any) -> None:
+    from backend.forecasts.models import Forecast as ForecastModel
+    from backend.forecasts.serializers import ForecastOutputSerializer
+
+    client_for("service").post(
+        "/api/forecasts/",
+        [forecast_document(1, interval_low=-0.01, interval_high=0.02)],
+        format="json",
+    )
+    listed = client_for("viewer").get("/api/forecasts/").json()["results"]
+    assert listed == [ForecastOutputSerializer(ForecastModel.objects.get()).data]
