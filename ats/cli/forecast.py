@@ -244,10 +244,13 @@ def run(
         while True:
             try:
                 result = engine.run_cycle(dt.datetime.now(dt.UTC))
-            except BarSourceError as error:
-                raise click.ClickException(str(error)) from error
-            except TransportConnectionError as error:
-                raise click.ClickException(f"cannot publish to Redis: {error}") from error
+            except (BarSourceError, TransportConnectionError, ValueError) as error:
+                reason = f"cannot publish to Redis: {error}" if isinstance(error, TransportConnectionError) else str(error)
+                if once:
+                    raise click.ClickException(reason) from error
+                click.echo(f"error: cycle failed, retrying in {interval:.0f}s: {reason}", err=True)
+                time.sleep(interval)
+                continue
             for update in result.forecasts:
                 click.echo(
                     f"{update.asset} {update.horizon} prediction={update.prediction:+.6f} "

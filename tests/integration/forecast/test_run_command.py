@@ -118,3 +118,17 @@ def test_dry_run_and_bad_settings(tmp_path: Path) -> None:
     missing = runner.invoke(cli, ["forecast", "run", "--once", "--dry-run", "--symbols", "AAA"])
     assert missing.exit_code != 0
     assert "--data-folder is required" in missing.output
+
+
+def test_unreachable_redis_fails_the_cycle_with_a_clear_message(tmp_path: Path) -> None:
+    _write(tmp_path / "data", days=700)
+    result = CliRunner().invoke(
+        cli,
+        ["forecast", "run", "--once", "--data-folder", str(tmp_path / "data"), "--symbols", "AAA",
+         "--model", "statsmodels", "--registry", str(tmp_path / "models"),
+         "--redis-url", "redis://127.0.0.1:1/0"],
+    )
+    assert result.exit_code != 0
+    assert "cannot publish to Redis" in result.output
+    # the trained versions are kept: nothing is lost, the next cycle reuses them
+    assert any((tmp_path / "models").iterdir())
