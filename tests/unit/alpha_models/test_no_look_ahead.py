@@ -7,6 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alpha_models.bars import BarPanel
 from alpha_models.calibration import CalibrationConfig, ConfidenceCalibrator
@@ -153,3 +155,10 @@ def test_hourly_four_hour_forecasts_do_not_change_when_data_continues() -> None:
     # every label spans four hourly bars
     scored = forecasts.dropna(subset=["forward_return"])
     assert ((scored["label_end"] - scored["time"]) == pd.Timedelta(hours=4)).all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=10_000), cut=st.integers(min_value=0, max_value=149))
+def test_default_features_never_peek_for_any_data_or_cut(seed: int, cut: int) -> None:
+    small = BarPanel.from_frames(random_walk_bars(("X", "Y"), days=150, seed=seed))
+    assert find_feature_leaks(small, default_features(), [small.times[cut]]) == []

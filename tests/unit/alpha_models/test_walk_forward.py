@@ -129,3 +129,23 @@ def test_running_again_on_a_longer_history_trains_only_new_periods(panel: BarPan
     latest = latest_forecasts(full)
     assert list(latest["symbol"]) == sorted(panel.assets)
     assert (latest["bar_time"] == panel.times[-1]).all()
+
+
+def test_each_calibrator_uses_only_outcomes_known_when_its_period_starts(
+    panel: BarPanel, tmp_path: Path
+) -> None:
+    registry = ModelRegistry(tmp_path)
+    config = _config()
+    forecasts = WalkForwardTrainer(config, registry=registry).run(panel)
+    informed = 0
+    for metadata in registry.versions():
+        start = pd.Timestamp(metadata.valid_from)
+        known = forecasts[(forecasts["time"] < start) & (forecasts["label_end"] <= start)]
+        assert metadata.out_of_sample["rows"] == len(known)
+        if len(known) >= config.calibration.minimum_rows:
+            assert metadata.calibration["rows"] == len(known)
+            informed += 1
+        else:
+            assert metadata.calibration["rows"] == 0
+            assert (forecasts.loc[forecasts["model_version"] == metadata.version, "confidence"] == 0.5).all()
+    assert informed >= 5
