@@ -1,12 +1,14 @@
 #!/bin/sh
 # Container entrypoint: prepare the metrics folder, start the metrics exporter when
-# METRICS_PORT is set, then replace this shell with the service's command.
+# METRICS_EXPORTER_PORT is set, then replace this shell with the service's command.
 #
 # Every process of the service (Celery prefork children, gunicorn workers) writes its
-# metrics to PROMETHEUS_MULTIPROC_DIR; the exporter serves their sum on METRICS_PORT.
+# metrics to PROMETHEUS_MULTIPROC_DIR; the exporter serves their sum on METRICS_EXPORTER_PORT.
+# (METRICS_PORT is different: a single-process engine such as `ats risk run` serves its own
+# /metrics there, without the exporter.)
 set -eu
 
-if [ -n "${METRICS_PORT:-}" ] && [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+if [ -n "${METRICS_EXPORTER_PORT:-}" ] && [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
     PROMETHEUS_MULTIPROC_DIR=/tmp/ats-metrics
     export PROMETHEUS_MULTIPROC_DIR
 fi
@@ -23,8 +25,8 @@ if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
     mkdir -p "${PROMETHEUS_MULTIPROC_DIR}"
 fi
 
-if [ -n "${METRICS_PORT:-}" ]; then
-    python -m ats.observability.exporter --port "${METRICS_PORT}" &
+if [ -n "${METRICS_EXPORTER_PORT:-}" ]; then
+    python -m ats.observability.exporter --port "${METRICS_EXPORTER_PORT}" &
 fi
 
 if [ "$#" -eq 0 ]; then

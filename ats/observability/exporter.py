@@ -1,9 +1,11 @@
 """``python -m ats.observability.exporter``: serve ``/metrics`` until stopped.
 
 Run beside a program whose processes write metrics to ``PROMETHEUS_MULTIPROC_DIR`` (the
-container entrypoint starts it for every service that sets ``METRICS_PORT``), so the
+container entrypoint starts it for every service that sets ``METRICS_EXPORTER_PORT``), so the
 metrics of a Celery prefork worker or of the stream recorder are scraped from one port
-without the program opening a server itself.
+without the program opening a server itself. (A single-process engine that serves its own
+metrics with :func:`~ats.observability.metrics.start_metrics_server` uses ``METRICS_PORT``
+instead; the two never share a port.)
 """
 
 from __future__ import annotations
@@ -45,16 +47,20 @@ class MetricsExporterConfig:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> MetricsExporterConfig:
-        """Read ``METRICS_PORT`` (required) and ``METRICS_ADDRESS``."""
+        """Read ``METRICS_EXPORTER_PORT`` (required) and ``METRICS_EXPORTER_ADDRESS``."""
         env = os.environ if environ is None else environ
-        raw_port = env.get("METRICS_PORT", "").strip()
+        raw_port = env.get("METRICS_EXPORTER_PORT", "").strip()
         if not raw_port:
-            raise ValueError("METRICS_PORT is not set")
+            raise ValueError("METRICS_EXPORTER_PORT is not set")
         try:
             port = int(raw_port)
         except ValueError:
-            raise ValueError(f"METRICS_PORT must be an integer, got {raw_port!r}") from None
-        return cls(port=port, address=env.get("METRICS_ADDRESS", "").strip() or DEFAULT_ADDRESS)
+            raise ValueError(
+                f"METRICS_EXPORTER_PORT must be an integer, got {raw_port!r}"
+            ) from None
+        return cls(
+            port=port, address=env.get("METRICS_EXPORTER_ADDRESS", "").strip() or DEFAULT_ADDRESS
+        )
 
 
 def run_exporter(config: MetricsExporterConfig, stop_event: threading.Event) -> int:
@@ -67,14 +73,16 @@ def run_exporter(config: MetricsExporterConfig, stop_event: threading.Event) -> 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``--port``/``--address`` (defaults from the environment) and serve until SIGTERM."""
     parser = argparse.ArgumentParser(prog="python -m ats.observability.exporter")
-    parser.add_argument("--port", type=int, default=None, help="default: METRICS_PORT")
-    parser.add_argument("--address", default=None, help="default: METRICS_ADDRESS or 0.0.0.0")
+    parser.add_argument("--port", type=int, default=None, help="default: METRICS_EXPORTER_PORT")
+    parser.add_argument(
+        "--address", default=None, help="default: METRICS_EXPORTER_ADDRESS or 0.0.0.0"
+    )
     arguments = parser.parse_args(argv)
     environment = dict(os.environ)
     if arguments.port is not None:
-        environment["METRICS_PORT"] = str(arguments.port)
+        environment["METRICS_EXPORTER_PORT"] = str(arguments.port)
     if arguments.address is not None:
-        environment["METRICS_ADDRESS"] = arguments.address
+        environment["METRICS_EXPORTER_ADDRESS"] = arguments.address
     try:
         config = MetricsExporterConfig.from_environment(environment)
     except ValueError as error:

@@ -156,7 +156,7 @@ import os, signal, time, urllib.request
 from ats.observability import metrics
 
 metrics.messages_processed_add(component="entrypoint-check", channel="forecast_updates", count=2)
-url = f"http://127.0.0.1:{os.environ['METRICS_PORT']}/metrics"
+url = f"http://127.0.0.1:{os.environ['METRICS_EXPORTER_PORT']}/metrics"
 text = ""
 for _ in range(300):
     try:
@@ -181,11 +181,11 @@ print(text)
 """
 
 
-def test_entrypoint_serves_the_service_metrics_on_metrics_port() -> None:
+def test_entrypoint_serves_the_service_metrics_on_the_exporter_port() -> None:
     try:
         result = run_entrypoint(
             ["python", "-c", SERVICE_WITH_METRICS],
-            {"METRICS_PORT": str(free_port()), "METRICS_ADDRESS": "127.0.0.1"},
+            {"METRICS_EXPORTER_PORT": str(free_port()), "METRICS_EXPORTER_ADDRESS": "127.0.0.1"},
         )
     finally:
         shutil.rmtree("/tmp/ats-metrics", ignore_errors=True)

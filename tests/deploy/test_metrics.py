@@ -156,9 +156,9 @@ def test_start_metrics_server_serves_the_registry() -> None:
 @pytest.mark.parametrize(
     ("environment", "message"),
     [
-        ({}, "METRICS_PORT is not set"),
-        ({"METRICS_PORT": "nine"}, "must be an integer"),
-        ({"METRICS_PORT": "70000"}, "1..65535"),
+        ({}, "METRICS_EXPORTER_PORT is not set"),
+        ({"METRICS_EXPORTER_PORT": "nine"}, "must be an integer"),
+        ({"METRICS_EXPORTER_PORT": "70000"}, "1..65535"),
     ],
 )
 def test_exporter_config_rejects_bad_ports(environment: dict[str, str], message: str) -> None:
@@ -168,7 +168,7 @@ def test_exporter_config_rejects_bad_ports(environment: dict[str, str], message:
 
 def test_exporter_config_reads_the_environment() -> None:
     config = MetricsExporterConfig.from_environment(
-        {"METRICS_PORT": "9101", "METRICS_ADDRESS": "127.0.0.1"}
+        {"METRICS_EXPORTER_PORT": "9101", "METRICS_EXPORTER_ADDRESS": "127.0.0.1"}
     )
     assert config == MetricsExporterConfig(port=9101, address="127.0.0.1")
 
@@ -196,7 +196,7 @@ def test_exporter_serves_every_process_in_multiprocess_mode(tmp_path: Path) -> N
     port = free_port()
     exporter = subprocess.Popen(
         [sys.executable, "-m", "ats.observability.exporter", "--port", str(port)],
-        env={**environment, "METRICS_ADDRESS": "127.0.0.1"},
+        env={**environment, "METRICS_EXPORTER_ADDRESS": "127.0.0.1"},
         cwd=REPOSITORY_ROOT,
     )
     try:

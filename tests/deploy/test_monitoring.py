@@ -20,6 +20,8 @@ from tests.deploy.compose_model import (
 MONITORING = REPOSITORY_ROOT / "monitoring"
 PROMETHEUS_CONFIG = MONITORING / "prometheus.yml"
 ALERTS = MONITORING / "alerts.yml"
+# A process serving its own metrics (METRICS_PORT) or the entrypoint's exporter beside it.
+METRICS_PORT_VARIABLES = ("METRICS_PORT", "METRICS_EXPORTER_PORT")
 DATASOURCES = MONITORING / "grafana" / "provisioning" / "datasources" / "prometheus.yml"
 DASHBOARD_PROVIDERS = MONITORING / "grafana" / "provisioning" / "dashboards" / "ats.yml"
 DASHBOARDS = MONITORING / "grafana" / "dashboards"
@@ -53,8 +55,9 @@ def listening_ports(name: str, service: dict[str, Any]) -> set[int]:
     """Ports a compose service serves on inside the network."""
     ports: set[int] = set()
     environment = environment_of(service)
-    if "METRICS_PORT" in environment:
-        ports.add(int(environment["METRICS_PORT"]))
+    for variable in METRICS_PORT_VARIABLES:
+        if variable in environment:
+            ports.add(int(environment[variable]))
     for word in command_of(service) if "command" in service else []:
         if match := re.search(r"(?:--bind=|--server\.port=)(?:[\d.]+:)?(\d+)$", word):
             ports.add(int(match.group(1)))
@@ -76,9 +79,10 @@ def test_every_scrape_target_is_a_compose_service_port() -> None:
 def test_every_service_with_a_metrics_port_and_the_backend_are_scraped() -> None:
     targets = set(scrape_targets())
     for name, service in services().items():
-        port = environment_of(service).get("METRICS_PORT")
-        if port is not None:
-            assert f"{name}:{port}" in targets, name
+        for variable in METRICS_PORT_VARIABLES:
+            port = environment_of(service).get(variable)
+            if port is not None:
+                assert f"{name}:{port}" in targets, name
     assert "backend:8000" in targets
 
 
