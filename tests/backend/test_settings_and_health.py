@@ -153,3 +153,33 @@ def test_healthz_is_503_when_redis_is_unreachable(client: Any, settings: Any) ->
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": True, "redis": False}
+
+
+def test_embedded_sqlite_migrate_createsuperuser_and_ingest(tmp_path: Path) -> None:
+    environment = _clean_environment(
+        DJANGO_SETTINGS_MODULE="backend.settings.development", DB_SQLITE_PATH=str(tmp_path / "embedded.sqlite3"),
+        DJANGO_SUPERUSER_USERNAME="admin", DJANGO_SUPERUSER_PASSWORD="a-long-password-42",
+        DJANGO_SUPERUSER_EMAIL="admin@example.com", LOG_LEVEL="WARNING",
+    )  # fmt: skip
+
+    def manage(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(MANAGE), *arguments], cwd=tmp_path, env=environment,
+            capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+
+    assert manage("migrate", "--noinput").returncode == 0
+    created = manage("createsuperuser", "--noinput")
+    assert created.returncode == 0, created.stderr
+    script = (
+        "from signal_bus.codec import decode_document\n"
+        "from backend.forecasts.services import forecast_messages_store\n"
+        "from backend.forecasts.models import Forecast, Signal\n"
+        "doc = {'asset': 'BTCUSD', 'horizon': '4h', 'prediction': 0.0082, 'confidence': 0.76, 'timestamp': '2025-04-05T12:00:00Z'}\n"
+        "m = decode_document(doc, 'forecast_updates')\n"
+        "forecast_messages_store(messages=[m, m])\n"
+        "print(Forecast.objects.count(), Signal.objects.get().active)\n"
+    )
+    result = manage("shell", "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["1", "True"]
