@@ -1,4 +1,4 @@
-"""Migration helper: turn a time-series table into a TimescaleDB hypertable when possible.
+"""Migration operation: turn a time-series table into a TimescaleDB hypertable when possible.
 
 On PostgreSQL with the ``timescaledb`` extension available, the operation creates the
 extension, widens the primary key to ``(id, <time column>)`` (TimescaleDB requires every

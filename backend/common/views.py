@@ -1,4 +1,4 @@
-"""Small helpers shared by the API views."""
+"""Mixins shared by the API views."""
 
 from __future__ import annotations
 
