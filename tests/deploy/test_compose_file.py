@@ -100,6 +100,13 @@ def test_migrations_run_once_before_the_services_that_use_the_database() -> None
         assert service["depends_on"]["redis"]["condition"] == "service_healthy", name
 
 
+def test_application_services_drop_every_capability() -> None:
+    for name, service in application_services().items():
+        assert service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in service["security_opt"], name
+    assert services()["migrate"]["healthcheck"] == {"disable": True}
+
+
 def test_application_services_take_configuration_from_env_file() -> None:
     for name, service in application_services().items():
         env_files = service["env_file"]

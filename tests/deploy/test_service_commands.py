@@ -178,7 +178,8 @@ def test_service_command_exists(service_name: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "service_name", [name for name in SERVICES if "healthcheck" in application_services()[name]]
+    "service_name",
+    [name for name in SERVICES if "test" in application_services()[name].get("healthcheck", {})],
 )
 def test_service_health_check_commands_exist(service_name: str, tmp_path: Path) -> None:
     for argv in healthcheck_commands(application_services()[service_name]):

@@ -146,7 +146,7 @@ def local_services(
             key: interpolate(value, variables) for key, value in environment_of(service).items()
         }
         healthcheck: list[str] | None = None
-        if "healthcheck" in service:
+        if "test" in service.get("healthcheck", {}):
             test = [interpolate(str(part), variables) for part in service["healthcheck"]["test"]]
             if test[0] == "CMD":
                 healthcheck = [localizer.text(part) for part in test[1:]]
