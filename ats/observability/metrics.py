@@ -1,4 +1,4 @@
-"""Metric definitions shared by the engines, and the helpers that update them.
+"""Metric definitions shared by the engines, and the functions that update them.
 
 Every metric name starts with ``ats_``. Label values are short, fixed vocabularies
 (component, channel, consumer group, horizon, risk state), never ids, so the number of

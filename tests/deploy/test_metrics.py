@@ -1,4 +1,4 @@
-"""Shared engine metrics: helpers, validation, the HTTP server and the multiprocess exporter."""
+"""Shared engine metrics: update functions, validation, the HTTP server and the multiprocess exporter."""
 
 from __future__ import annotations
 
