@@ -167,6 +167,10 @@ class WalkForwardTrainer:
         self.registry = registry
         self._trained: dict[str, tuple[ForecastModel, ModelVersion]] = {}
 
+    def trained_version(self, version: str) -> tuple[ForecastModel, ModelVersion] | None:
+        """Return a version this trainer trained or loaded, if it has."""
+        return self._trained.get(version)
+
     def prepare(self, panel: BarPanel) -> tuple[FeatureMatrix, FeatureRows]:
         """Compute features, labels and the flattened complete rows."""
         matrix = compute_features(panel, self.features)

@@ -1,9 +1,12 @@
 """The forecast engine: load the latest bars, retrain when due, publish forecasts.
 
-Each cycle walks forward over the whole history with a model registry, so the
-versions of past periods are loaded rather than trained again and a new version is
-trained only when a new calendar period has started. The forecasts of the latest bar
-of every asset are exactly those ``ats forecast evaluate`` would make.
+When a new calendar period has started (and on the first cycle) the engine walks
+forward over the whole history with a model registry: versions of past periods are
+loaded rather than trained again, the new period's version is trained. Within a
+period, later cycles only compute features on a trailing window and predict with
+that version (:class:`alpha_models.live.LiveForecaster`). Either way the forecast of
+an asset's latest bar is the one ``ats forecast evaluate`` makes for that bar (the
+same model version and calibrator; features equal up to floating-point rounding).
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import pandas as pd
 
 from alpha_models.bars import BarPanel
 from alpha_models.horizon import Horizon
+from alpha_models.live import LiveForecaster
 from alpha_models.registry import ModelRegistry
-from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer, latest_forecasts
+from alpha_models.walk_forward import WalkForwardConfig
 from ats.forecast.sources import BarRequest, load_bars
 from market_data.lean import DATA_TIME_ZONES
 from signal_bus import Bus, ForecastUpdate
@@ -103,6 +107,9 @@ class ForecastEngine:
         self.config = config
         self.bus = bus
         self.registry = ModelRegistry(config.registry_folder)
+        self.forecasters = [
+            LiveForecaster(settings, registry=self.registry) for settings in config.walk_forward_configs()
+        ]
 
     def run_cycle(self, now: dt.datetime) -> CycleResult:
         """Load bars, retrain when due, forecast the latest bar per asset and horizon, publish.
@@ -115,9 +122,8 @@ class ForecastEngine:
         panel = BarPanel.from_frames(load_bars(self.config.bars))
         before = len(self.registry.versions())
         updates: list[ForecastUpdate] = []
-        for settings in self.config.walk_forward_configs():
-            trainer = WalkForwardTrainer(settings, registry=self.registry)
-            updates.extend(self._updates(latest_forecasts(trainer.run(panel)), now))
+        for forecaster in self.forecasters:
+            updates.extend(self._updates(forecaster.forecast_latest(panel), now))
         trained = len(self.registry.versions()) - before
         if self.bus is not None:
             for update in updates:

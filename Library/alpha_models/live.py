@@ -1,0 +1,128 @@
+"""Forecast the newest bars cheaply between retrainings.
+
+A :class:`LiveForecaster` runs the full walk-forward only when a new calendar
+period starts (that is when a new model version is due). Within a period it
+computes features on a trailing window of bars and forecasts the newest row of
+every asset with the period's version and calibrator, the same inference path the
+walk-forward uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from alpha_models.bars import BarPanel
+from alpha_models.features import FeatureDefinition, compute_features
+from alpha_models.forecast_table import FORECAST_COLUMNS, empty_forecasts, latest_forecasts
+from alpha_models.forecasting import forecast_rows
+from alpha_models.models.base import ForecastModel
+from alpha_models.registry import ModelRegistry, ModelVersion
+from alpha_models.schedule import period_start
+from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
+
+DEFAULT_WINDOW_BARS = 200
+
+
+def _tail(panel: BarPanel, bars: int) -> BarPanel:
+    return BarPanel(
+        open=panel.open.iloc[-bars:],
+        high=panel.high.iloc[-bars:],
+        low=panel.low.iloc[-bars:],
+        close=panel.close.iloc[-bars:],
+        volume=panel.volume.iloc[-bars:],
+        end_time=panel.end_time.iloc[-bars:],
+    )
+
+
+class LiveForecaster:
+    """Forecast the latest bar of every asset; retrain only when a period starts.
+
+    Parameters
+    ----------
+    config
+        Walk-forward settings.
+    features
+        Feature definitions; the default set when omitted.
+    registry
+        Where model versions are saved and reused.
+    window_bars
+        Trailing bars used for features within a period; must cover the longest
+        feature window.
+    """
+
+    def __init__(
+        self,
+        config: WalkForwardConfig | None = None,
+        *,
+        features: Sequence[FeatureDefinition] | None = None,
+        registry: ModelRegistry | None = None,
+        window_bars: int = DEFAULT_WINDOW_BARS,
+    ):
+        if window_bars < 2:
+            raise ValueError("window_bars must be at least 2")
+        self.trainer = WalkForwardTrainer(config, features=features, registry=registry)
+        self.window_bars = window_bars
+        self._current: tuple[ForecastModel, ModelVersion] | None = None
+        self.full_runs = 0
+
+    @property
+    def current_version(self) -> ModelVersion | None:
+        """Return the model version used for the current period, if any."""
+        return None if self._current is None else self._current[1]
+
+    def use(self, model: ForecastModel, metadata: ModelVersion) -> None:
+        """Forecast with a given version (e.g. loaded from a registry) during its period."""
+        self._current = (model, metadata)
+
+    def forecast_latest(self, panel: BarPanel) -> pd.DataFrame:
+        """Return the forecast of each asset's newest bar (columns of the forecast table)."""
+        ends = panel.end_times_ns()
+        known = ends[ends != np.iinfo(np.int64).min]
+        if known.size == 0:
+            return empty_forecasts()
+        period = period_start(pd.Timestamp(int(known.max())), self.trainer.config.retrain_frequency)
+        if self._current is not None and pd.Timestamp(self._current[1].valid_from) == period:
+            return self._forecast_window(panel, *self._current)
+        latest = latest_forecasts(self.trainer.run(panel))
+        self.full_runs += 1
+        self._current = None
+        if not latest.empty:
+            newest = latest.sort_values("time", kind="stable").iloc[-1]
+            found = self.trainer.trained_version(str(newest["model_version"]))
+            if found is not None and pd.Timestamp(found[1].valid_from) == period:
+                self._current = found
+        return latest
+
+    def _forecast_window(
+        self, panel: BarPanel, model: ForecastModel, metadata: ModelVersion
+    ) -> pd.DataFrame:
+        window = _tail(panel, self.window_bars)
+        matrix = compute_features(window, self.trainer.features)
+        complete = matrix.complete_rows()
+        has_row = complete.any(axis=0)
+        if not has_row.any():
+            return empty_forecasts()
+        last_row = complete.shape[0] - 1 - np.argmax(complete[::-1], axis=0)
+        assets = np.flatnonzero(has_row)
+        rows = last_row[assets]
+        result = forecast_rows(model, metadata, np.ascontiguousarray(matrix.values[rows, assets]))
+        not_a_time = np.full(assets.size, np.iinfo(np.int64).min).view("datetime64[ns]")
+        frame = pd.DataFrame(
+            {
+                "symbol": np.asarray(matrix.assets, dtype=object)[assets],
+                "time": pd.to_datetime(matrix.available_at[rows, assets].view("datetime64[ns]")),
+                "bar_time": matrix.times[rows],
+                "horizon": self.trainer.config.horizon.name,
+                "prediction": result.prediction,
+                "confidence": result.confidence,
+                "interval_low": result.interval_low,
+                "interval_high": result.interval_high,
+                "model_version": metadata.version,
+                "forward_return": np.nan,
+                "label_end": pd.to_datetime(not_a_time),
+            }
+        )
+        return frame.loc[:, list(FORECAST_COLUMNS)]
