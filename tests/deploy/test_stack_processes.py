@@ -224,6 +224,7 @@ def log_tail(logs: Path, name: str) -> str:
     return path.read_text(errors="replace")[-2000:] if path.exists() else ""
 
 
+@pytest.mark.timeout(600)
 def test_every_service_starts_and_passes_its_health_check(
     tmp_path: Path, database_name: str
 ) -> None:
