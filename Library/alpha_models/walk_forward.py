@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -257,8 +257,17 @@ class WalkForwardTrainer:
         self._trained[version] = (model, metadata)
         return model, metadata
 
-    def run(self, panel: BarPanel) -> pd.DataFrame:
+    def run(
+        self, panel: BarPanel, *, on_period: Callable[[int, int], None] | None = None
+    ) -> pd.DataFrame:
         """Walk forward through ``panel`` and return every out-of-sample forecast.
+
+        Parameters
+        ----------
+        panel
+            Aligned bars.
+        on_period
+            Called with (periods done, periods in total) after each period, for progress.
 
         Returns
         -------
@@ -278,6 +287,8 @@ class WalkForwardTrainer:
         pool: list[Array] = []
         pieces: list[pd.DataFrame] = []
         for position, start in enumerate(boundaries):
+            if on_period is not None and position:
+                on_period(position, len(boundaries))
             stop = boundaries[position + 1] if position + 1 < len(boundaries) else None
             in_period = rows.available_at >= start.value
             if stop is not None:
@@ -329,6 +340,8 @@ class WalkForwardTrainer:
                     }
                 )
             )
+        if on_period is not None:
+            on_period(len(boundaries), len(boundaries))
         if not pieces:
             return empty_forecasts()
         return pd.concat(pieces, ignore_index=True)

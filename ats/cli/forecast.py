@@ -104,6 +104,7 @@ def evaluate(
 ) -> None:
     """Walk forward without look-ahead and score the out-of-sample forecasts."""
     from rich.console import Console
+    from rich.progress import Progress
 
     from ats.forecast.report import render, report_json
     from ats.forecast.research import run_evaluation, write_forecasts
@@ -135,14 +136,17 @@ def evaluate(
             seed=seed,
             retrain_frequency=retrain,
         )
-        run = run_evaluation(
-            request,
-            config,
-            start=start_time,
-            end=end_time,
-            entry_confidence=entry_confidence,
-            registry_folder=registry,
-        )
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("walk-forward periods", total=None)
+            run = run_evaluation(
+                request,
+                config,
+                start=start_time,
+                end=end_time,
+                entry_confidence=entry_confidence,
+                registry_folder=registry,
+                on_period=lambda done, total: progress.update(task, completed=done, total=total),
+            )
     except (BarSourceError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     if run.report.pooled["n"] == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,12 +40,13 @@ def run_evaluation(
     end: pd.Timestamp | None,
     entry_confidence: float,
     registry_folder: Path | None = None,
+    on_period: Callable[[int, int], None] | None = None,
 ) -> EvaluationRun:
     """Load bars, walk forward over all history and score forecasts made from ``start`` on."""
     frames = load_bars(request)
     panel = BarPanel.from_frames(frames)
     registry = ModelRegistry(registry_folder) if registry_folder is not None else None
-    forecasts = WalkForwardTrainer(config, registry=registry).run(panel)
+    forecasts = WalkForwardTrainer(config, registry=registry).run(panel, on_period=on_period)
     scored = forecasts[forecasts["time"] >= start]
     if end is not None:
         scored = scored[scored["time"] <= end]

@@ -149,3 +149,13 @@ def test_each_calibrator_uses_only_outcomes_known_when_its_period_starts(
             assert metadata.calibration["rows"] == 0
             assert (forecasts.loc[forecasts["model_version"] == metadata.version, "confidence"] == 0.5).all()
     assert informed >= 5
+
+
+def test_progress_is_reported_per_period(panel: BarPanel) -> None:
+    calls: list[tuple[int, int]] = []
+    WalkForwardTrainer(_config(retrain_frequency="quarterly")).run(
+        panel, on_period=lambda done, total: calls.append((done, total))
+    )
+    total = calls[-1][1]
+    assert calls[-1] == (total, total)
+    assert [done for done, _ in calls] == list(range(1, total + 1))
