@@ -75,3 +75,37 @@ def forecast_rows_copy(
     cursor.copy_expert(
         f"COPY forecasts_forecast ({columns}) FROM STDIN WITH (FORMAT binary)", payload
     )
+
+
+SIGNAL_COPY_COLUMNS = (
+    "forecast_message_id", "asset", "horizon", "timestamp", "direction", "confidence", "strength",
+    "active", "entry_threshold",
+)  # fmt: skip
+
+
+def _smallint(value: int) -> bytes:
+    return struct.pack(">ih", 2, value)
+
+
+def _boolean(value: bool) -> bytes:
+    return struct.pack(">ib", 1, 1 if value else 0)
+
+
+def signal_rows_encode(rows: Iterable[dict[str, Any]]) -> bytes:
+    """Encode signal rows (dicts with the model's field names) in PostgreSQL binary COPY format."""
+    buffer = io.BytesIO()
+    buffer.write(_HEADER)
+    field_count = struct.pack(">h", len(SIGNAL_COPY_COLUMNS))
+    for row in rows:
+        buffer.write(field_count)
+        buffer.write(_text(row["forecast_message_id"]))
+        buffer.write(_text(row["asset"]))
+        buffer.write(_text(row["horizon"]))
+        buffer.write(_timestamp(row["timestamp"]))
+        buffer.write(_smallint(row["direction"]))
+        buffer.write(_float(row["confidence"]))
+        buffer.write(_float(row["strength"]))
+        buffer.write(_boolean(row["active"]))
+        buffer.write(_float(row["entry_threshold"]))
+    buffer.write(_TRAILER)
+    return buffer.getvalue()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+import psycopg2
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from backend.strategy.selectors import strategy_parameter_value
 from signal_bus.messages import ForecastUpdate
 
-from .bulk_copy import COPY_COLUMNS, forecast_rows_encode
+from .bulk_copy import COPY_COLUMNS, SIGNAL_COPY_COLUMNS, forecast_rows_encode, signal_rows_encode
 from .models import Forecast, ModelVersion, Signal
 from .signals_rule import signal_from_forecast
 
@@ -79,22 +81,21 @@ CREATE TEMPORARY TABLE IF NOT EXISTS forecast_incoming (
     received_at timestamptz
 ) ON COMMIT DELETE ROWS
 """
-_COLUMNS = ", ".join(f'"{name}"' for name in COPY_COLUMNS)
-_INSERT_FORECASTS = (
-    f"INSERT INTO forecasts_forecast ({_COLUMNS}) SELECT {_COLUMNS} FROM forecast_incoming "
-    "ON CONFLICT DO NOTHING"
-)
-# The SQL twin of signals_rule.signal_from_forecast (tests check both paths agree).
-_INSERT_SIGNALS = """
-INSERT INTO forecasts_signal (forecast_message_id, asset, horizon, "timestamp", direction,
-                              confidence, strength, active, entry_threshold)
-SELECT message_id, asset, horizon, "timestamp", direction, confidence, direction * confidence,
-       direction <> 0 AND confidence >= %(threshold)s, %(threshold)s
-FROM (SELECT *, CASE WHEN abs(prediction) <= %(magnitude)s OR prediction = 0 THEN 0
-                     WHEN prediction > 0 THEN 1 ELSE -1 END AS direction
-      FROM forecast_incoming) AS incoming
-ON CONFLICT DO NOTHING
+_INCOMING_SIGNALS_TABLE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS signal_incoming (
+    forecast_message_id varchar(64), asset varchar(40), horizon varchar(10), "timestamp" timestamptz,
+    direction smallint, confidence double precision, strength double precision, active boolean,
+    entry_threshold double precision
+) ON COMMIT DELETE ROWS
 """
+_COLUMNS = ", ".join(f'"{name}"' for name in COPY_COLUMNS)
+_SIGNAL_COLUMNS = ", ".join(f'"{name}"' for name in SIGNAL_COPY_COLUMNS)
+
+
+def _copy(cursor: Any, table: str, columns: str, payload: bytes) -> None:
+    cursor.copy_expert(
+        f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)", io.BytesIO(payload)
+    )
 
 
 def _store_with_copy(
@@ -104,30 +105,71 @@ def _store_with_copy(
     entry_threshold: float,
     min_magnitude: float,
 ) -> None:
-    rows = (
-        {
-            "message_id": message.id,
-            "asset": message.asset,
-            "horizon": message.horizon,
-            "prediction": message.prediction,
-            "confidence": message.confidence,
-            "timestamp": message.ts_event,
-            "ts_init": message.ts_init,
-            "model": message.model,
-            "model_version_id": version_ids[message.id],
-            "interval_low": message.interval_low,
-            "interval_high": message.interval_high,
-        }
-        for message in messages
-    )
-    payload = io.BytesIO(forecast_rows_encode(rows, received_at=datetime.now(UTC)))
+    """COPY straight into the tables; if a row is already there, COPY into temporary tables and
+    insert with ``ON CONFLICT DO NOTHING`` instead (replays are rare: after a crash or a retry)."""
+    forecast_rows = []
+    signal_rows = []
+    for message in messages:
+        forecast_rows.append(
+            {
+                "message_id": message.id,
+                "asset": message.asset,
+                "horizon": message.horizon,
+                "prediction": message.prediction,
+                "confidence": message.confidence,
+                "timestamp": message.ts_event,
+                "ts_init": message.ts_init,
+                "model": message.model,
+                "model_version_id": version_ids[message.id],
+                "interval_low": message.interval_low,
+                "interval_high": message.interval_high,
+            }
+        )
+        values = signal_from_forecast(
+            prediction=message.prediction,
+            confidence=message.confidence,
+            entry_threshold=entry_threshold,
+            min_magnitude=min_magnitude,
+        )
+        signal_rows.append(
+            {
+                "forecast_message_id": message.id,
+                "asset": message.asset,
+                "horizon": message.horizon,
+                "timestamp": message.ts_event,
+                "direction": values.direction,
+                "confidence": message.confidence,
+                "strength": values.strength,
+                "active": values.active,
+                "entry_threshold": entry_threshold,
+            }
+        )
+    forecasts = forecast_rows_encode(forecast_rows, received_at=datetime.now(UTC))
+    signals = signal_rows_encode(signal_rows)
+    batch_ids = [row["message_id"] for row in forecast_rows]
+    unique_in_batch = len(set(batch_ids)) == len(batch_ids)
+    if unique_in_batch:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                _copy(cursor.cursor, "forecasts_forecast", _COLUMNS, forecasts)
+                _copy(cursor.cursor, "forecasts_signal", _SIGNAL_COLUMNS, signals)
+            return
+        except psycopg2.IntegrityError:
+            pass  # some rows are stored already: fall through to the idempotent path
     with connection.cursor() as cursor:
         cursor.execute(_INCOMING_TABLE)
-        cursor.cursor.copy_expert(
-            f"COPY forecast_incoming ({_COLUMNS}) FROM STDIN WITH (FORMAT binary)", payload
+        cursor.execute(_INCOMING_SIGNALS_TABLE)
+        _copy(cursor.cursor, "forecast_incoming", _COLUMNS, forecasts)
+        _copy(cursor.cursor, "signal_incoming", _SIGNAL_COLUMNS, signals)
+        cursor.execute(
+            f"INSERT INTO forecasts_forecast ({_COLUMNS}) SELECT {_COLUMNS} FROM forecast_incoming "
+            "ON CONFLICT DO NOTHING"
         )
-        cursor.execute(_INSERT_FORECASTS)
-        cursor.execute(_INSERT_SIGNALS, {"threshold": entry_threshold, "magnitude": min_magnitude})
+        cursor.execute(
+            f"INSERT INTO forecasts_signal ({_SIGNAL_COLUMNS}) SELECT {_SIGNAL_COLUMNS} FROM signal_incoming "
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute("TRUNCATE forecast_incoming, signal_incoming")
 
 
 def _store_with_orm(
