@@ -170,8 +170,11 @@ def evaluate(
 @click.option("--once", is_flag=True, help="Run one cycle and exit (default: repeat every --interval).")
 @click.option("--interval", type=click.FloatRange(min=1.0), default=3600.0, show_default=True,
               envvar="ATS_FORECAST_INTERVAL", help="Seconds between cycles.")
-@click.option("--source", type=click.Choice(["lean", "bundled"]), default="lean", show_default=True,
-              envvar="ATS_FORECAST_SOURCE", help="Bars from a LEAN data folder or the bundled data.")
+@click.option("--source", type=click.Choice(["lean", "bundled", "binance"]), default="lean", show_default=True,
+              envvar="ATS_FORECAST_SOURCE",
+              help="Bars from a LEAN data folder, the bundled data, or Binance klines (crypto).")
+@click.option("--history-days", type=click.IntRange(min=1), default=730, show_default=True,
+              envvar="ATS_FORECAST_HISTORY_DAYS", help="Days of bars fetched from a provider source.")
 @click.option("--data-folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               envvar="ATS_DATA_FOLDER", help="LEAN data folder (env ATS_DATA_FOLDER).")
 @click.option("--security-type", type=click.Choice(["equity", "crypto"]), default="equity",
@@ -198,6 +201,7 @@ def run(
     once: bool,
     interval: float,
     source: str,
+    history_days: int,
     data_folder: Path | None,
     security_type: str,
     market: str,
@@ -228,6 +232,7 @@ def run(
                 market=market,
                 resolution=resolution,
                 symbols=parse_symbols(symbols),
+                history_days=history_days,
             ),
             registry_folder=registry,
             horizons=parse_symbols(horizons),

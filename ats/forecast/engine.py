@@ -119,7 +119,7 @@ class ForecastEngine:
         now
             The current time (UTC); becomes the messages' ``ts_init``.
         """
-        panel = BarPanel.from_frames(load_bars(self.config.bars))
+        panel = BarPanel.from_frames(load_bars(self.config.bars, now=now))
         before = len(self.registry.versions())
         updates: list[ForecastUpdate] = []
         for forecaster in self.forecasters:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,8 +10,12 @@ import pandas as pd
 
 from market_data.bundled import BundledDataError, load_bundled_daily
 from market_data.lean import LeanDataError, read_bars
+from market_data.providers.binance import BinanceClient
+from market_data.providers.errors import ProviderError
 
-SOURCES: tuple[str, ...] = ("lean", "bundled")
+SOURCES: tuple[str, ...] = ("lean", "bundled", "binance")
+
+_BINANCE_INTERVALS = {"hour": "1h", "daily": "1d"}
 
 
 class BarSourceError(ValueError):
@@ -24,7 +29,8 @@ class BarRequest:
     Parameters
     ----------
     source
-        ``"lean"`` (a LEAN data folder) or ``"bundled"`` (daily US stocks, 2000-2013).
+        ``"lean"`` (a LEAN data folder), ``"bundled"`` (daily US stocks, 2000-2013) or
+        ``"binance"`` (public klines of the last ``history_days``; crypto only).
     data_folder
         LEAN data folder; required for ``"lean"``.
     security_type, market, resolution
@@ -33,6 +39,8 @@ class BarRequest:
         Tickers; for ``"bundled"`` an empty tuple means all bundled symbols.
     end
         Last bar start time to load (inclusive); ``None`` for everything.
+    history_days
+        Days of klines to fetch from a provider.
     """
 
     source: str
@@ -42,6 +50,7 @@ class BarRequest:
     resolution: str
     symbols: tuple[str, ...]
     end: pd.Timestamp | None = None
+    history_days: int = 730
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -54,6 +63,10 @@ class BarRequest:
             self.resolution != "daily" or self.security_type != "equity"
         ):
             raise BarSourceError("the bundled data holds daily US equity bars only")
+        if self.source == "binance" and (self.security_type != "crypto" or not self.symbols):
+            raise BarSourceError("the binance source needs --security-type crypto and --symbols")
+        if self.history_days < 1:
+            raise BarSourceError("history_days must be at least 1")
 
     @property
     def hours_per_day(self) -> int:
@@ -73,8 +86,15 @@ def parse_symbols(text: str | None) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def load_bars(request: BarRequest) -> dict[str, pd.DataFrame]:
+def load_bars(request: BarRequest, *, now: dt.datetime | None = None) -> dict[str, pd.DataFrame]:
     """Load one frame per symbol (index ``time``; OHLCV and ``end_time``).
+
+    Parameters
+    ----------
+    request
+        What to load.
+    now
+        Current time (UTC); required by provider sources, which fetch up to it.
 
     Raises
     ------
@@ -84,6 +104,8 @@ def load_bars(request: BarRequest) -> dict[str, pd.DataFrame]:
     try:
         if request.source == "bundled":
             frames = load_bundled_daily(list(request.symbols) or None)
+        elif request.source == "binance":
+            frames = _binance_bars(request, now)
         else:
             assert request.data_folder is not None
             frames = {
@@ -97,7 +119,7 @@ def load_bars(request: BarRequest) -> dict[str, pd.DataFrame]:
                 )
                 for symbol in request.symbols
             }
-    except (LeanDataError, BundledDataError, OSError) as error:
+    except (LeanDataError, BundledDataError, ProviderError, OSError) as error:
         raise BarSourceError(str(error)) from error
     if request.end is not None:
         frames = {symbol: frame.loc[frame.index <= request.end] for symbol, frame in frames.items()}
@@ -105,6 +127,18 @@ def load_bars(request: BarRequest) -> dict[str, pd.DataFrame]:
     if empty:
         raise BarSourceError(f"no bars for {', '.join(empty)}")
     return frames
+
+
+def _binance_bars(request: BarRequest, now: dt.datetime | None) -> dict[str, pd.DataFrame]:
+    if now is None:
+        raise BarSourceError("the binance source needs the current time")
+    end = now if request.end is None else min(now, request.end.tz_localize("UTC").to_pydatetime())
+    start = end - dt.timedelta(days=request.history_days)
+    with BinanceClient() as client:
+        return {
+            symbol: client.fetch_klines(symbol, _BINANCE_INTERVALS[request.resolution], start, end)
+            for symbol in request.symbols
+        }
 
 
 def next_returns_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
