@@ -1,4 +1,4 @@
-"""The forecast table the walk-forward produces, and helpers on it."""
+"""The forecast table the walk-forward produces, and functions on it."""
 
 from __future__ import annotations
 
