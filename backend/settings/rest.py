@@ -7,7 +7,7 @@ from datetime import timedelta
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "backend.accounts.authentication.RoleJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["backend.common.permissions.HasAnyRole"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -198,3 +198,20 @@ def test_fast_rows_match_the_serializer(client_for: Any) -> None:
     )
     listed = client_for("viewer").get("/api/forecasts/").json()["results"]
     assert listed == [ForecastOutputSerializer(ForecastModel.objects.get()).data]
+
+
+def test_inactive_or_deleted_user_token_is_401(client_for: Any) -> None:
+    viewer = client_for("viewer")
+    viewer.user.is_active = False
+    viewer.user.save()
+    assert viewer.get("/api/forecasts/").status_code == 401
+    service = client_for("service")
+    service.user.delete()
+    assert service.get("/api/forecasts/").status_code == 401
+
+
+def test_role_revoked_takes_effect_on_the_next_request(client_for: Any) -> None:
+    operator = client_for("operator")
+    assert operator.get("/api/forecasts/").status_code == 200
+    operator.user.groups.clear()
+    assert operator.get("/api/forecasts/").status_code == 403
