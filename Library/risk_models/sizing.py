@@ -18,6 +18,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import numpy as np
+import numpy.typing as npt
+
 from risk_models.parameters import StrategyParameters
 from risk_models.states import RiskState
 
@@ -58,6 +61,36 @@ def entry_weight(
     if abs(prediction) < min_prediction_magnitude:
         return 0.0
     return math.copysign(max_allocation, prediction)
+
+
+def entry_weights(
+    prediction: npt.NDArray[np.float64],
+    confidence: npt.NDArray[np.float64],
+    *,
+    entry_confidence: float,
+    max_allocation: float = 1.0,
+    min_prediction_magnitude: float = 0.0,
+) -> npt.NDArray[np.float64]:
+    """Vectorized :func:`entry_weight` over arrays of forecasts (research and evaluation).
+
+    Rows whose prediction or confidence is not finite get 0, like a missing forecast.
+    """
+    prediction = np.asarray(prediction, dtype=np.float64)
+    confidence = np.asarray(confidence, dtype=np.float64)
+    if prediction.shape != confidence.shape:
+        raise SizingError("prediction and confidence must have the same shape")
+    _check_finite("entry_confidence", entry_confidence)
+    _check_finite("max_allocation", max_allocation)
+    finite = np.isfinite(prediction) & np.isfinite(confidence)
+    if np.any((confidence[finite] < 0.0) | (confidence[finite] > 1.0)):
+        raise SizingError("confidence must be in [0, 1]")
+    trades = (
+        finite
+        & (confidence > entry_confidence)
+        & (prediction != 0.0)
+        & (np.abs(prediction) >= min_prediction_magnitude)
+    )
+    return np.where(trades, np.sign(np.nan_to_num(prediction)) * max_allocation, 0.0)
 
 
 def target_weights(

@@ -11,8 +11,8 @@ import pandas as pd
 from alpha_models.horizon import Horizon
 from alpha_models.models import MODEL_KINDS
 from alpha_models.schedule import RETRAIN_FREQUENCIES
-from alpha_models.sizing import DEFAULT_ENTRY_CONFIDENCE, check_entry_confidence
 from alpha_models.walk_forward import WalkForwardConfig
+from risk_models.parameters import StrategyParameters, validate
 
 
 @click.group()
@@ -63,9 +63,9 @@ def _timestamp(value: str | None, name: str) -> pd.Timestamp | None:
 @click.option(
     "--entry-confidence",
     type=float,
-    default=DEFAULT_ENTRY_CONFIDENCE,
+    default=StrategyParameters().entry_confidence,
     show_default=True,
-    help="Sizing rule: trade when confidence is at least this.",
+    help="Sizing rule: trade when confidence is above this (0.5 to 1).",
 )
 @click.option(
     "--retrain", type=click.Choice(list(RETRAIN_FREQUENCIES)), default="monthly", show_default=True
@@ -118,7 +118,7 @@ def evaluate(
         if end_time < start_time:
             raise click.BadParameter("--end is before --start", param_hint="--end")
     try:
-        check_entry_confidence(entry_confidence)
+        entry_confidence = float(validate("entry_confidence", entry_confidence))
         request = BarRequest(
             source=source,
             data_folder=data_folder,

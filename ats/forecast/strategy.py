@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alpha_models.sizing import target_positions
 from ats.evaluation import PerformanceStats, performance_stats
+from risk_models.sizing import entry_weights
 
 SWEEP_THRESHOLDS: tuple[float, ...] = tuple(round(0.50 + 0.02 * step, 2) for step in range(16))
 
@@ -47,7 +47,7 @@ def next_bar_returns(close: pd.Series) -> pd.Series:
 
 
 def _positions(frame: pd.DataFrame, entry_confidence: float) -> pd.Series:
-    values = target_positions(
+    values = entry_weights(
         frame["prediction"].to_numpy(dtype=np.float64),
         frame["confidence"].to_numpy(dtype=np.float64),
         entry_confidence=entry_confidence,
@@ -65,7 +65,7 @@ def simulate(
     forecasts
         Columns ``symbol``, ``time``, ``prediction``, ``confidence``, ``next_return``.
     entry_confidence
-        Threshold at or above which the rule trades.
+        Threshold above which the rule trades.
     periods_per_year
         Bars per year, for annualizing.
     """

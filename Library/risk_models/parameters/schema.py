@@ -138,13 +138,14 @@ _SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         "entry_confidence",
         float,
-        0.55,
+        0.5,
         0.5,
         1.0,
         unit="probability",
         description=(
-            "Calibrated confidence above which a forecast opens a position; below it the "
-            "position is closed. Placeholder default until out-of-sample evidence picks one."
+            "Calibrated confidence above which a forecast opens a position; otherwise the "
+            "position is closed. The default 0.5 trades whenever the sign is more likely right "
+            "than wrong: out of sample no higher threshold was better (alpha_models README)."
         ),
     ),
     ParameterSpec(
@@ -186,8 +187,10 @@ _SPECS: tuple[ParameterSpec, ...] = (
     # ------------------------------------------------------------------ factor rules
     _fraction(
         "low_confidence_threshold",
-        0.6,
-        "Average confidence of live forecasts below which the low-confidence rule applies.",
+        0.5,
+        "Average confidence of live forecasts below which the low-confidence rule applies "
+        "(the brief's example is 0.6; calibrated daily confidences sit near 0.5, so 0.6 would "
+        "apply always: the default marks forecasts more likely wrong than right).",
         unit="probability",
     ),
     _fraction("low_confidence_multiplier", 0.8, "Risk factor multiplier when confidence is low."),

@@ -138,7 +138,7 @@ def test_evaluate_runs_on_the_bundled_data() -> None:
         (["--start", "2003-01-01", "--source", "bundled", "--symbols", "NOPE"], "has no NOPE"),
         (
             ["--start", "2003-01-01", "--source", "bundled", "--entry-confidence", "1.5"],
-            "between 0 and 1",
+            "entry_confidence must be a number in [0.5, 1]",
         ),
         (
             ["--start", "2030-01-01", "--source", "bundled", "--model", "statsmodels"],

@@ -95,7 +95,7 @@ def test_forecast_in_risk_update_out_and_malformed_dead_lettered(
         )
         publisher.publish(
             ForecastUpdate.create(
-                asset="BTCUSD", horizon="4h", prediction=0.0082, confidence=0.55, now=clock()
+                asset="BTCUSD", horizon="4h", prediction=0.0082, confidence=0.45, now=clock()
             )
         )
         assert until(

@@ -53,7 +53,7 @@ def test_quality_scores_match_hand_computation() -> None:
 
 def test_sizing_rule_backtest() -> None:
     frame = _forecasts()
-    result = simulate(frame, entry_confidence=0.55, periods_per_year=252)
+    result = simulate(frame, entry_confidence=0.54, periods_per_year=252)
     # positions A: +1, -1, 0, +1 ; B: -1, 0, (nan row dropped), -1
     pnl_a = [0.02, -0.01, 0.0, -0.01]
     pnl_b = [0.03, 0.0, 0.01]

@@ -33,8 +33,9 @@ def test_calm_market_is_active_with_full_factor() -> None:
 
 
 def test_brief_example_factors_multiply() -> None:
+    brief = PARAMETERS.replace(low_confidence_threshold=0.6)
     decision = RiskController().evaluate(
-        fresh(T0, confidence=0.55, drawdown=0.06, volatility_ratio=2.5), PARAMETERS, T0
+        fresh(T0, confidence=0.55, drawdown=0.06, volatility_ratio=2.5), brief, T0
     )
     assert decision.risk_factor == pytest.approx(0.8 * 0.5 * 0.6)
     assert decision.reasons == ("low_confidence", "drawdown", "high_volatility")

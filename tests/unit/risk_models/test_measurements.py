@@ -99,7 +99,7 @@ def test_skill_information_coefficient_sign() -> None:
 def test_monitor_end_to_end_and_restart() -> None:
     parameters = StrategyParameters().replace(state_min_dwell_seconds=0.0)
     monitor = RiskMonitor(RiskMonitorConfig(bar_seconds=60.0, use_garch=False))
-    monitor.on_forecast("A", "1h", 0.01, 0.55, made_at=T0, horizon_length=timedelta(hours=1))
+    monitor.on_forecast("A", "1h", 0.01, 0.45, made_at=T0, horizon_length=timedelta(hours=1))
     monitor.on_portfolio(100_000.0, T0)
     monitor.on_portfolio(80_000.0, T0 + timedelta(minutes=1))
     now = T0 + timedelta(minutes=2)

@@ -23,7 +23,10 @@ def test_every_schema_key_is_a_field_and_defaults_agree() -> None:
 
 def test_brief_defaults() -> None:
     parameters = StrategyParameters()
-    assert parameters.low_confidence_threshold == 0.6
+    # Calibrated confidences sit near 0.5, so the brief's 0.6 would always apply: the
+    # evidence-based defaults are 0.5 for both thresholds (alpha_models README).
+    assert parameters.low_confidence_threshold == 0.5
+    assert parameters.entry_confidence == 0.5
     assert parameters.low_confidence_multiplier == 0.8
     assert parameters.drawdown_threshold == 0.05
     assert parameters.drawdown_multiplier == 0.5
@@ -86,7 +89,7 @@ def test_replace_validates_and_keeps_original() -> None:
     changed = original.replace(entry_confidence="0.7", max_allocation=0.5)
     assert changed.entry_confidence == 0.7
     assert changed.max_allocation == 0.5
-    assert original.entry_confidence == 0.55
+    assert original.entry_confidence == StrategyParameters().entry_confidence
     with pytest.raises(ParameterError, match="max_allocation"):
         original.replace(max_allocation=2.0)
 

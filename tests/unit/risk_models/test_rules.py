@@ -9,13 +9,14 @@ from risk_models.parameters import StrategyParameters
 from risk_models.rules import DrawdownRule, ForecastSkillRule, HighVolatilityRule, LowConfidenceRule
 
 PARAMETERS = StrategyParameters()
+BRIEF = PARAMETERS.replace(low_confidence_threshold=0.6)  # the brief's example threshold
 
 
 @pytest.mark.parametrize(
     ("confidence", "multiplier"), [(0.55, 0.8), (0.59, 0.8), (0.6, 1.0), (0.9, 1.0)]
 )
 def test_low_confidence(confidence: float, multiplier: float) -> None:
-    outcome = LowConfidenceRule().evaluate(RiskInputs(confidence=confidence), PARAMETERS)
+    outcome = LowConfidenceRule().evaluate(RiskInputs(confidence=confidence), BRIEF)
     assert outcome.multiplier == multiplier
     assert (outcome.reason == "low_confidence") is (multiplier < 1.0)
     assert outcome.inputs["confidence"] == confidence

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from risk_models.parameters import StrategyParameters
-from risk_models.sizing import SizingError, entry_weight, limit_to_current, target_weights
+from risk_models.sizing import (
+    SizingError,
+    entry_weight,
+    entry_weights,
+    limit_to_current,
+    target_weights,
+)
 from risk_models.states import RiskState
 
 PARAMETERS = StrategyParameters().replace(
@@ -119,3 +126,53 @@ def test_limit_to_current_property(target: float, current: float) -> None:
     assert abs(limited) <= abs(current)
     assert abs(limited) <= abs(target)
     assert limited * current >= 0.0
+
+
+# ---------------------------------------------------------------- vectorized form
+
+
+def test_entry_weights_trade_only_above_the_threshold() -> None:
+    prediction = np.array([0.01, -0.02, 0.03, 0.01, np.nan, 0.0])
+    confidence = np.array([0.71, 0.71, 0.70, np.nan, 0.9, 0.9])
+    weights = entry_weights(prediction, confidence, entry_confidence=0.7, max_allocation=0.5)
+    np.testing.assert_array_equal(weights, [0.5, -0.5, 0.0, 0.0, 0.0, 0.0])
+
+
+def test_entry_weights_refuse_impossible_confidence() -> None:
+    with pytest.raises(SizingError, match=r"\[0, 1\]"):
+        entry_weights(np.ones(2), np.array([0.6, 1.2]), entry_confidence=0.5)
+    with pytest.raises(SizingError, match="same shape"):
+        entry_weights(np.ones(2), np.ones(3), entry_confidence=0.5)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.floats(-0.1, 0.1, allow_nan=False),
+            st.floats(0.0, 1.0, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    threshold=st.floats(0.5, 1.0),
+    magnitude=st.floats(0.0, 0.05),
+)
+def test_entry_weights_agree_with_the_scalar_rule(
+    rows: list[tuple[float, float]], threshold: float, magnitude: float
+) -> None:
+    prediction = np.array([row[0] for row in rows])
+    confidence = np.array([row[1] for row in rows])
+    vector = entry_weights(
+        prediction,
+        confidence,
+        entry_confidence=threshold,
+        max_allocation=0.25,
+        min_prediction_magnitude=magnitude,
+    )
+    scalar = [
+        entry_weight(
+            p, c, entry_confidence=threshold, max_allocation=0.25, min_prediction_magnitude=magnitude
+        )
+        for p, c in rows
+    ]
+    np.testing.assert_array_equal(vector, scalar)
