@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.clients.records import BacktestDetailRecord, BacktestSummaryRecord
 
+from .charts import curves_chart
 from .frames import drawdown_from_equity, equity_series, statistics_table
 
 
@@ -56,7 +57,9 @@ def backtest_detail(run: BacktestDetailRecord) -> None:
     if equity.empty:
         st.info("This run has no equity curve.")
     else:
-        st.line_chart(equity, height=240, y_label="equity")
+        chart = curves_chart({"equity": equity}, title="equity")
+        if chart is not None:
+            st.altair_chart(chart, height=260)
         st.area_chart(-drawdown_from_equity(equity), height=140, y_label="drawdown", color="#c62828")
     left, right = st.columns(2)
     with left:

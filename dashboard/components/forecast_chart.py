@@ -126,7 +126,7 @@ def forecast_chart_html(
     autoSize: true,
     layout: {{ background: {{ color: "#ffffff" }}, textColor: "#333", panes: {{ separatorColor: "#ddd" }} }},
     grid: {{ vertLines: {{ color: "#f0f0f0" }}, horzLines: {{ color: "#f0f0f0" }} }},
-    timeScale: {{ timeVisible: true, secondsVisible: false }},
+    timeScale: {{ timeVisible: true, secondsVisible: false, minBarSpacing: 0.01 }},
     rightPriceScale: {{ borderVisible: false }},
   }});
   let pane = 0;

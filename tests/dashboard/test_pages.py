@@ -171,18 +171,23 @@ def test_backtests_page_shows_runs_and_imports_for_operators_only(
     assert "second-run" in list(app.dataframe[0].value["name"])
 
 
-def test_strategy_page_read_only_for_viewers(open_page: OpenPage, viewer: BackendSession) -> None:
+def test_strategy_page_read_only_for_viewers(
+    open_page: OpenPage, viewer: BackendSession, client: BackendClient
+) -> None:
     app = open_page(viewer, "strategy")
     assert not app.number_input
     assert "needs the operator role" in texts(app)
     table = app.dataframe[0].value
+    entry = {item["key"]: item for item in client.strategy_config(viewer)}["entry_confidence"]
     row = table[table["key"] == "entry_confidence"].iloc[0]
-    assert row["allowed"] == "allowed 0.5 … 1"
+    assert row["allowed"] == f"allowed {entry['minimum']:g} … {entry['maximum']:g}"
+    assert row["value"] == str(entry["value"])
 
 
 def test_strategy_form_shows_backend_errors_next_to_fields_then_saves(
     open_page: OpenPage, operator: BackendSession, client: BackendClient
 ) -> None:
+    before = {entry["key"]: entry["value"] for entry in client.strategy_config(operator)}
     app = open_page(operator, "strategy")
     app.number_input(key="config_field_entry_confidence").set_value(1.5)
     app.text_area(key="config_reason").input("try a bad value")
@@ -191,19 +196,20 @@ def test_strategy_form_shows_backend_errors_next_to_fields_then_saves(
     errors = [item.value for item in app.error]
     assert any(error.startswith("entry_confidence:") for error in errors), errors
     current = {entry["key"]: entry["value"] for entry in client.strategy_config(operator)}
-    assert current["entry_confidence"] == pytest.approx(0.55)
+    assert current["entry_confidence"] == pytest.approx(before["entry_confidence"])
 
-    app.number_input(key="config_field_entry_confidence").set_value(0.62)
+    new_value = 0.62 if before["entry_confidence"] != pytest.approx(0.62) else 0.63
+    app.number_input(key="config_field_entry_confidence").set_value(new_value)
     app.text_area(key="config_reason").input("raise the entry bar")
     _button(app, "Save changes").click().run()  # type: ignore[attr-defined]
     assert not app.exception
     assert not app.error
-    assert any("entry_confidence → 0.62" in item.value for item in app.success)
+    assert any(f"entry_confidence → {new_value}" in item.value for item in app.success)
     history = app.dataframe[-1].value
     assert list(history["key"])[:1] == ["entry_confidence"]
     assert list(history["reason"])[:1] == ["raise the entry bar"]
     current = {entry["key"]: entry["value"] for entry in client.strategy_config(operator)}
-    assert current["entry_confidence"] == pytest.approx(0.62)
+    assert current["entry_confidence"] == pytest.approx(new_value)
 
 
 def test_unreachable_backend_shows_a_message_not_a_traceback(
@@ -217,3 +223,17 @@ def test_unreachable_backend_shows_a_message_not_a_traceback(
     app.run()
     assert not app.exception
     assert any("The backend is unavailable" in item.value for item in app.error)
+
+
+def test_expired_session_sends_the_user_back_to_login(
+    open_page: OpenPage, backend: BackendServer
+) -> None:
+    expired = BackendSession(
+        username=backend.viewer, access_token="expired", refresh_token="also-expired",
+        roles=frozenset({"viewer"}),
+    )  # fmt: skip
+    app = open_page(expired, None)
+    assert any("session expired" in item.value for item in app.warning)
+    assert SESSION_KEY not in app.session_state
+    app.run()
+    assert [button.label for button in app.button if button.label == "Log in"] == ["Log in"]

@@ -87,6 +87,8 @@ def test_operator_visits_every_page(stack: tuple[BackendServer, str]) -> None:
 
             open_page(page, "Backtests")
             page.get_by_text("Import a LEAN result file").wait_for()
+            page.get_by_text("Orders (2)").wait_for()
+            page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for()
             _no_exception_boxes(page)
             page.screenshot(path=SCREENSHOTS / "backtests.png", full_page=True)
 
