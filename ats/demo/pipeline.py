@@ -176,10 +176,9 @@ def forecast_messages(run: EvaluationRun) -> Iterator[ForecastUpdate]:
 def risk_messages(runs: RiskRuns) -> Iterator[RiskUpdate]:
     """The managed run's risk decisions, one per bar, as the risk engine publishes them."""
     managed = runs.managed
-    reasons = getattr(managed, "reasons", None)
     for position, (time, factor) in enumerate(managed.risk_factors.items()):
         moment = _utc(time)
-        why: tuple[str, ...] = tuple(reasons.iloc[position]) if reasons is not None else ()
+        why = tuple(str(reason) for reason in managed.reasons.iloc[position])
         yield RiskUpdate(
             id=_stable_id("risk", moment.isoformat()),
             ts_event=moment,
@@ -194,19 +193,28 @@ def risk_messages(runs: RiskRuns) -> Iterator[RiskUpdate]:
 def portfolio_messages(
     runs: RiskRuns, *, starting_equity: float = 100_000.0
 ) -> Iterator[PortfolioSnapshot]:
-    """The managed run's simulated portfolio, one snapshot per bar."""
+    """The managed run's simulated portfolio, one snapshot per bar (holdings in shares)."""
     returns = runs.managed.returns
     equity = starting_equity * (1.0 + returns).cumprod()
     peak = equity.cummax()
+    # Weights set at the previous bar end were held over each period; value them at its end.
+    held = runs.managed.weights.shift(1).loc[equity.index].fillna(0.0)
     for time, value, high in zip(equity.index, equity.to_numpy(), peak.to_numpy(), strict=True):
         moment = _utc(time)
+        positions = {
+            str(symbol): float(weight * value)
+            for symbol, weight in held.loc[time].items()
+            if weight != 0.0
+        }
+        prices = runs.closes.loc[time]
+        holdings = {symbol: worth / float(prices[symbol]) for symbol, worth in positions.items()}
         yield PortfolioSnapshot(
             id=_stable_id("portfolio", moment.isoformat()),
             ts_event=moment,
             ts_init=moment,
             equity=float(value),
-            cash=float(value),
-            holdings={},
+            cash=float(value - sum(positions.values())),
+            holdings=holdings,
             drawdown=float(1.0 - value / high) if high > 0 else 0.0,
         )
 

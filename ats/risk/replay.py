@@ -72,6 +72,11 @@ class ReplayResult:
         How many times a breaker started to hold.
     rearms
         How many latched breakers the simulated operator re-armed.
+    reasons
+        Reasons of the risk decision in force after each bar end (tuples; empty when
+        unmanaged).
+    weights
+        Target weight per symbol set at each bar end.
     """
 
     returns: pd.Series
@@ -79,6 +84,8 @@ class ReplayResult:
     risk_factors: pd.Series
     breaker_trips: int
     rearms: int
+    reasons: pd.Series
+    weights: pd.DataFrame
 
     def time_in_state(self) -> dict[str, float]:
         """Share of bars spent in each state."""
@@ -126,6 +133,8 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
     returns: list[float] = []
     states: list[str] = []
     factors: list[float] = []
+    reasons: list[tuple[str, ...]] = []
+    held: list[list[float]] = []
     previous_breakers: set[str] = set()
     trips = rearms = 0
 
@@ -154,6 +163,7 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
             pending = next(rows, None)
 
         factor, state = 1.0, RiskState.ACTIVE
+        why: tuple[str, ...] = ()
         if config.managed:
             for symbol, price in zip(symbols, prices[step], strict=True):
                 if math.isfinite(price) and price > 0.0:
@@ -161,12 +171,13 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
             monitor.on_portfolio(equity, now)
             rearms += _simulated_rearms(monitor, config, now)
             decision = monitor.evaluate(parameters, now)
-            factor, state = decision.risk_factor, decision.state
+            factor, state, why = decision.risk_factor, decision.state, tuple(decision.reasons)
             breakers = {reason for reason in decision.reasons if reason in BREAKER_STATES}
             trips += len(breakers - previous_breakers)
             previous_breakers = breakers
         states.append(state.value)
         factors.append(factor)
+        reasons.append(why)
 
         signals = {
             symbol: (prediction, confidence)
@@ -182,6 +193,7 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
             returns[-1] = max(returns[-1] - cost, -1.0)
             equity *= 1.0 - cost
         weights = {s: targets.get(s, 0.0) for s in symbols}
+        held.append([weights[s] for s in symbols])
 
     index = pd.DatetimeIndex(closes.index)
     return ReplayResult(
@@ -190,6 +202,8 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
         risk_factors=pd.Series(factors, index=index, dtype=float),
         breaker_trips=trips,
         rearms=rearms,
+        reasons=pd.Series(reasons, index=index, dtype=object),
+        weights=pd.DataFrame(held, index=index, columns=symbols, dtype=float),
     )
 
 
