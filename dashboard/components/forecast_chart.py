@@ -7,6 +7,7 @@ is inlined into the page, so it renders without network access.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,13 @@ def forecast_series(forecasts: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     return series
 
 
-def forecast_price_points(bars: pd.DataFrame, forecasts: pd.DataFrame) -> list[dict[str, Any]]:
-    """Forecast target price: the close at the forecast's time × (1 + predicted return)."""
+def forecast_price_points(
+    bars: pd.DataFrame, forecasts: pd.DataFrame, *, horizon: timedelta = timedelta(0)
+) -> list[dict[str, Any]]:
+    """Forecast target price, drawn when the forecast resolves (its time + ``horizon``).
+
+    The target is the close at the forecast's time × (1 + predicted return).
+    """
     if bars.empty or forecasts.empty:
         return []
     closes = bars[["timestamp", "close"]].sort_values("timestamp")
@@ -92,19 +98,25 @@ def forecast_price_points(bars: pd.DataFrame, forecasts: pd.DataFrame) -> list[d
     )
     if joined.empty:
         return []
-    times = _epoch_seconds(joined["timestamp"]).tolist()
+    shift = int(horizon.total_seconds())
+    times = [time + shift for time in _epoch_seconds(joined["timestamp"]).tolist()]
     targets = (joined["close"] * (1.0 + joined["prediction"].astype(float))).round(6).tolist()
     points = dict(zip(times, targets, strict=True))
     return [{"time": t, "value": v} for t, v in sorted(points.items())]
 
 
 def forecast_chart_html(
-    *, bars: pd.DataFrame, forecasts: pd.DataFrame, height: int = 520, title: str = ""
+    *,
+    bars: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    horizon: timedelta = timedelta(0),
+    height: int = 520,
+    title: str = "",
 ) -> str:
     """A self-contained HTML page drawing candles, forecasts and confidence in three panes."""
     payload = {
         "candles": candle_points(bars),
-        "target": forecast_price_points(bars, forecasts),
+        "target": forecast_price_points(bars, forecasts, horizon=horizon),
         "title": title,
         **forecast_series(forecasts),
     }
@@ -158,10 +170,8 @@ def forecast_chart_html(
     pane + 1);
   confidence.setData(data.confidence);
   const panes = chart.panes();
-  if (data.candles.length && panes.length === 3) {{
-    panes[0].setHeight(Math.round({height} * 0.55));
-    panes[1].setHeight(Math.round({height} * 0.25));
-  }}
+  const stretch = panes.length === 3 ? [55, 25, 20] : [70, 30];
+  panes.forEach(function(item, index) {{ item.setStretchFactor(stretch[index]); }});
   chart.timeScale().fitContent();
   document.getElementById("legend").textContent = data.title;
   requestAnimationFrame(function() {{

@@ -44,7 +44,11 @@ def forecast_chart_block(
     elif bars.empty:
         st.caption(f"No {bar_interval(horizon)} bars of {asset} in this window.")
     html = forecast_chart_html(
-        bars=bars, forecasts=forecasts, height=CHART_HEIGHT, title=f"{asset} · {horizon}"
+        bars=bars,
+        forecasts=forecasts,
+        horizon=timedelta(minutes=horizon_minutes(horizon)),
+        height=CHART_HEIGHT,
+        title=f"{asset} · {horizon}",
     )
     st.iframe(html, height=CHART_HEIGHT + 10)
     return forecasts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pandas as pd
 
@@ -42,6 +43,8 @@ def test_series_use_epoch_seconds_and_basis_points() -> None:
 def test_forecast_target_price_is_close_times_one_plus_prediction() -> None:
     target = forecast_price_points(_bars(), _forecasts())
     assert target[1] == {"time": 1767229200, "value": 102.0 * (1 - 0.002)}
+    later = forecast_price_points(_bars(), _forecasts(), horizon=timedelta(hours=4))
+    assert later[1] == {"time": 1767229200 + 4 * 3600, "value": 102.0 * (1 - 0.002)}
     assert candle_points(_bars())[2]["close"] == 100.0
 
 
