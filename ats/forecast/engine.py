@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+import os
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,3 +159,73 @@ class ForecastEngine:
                 )
             )
         return updates
+
+
+# ---------------------------------------------------------------- scheduled entry points
+#
+# Celery beat calls these through the backend settings FORECAST_ENGINE_CYCLE and
+# FORECAST_ENGINE_RETRAIN (``module:function``), with ``horizon=`` and ``now=``. What to
+# forecast comes from the same environment variables as ``ats forecast run``.
+
+
+def config_from_environment(
+    horizon: str, environ: Mapping[str, str] | None = None
+) -> ForecastEngineConfig:
+    """Build the engine settings for one horizon from the ``ATS_FORECAST_*`` variables."""
+    from ats.forecast.sources import parse_symbols
+
+    env = os.environ if environ is None else environ
+    data_folder = env.get("ATS_DATA_FOLDER", "").strip()
+    return ForecastEngineConfig(
+        bars=BarRequest(
+            source=env.get("ATS_FORECAST_SOURCE", "lean"),
+            data_folder=Path(data_folder) if data_folder else None,
+            security_type=env.get("ATS_FORECAST_SECURITY_TYPE", "equity"),
+            market=env.get("ATS_FORECAST_MARKET", "usa"),
+            resolution=env.get("ATS_FORECAST_RESOLUTION", "daily"),
+            symbols=parse_symbols(env.get("ATS_FORECAST_SYMBOLS", "")),
+            history_days=int(env.get("ATS_FORECAST_HISTORY_DAYS", "730")),
+        ),
+        registry_folder=Path(env.get("ATS_MODEL_REGISTRY", "artifacts/models")),
+        horizons=(horizon,),
+        model=env.get("ATS_FORECAST_MODEL", "lightgbm"),
+        seed=int(env.get("ATS_FORECAST_SEED", "0")),
+        retrain_frequency=env.get("ATS_FORECAST_RETRAIN", "monthly"),
+    )
+
+
+def _observed_cycle(engine: ForecastEngine, horizon: str, now: dt.datetime) -> CycleResult:
+    from ats.observability.metrics import forecast_cycle_observe
+
+    started = time.monotonic()
+    result = engine.run_cycle(now)
+    forecast_cycle_observe(
+        horizon=horizon,
+        duration_seconds=time.monotonic() - started,
+        asset_count=len(result.forecasts),
+        finished_at=dt.datetime.now(dt.UTC),
+    )
+    return result
+
+
+def run_cycle(*, horizon: str, now: dt.datetime) -> dict[str, object]:
+    """Run one forecast cycle for ``horizon`` and publish on the bus from the environment."""
+    from signal_bus import RedisBus
+
+    with RedisBus.from_environment() as bus:
+        result = _observed_cycle(ForecastEngine(config_from_environment(horizon), bus), horizon, now)
+    return {
+        "published": len(result.forecasts),
+        "versions_trained": result.versions_trained,
+        "missing": list(result.missing),
+    }
+
+
+def retrain(*, horizon: str, now: dt.datetime) -> dict[str, object]:
+    """Train the model version of the period containing ``now`` if it is missing; publish nothing.
+
+    The registry keeps one version per retraining period, so running this ahead of the
+    cycles moves the training cost off the forecast path.
+    """
+    result = ForecastEngine(config_from_environment(horizon), None).run_cycle(now)
+    return {"versions_trained": result.versions_trained, "missing": list(result.missing)}
