@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db import connection
+from django.db.models import CharField, F, Func, QuerySet
 
 from .models import Forecast, ModelVersion, Signal
 
@@ -20,11 +21,31 @@ FORECAST_ROW_FIELDS = (
 )  # fmt: skip
 
 
-def forecast_rows() -> QuerySet[Forecast, dict[str, Any]]:
-    """Forecasts as plain rows (no model instances), with the model version's name; for large pages."""
-    return Forecast.objects.annotate(model_version_name=F("model_version__version")).values(
-        *FORECAST_ROW_FIELDS
+class IsoTimestampText(Func):
+    """PostgreSQL renders a timestamp as the API does (``2025-04-05T12:00:00[.ffffff]Z``).
+
+    Only used on PostgreSQL; elsewhere the row formatter falls back to Python.
+    """
+
+    output_field = CharField()
+    template = (
+        "(to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        " || CASE WHEN mod(date_part('microseconds', %(expressions)s)::bigint, 1000000) = 0 THEN ''"
+        " ELSE to_char(%(expressions)s AT TIME ZONE 'UTC', '.US') END || 'Z')"
     )
+
+
+def forecast_rows() -> QuerySet[Forecast, dict[str, Any]]:
+    """Forecasts as plain rows (no model instances), with the model version's name; for large pages.
+
+    On PostgreSQL the timestamps also come as ready-made text (``timestamp_text``, ``ts_init_text``).
+    """
+    rows = Forecast.objects.annotate(model_version_name=F("model_version__version"))
+    if connection.vendor != "postgresql":
+        return rows.values(*FORECAST_ROW_FIELDS)
+    return rows.annotate(
+        timestamp_text=IsoTimestampText("timestamp"), ts_init_text=IsoTimestampText("ts_init")
+    ).values(*FORECAST_ROW_FIELDS, "timestamp_text", "ts_init_text")
 
 
 def forecast_by_message_id(*, message_id: str) -> Forecast | None:

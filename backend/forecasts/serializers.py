@@ -41,8 +41,10 @@ def forecast_row_output(row: dict[str, Any]) -> dict[str, Any]:
         "horizon": row["horizon"],
         "prediction": row["prediction"],
         "confidence": row["confidence"],
-        "timestamp": _time_text(row["timestamp"]),
-        "ts_init": _time_text(row["ts_init"]),
+        "timestamp": row["timestamp_text"]
+        if "timestamp_text" in row
+        else _time_text(row["timestamp"]),
+        "ts_init": row["ts_init_text"] if "ts_init_text" in row else _time_text(row["ts_init"]),
         "model": row["model"],
         "model_version": row["model_version_name"],
         "interval_low": row["interval_low"],

@@ -81,6 +81,11 @@ def test_brief_example_without_id_decodes_and_is_idempotent(client_for: Any) -> 
 
 
 def test_signal_follows_the_entry_threshold(client_for: Any) -> None:
+    from backend.strategy.services import strategy_config_update
+
+    strategy_config_update(
+        values={"entry_confidence": 0.6}, changed_by="test", reason="explicit threshold"
+    )
     service = client_for("service")
     service.post(
         "/api/forecasts/",
@@ -94,6 +99,7 @@ def test_signal_follows_the_entry_threshold(client_for: Any) -> None:
     weak = Signal.objects.get(forecast_message_id="fc-2")
     assert (strong.direction, strong.active) == (1, True)
     assert (weak.direction, weak.active) == (-1, False)
+    assert weak.entry_threshold == 0.6
     response = client_for("viewer").get("/api/signals/?active=true")
     assert [item["forecast_message_id"] for item in response.json()["results"]] == ["fc-1"]
 
@@ -193,11 +199,22 @@ def test_fast_rows_match_the_serializer(client_for: Any) -> None:
 
     client_for("service").post(
         "/api/forecasts/",
-        [forecast_document(1, interval_low=-0.01, interval_high=0.02)],
+        [
+            forecast_document(1, interval_low=-0.01, interval_high=0.02),
+            forecast_document(
+                2,
+                ts_event="2025-04-05T13:00:00.123456Z",
+                ts_init="1999-12-31T23:59:59.000001+00:00",
+            ),
+        ],
         format="json",
     )
     listed = client_for("viewer").get("/api/forecasts/").json()["results"]
-    assert listed == [ForecastOutputSerializer(ForecastModel.objects.get()).data]
+    expected = [
+        ForecastOutputSerializer(row).data for row in ForecastModel.objects.order_by("-timestamp")
+    ]
+    assert listed == expected
+    assert listed[0]["timestamp"] == "2025-04-05T13:00:00.123456Z"
 
 
 def test_inactive_or_deleted_user_token_is_401(client_for: Any) -> None:

@@ -12,6 +12,7 @@ from backend.common.bus import bus_get
 from backend.risk.models import BreakerState, Rearm, RiskDecision
 from backend.risk.services import REARM_CONFIG_KEY, risk_messages_store
 from backend.strategy.models import StrategyConfig, StrategyConfigChange
+from backend.strategy.parameters import PARAMETER_SPECS
 from backend.strategy.selectors import strategy_parameter_value
 from backend.strategy.services import strategy_config_messages_store
 from signal_bus.channels import STRATEGY_CONFIG
@@ -140,7 +141,8 @@ def test_put_strategy_config_writes_history_audits_and_publishes(
     assert strategy_parameter_value(key="entry_confidence") == 0.62
     assert strategy_parameter_value(key="max_allocation") == 0.3
     change = StrategyConfigChange.objects.get(key="entry_confidence")
-    assert (change.old_value, change.new_value, change.version) == (0.55, 0.62, 1)
+    default = PARAMETER_SPECS["entry_confidence"].default
+    assert (change.old_value, change.new_value, change.version) == (default, 0.62, 1)
     assert (change.changed_by, change.reason) == (operator.user.username, "out-of-sample evidence")
     assert AuditEvent.objects.filter(action="strategy_config_changed").count() == 2
     published = bus_get().last(STRATEGY_CONFIG, "entry_confidence")
