@@ -42,28 +42,43 @@ def _timestamp(value: datetime | None) -> bytes:
     return struct.pack(">iq", 8, microseconds)
 
 
+_FORECAST_FIELD_COUNT = struct.pack(">h", len(COPY_COLUMNS))
+_NUMBERS_AND_TIME = struct.Struct(">ididiq")  # prediction, confidence, timestamp with lengths
+
+
+def _optional_timestamp(value: datetime | None) -> bytes:
+    return _NULL if value is None else _timestamp(value)
+
+
+def _microseconds(value: datetime) -> int:
+    delta = value - POSTGRES_EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
 def forecast_rows_encode(rows: Iterable[dict[str, Any]], *, received_at: datetime) -> bytes:
     """Encode forecast rows (dicts with the model's field names) in PostgreSQL binary COPY format."""
-    buffer = io.BytesIO()
-    buffer.write(_HEADER)
-    field_count = struct.pack(">h", len(COPY_COLUMNS))
+    parts: list[bytes] = [_HEADER]
+    append = parts.append
     received = _timestamp(received_at)
+    pack_numbers = _NUMBERS_AND_TIME.pack
     for row in rows:
-        buffer.write(field_count)
-        buffer.write(_text(row["message_id"]))
-        buffer.write(_text(row["asset"]))
-        buffer.write(_text(row["horizon"]))
-        buffer.write(_float(row["prediction"]))
-        buffer.write(_float(row["confidence"]))
-        buffer.write(_timestamp(row["timestamp"]))
-        buffer.write(_timestamp(row.get("ts_init")))
-        buffer.write(_text(row.get("model", "")))
-        buffer.write(_bigint(row.get("model_version_id")))
-        buffer.write(_float(row.get("interval_low")))
-        buffer.write(_float(row.get("interval_high")))
-        buffer.write(received)
-    buffer.write(_TRAILER)
-    return buffer.getvalue()
+        append(_FORECAST_FIELD_COUNT)
+        append(_text(row["message_id"]))
+        append(_text(row["asset"]))
+        append(_text(row["horizon"]))
+        append(
+            pack_numbers(
+                8, row["prediction"], 8, row["confidence"], 8, _microseconds(row["timestamp"])
+            )
+        )
+        append(_optional_timestamp(row.get("ts_init")))
+        append(_text(row.get("model", "")))
+        append(_bigint(row.get("model_version_id")))
+        append(_float(row.get("interval_low")))
+        append(_float(row.get("interval_high")))
+        append(received)
+    append(_TRAILER)
+    return b"".join(parts)
 
 
 def forecast_rows_copy(
@@ -83,29 +98,25 @@ SIGNAL_COPY_COLUMNS = (
 )  # fmt: skip
 
 
-def _smallint(value: int) -> bytes:
-    return struct.pack(">ih", 2, value)
-
-
-def _boolean(value: bool) -> bytes:
-    return struct.pack(">ib", 1, 1 if value else 0)
+_SIGNAL_FIELD_COUNT = struct.pack(">h", len(SIGNAL_COPY_COLUMNS))
+_SIGNAL_NUMBERS = struct.Struct(">iqihididibid")  # timestamp .. entry_threshold with lengths
 
 
 def signal_rows_encode(rows: Iterable[dict[str, Any]]) -> bytes:
     """Encode signal rows (dicts with the model's field names) in PostgreSQL binary COPY format."""
-    buffer = io.BytesIO()
-    buffer.write(_HEADER)
-    field_count = struct.pack(">h", len(SIGNAL_COPY_COLUMNS))
+    parts: list[bytes] = [_HEADER]
+    append = parts.append
+    pack_numbers = _SIGNAL_NUMBERS.pack
     for row in rows:
-        buffer.write(field_count)
-        buffer.write(_text(row["forecast_message_id"]))
-        buffer.write(_text(row["asset"]))
-        buffer.write(_text(row["horizon"]))
-        buffer.write(_timestamp(row["timestamp"]))
-        buffer.write(_smallint(row["direction"]))
-        buffer.write(_float(row["confidence"]))
-        buffer.write(_float(row["strength"]))
-        buffer.write(_boolean(row["active"]))
-        buffer.write(_float(row["entry_threshold"]))
-    buffer.write(_TRAILER)
-    return buffer.getvalue()
+        append(_SIGNAL_FIELD_COUNT)
+        append(_text(row["forecast_message_id"]))
+        append(_text(row["asset"]))
+        append(_text(row["horizon"]))
+        append(
+            pack_numbers(
+                8, _microseconds(row["timestamp"]), 2, row["direction"], 8, row["confidence"],
+                8, row["strength"], 1, 1 if row["active"] else 0, 8, row["entry_threshold"],
+            )
+        )  # fmt: skip
+    append(_TRAILER)
+    return b"".join(parts)

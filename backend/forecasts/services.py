@@ -37,8 +37,9 @@ def model_version_resolve(
 def forecast_messages_store(*, messages: Sequence[ForecastUpdate]) -> int:
     """Store forecasts and their signals; a message already stored is skipped. Returns the count given.
 
-    On PostgreSQL the batch goes through binary ``COPY`` into a temporary table and one
-    ``INSERT ... ON CONFLICT DO NOTHING`` per table; elsewhere through the ORM.
+    On PostgreSQL the batch is copied (binary ``COPY``) straight into the tables, or, when some
+    rows are stored already, through temporary tables and ``INSERT ... ON CONFLICT DO NOTHING``;
+    elsewhere it goes through the ORM.
     """
     if not messages:
         return 0
