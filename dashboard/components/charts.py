@@ -8,7 +8,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .frames import signal_heatmap_frame, sorted_horizons, state_segments
+from .frames import records_frame, signal_heatmap_frame, sorted_horizons, state_segments
 
 STATE_COLORS = {"active": "#2e7d32", "reducing": "#f9a825", "halted": "#c62828"}
 
@@ -75,6 +75,24 @@ def state_timeline_chart(history: Sequence[Mapping[str, Any]]) -> alt.Chart | No
     return timeline
 
 
+def risk_factor_chart(history: Sequence[Mapping[str, Any]]) -> alt.Chart | None:
+    """The risk factor as a step line (it holds until the next decision), reasons on hover."""
+    frame = records_frame(history)
+    if frame.empty:
+        return None
+    table = frame.assign(reasons=frame["reasons"].map(lambda items: ", ".join(items) or "—"))
+    chart: alt.Chart = (
+        alt.Chart(table[["timestamp", "risk_factor", "state", "reasons"]])
+        .mark_line(interpolate="step-after", point=True)
+        .encode(
+            x=alt.X("timestamp:T", title="time"),
+            y=alt.Y("risk_factor:Q", title="risk factor", scale=alt.Scale(domain=[0, 1])),
+            tooltip=["timestamp", "risk_factor", "state", "reasons"],
+        )
+    )
+    return chart
+
+
 def curves_chart(
     curves: Mapping[str, pd.Series], *, title: str, percent: bool = False, elapsed: bool = False
 ) -> alt.Chart | None:
@@ -97,7 +115,7 @@ def curves_chart(
         .encode(
             x=x_axis,
             y=alt.Y("value:Q", title=title, axis=axis, scale=alt.Scale(zero=False)),
-            color=alt.Color("series:N", title=""),
+            color=alt.Color("series:N", title="", legend=alt.Legend() if len(frames) > 1 else None),
             tooltip=["series", "x", "value"],
         )
         .properties(height=260)

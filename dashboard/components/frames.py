@@ -67,15 +67,22 @@ def signal_matrix(signals: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def state_segments(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Consecutive runs of one risk state: ``state``, ``start``, ``end`` (the next change or last time)."""
+    """Consecutive runs of one risk state: ``state``, ``start``, ``end`` (the next change).
+
+    The last run ends at the last decision, or one median decision interval after it when
+    that decision started the run.
+    """
     frame = records_frame(history)
     if frame.empty:
         return pd.DataFrame(columns=["state", "start", "end"])
     changed = frame["state"].ne(frame["state"].shift())
     run = changed.cumsum()
     segments = frame.groupby(run).agg(state=("state", "first"), start=("timestamp", "first"))
-    ends = list(segments["start"].iloc[1:]) + [frame["timestamp"].iloc[-1]]
-    segments["end"] = ends
+    last = frame["timestamp"].iloc[-1]
+    if segments["start"].iloc[-1] == last and len(frame) > 1:
+        # The current state has no end yet: draw it one typical decision interval long.
+        last = last + frame["timestamp"].diff().median()
+    segments["end"] = list(segments["start"].iloc[1:]) + [last]
     return segments.reset_index(drop=True)
 
 

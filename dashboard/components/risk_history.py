@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.clients.records import RiskDecisionRecord
 from risk_models.breakers import BREAKER_STATES
 
-from .charts import STATE_COLORS, state_timeline_chart, timeline_height
+from .charts import STATE_COLORS, risk_factor_chart, state_timeline_chart, timeline_height
 from .frames import records_frame
 
 
@@ -20,7 +20,9 @@ def risk_history_block(history: Sequence[RiskDecisionRecord]) -> None:
         st.info("No risk decisions recorded yet.")
         return
     st.subheader("Risk factor history")
-    st.line_chart(frame.set_index("timestamp")["risk_factor"], height=220, y_label="risk factor")
+    factor_chart = risk_factor_chart(history)
+    if factor_chart is not None:
+        st.altair_chart(factor_chart, height=240)
     st.subheader("State timeline")
     chart = state_timeline_chart(history)
     if chart is not None:

@@ -16,6 +16,8 @@ from dashboard.clients.errors import (
 from . import scenario
 from .backend_server import BackendServer, free_port
 
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
 
 def test_login_finds_each_users_role(client: BackendClient, backend: BackendServer) -> None:
     viewer = client.login(backend.viewer, backend.password)

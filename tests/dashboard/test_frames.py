@@ -51,7 +51,9 @@ def test_state_segments_join_runs_of_one_state() -> None:
     segments = state_segments(history)
     assert list(segments["state"]) == ["active", "reducing", "halted"]
     assert segments["end"].iloc[0] == pd.Timestamp("2026-01-01T02:00:00Z")
-    assert segments["end"].iloc[-1] == pd.Timestamp("2026-01-01T03:00:00Z")
+    assert segments["end"].iloc[-1] == pd.Timestamp("2026-01-01T04:00:00Z")  # one interval on
+    ongoing = state_segments(history + [{"timestamp": "2026-01-01T05:00:00Z", "state": "halted"}])
+    assert ongoing["end"].iloc[-1] == pd.Timestamp("2026-01-01T05:00:00Z")
 
 
 def test_drawdown_is_measured_from_the_running_peak() -> None:

@@ -15,6 +15,8 @@ from . import scenario
 from .backend_server import BackendServer, free_port
 from .conftest import texts
 
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
 OpenPage = Callable[[BackendSession | None, str | None], AppTest]
 
 
