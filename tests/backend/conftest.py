@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import redis
-from django.conf import settings
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -75,4 +74,4 @@ def field_errors(response: Any) -> dict[str, str]:
     return {error["field"]: error["rule"] for error in response.json()["errors"]}
 
 
-__all__ = ["field_errors", "settings"]
+__all__ = ["field_errors"]
