@@ -41,6 +41,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )
+    parser.add_argument("--workers", type=int, default=1, help="recorder consumers on the channel")
     parser.add_argument("--json", action="store_true")
     return parser.parse_args()
 
@@ -159,12 +160,13 @@ def recorder_seconds(arguments: argparse.Namespace, messages: list[Any]) -> floa
                 consumer="bench-1",
                 batch_size=arguments.batch_size,
                 block_ms=50,
+                workers_per_channel=arguments.workers,
             ),
         )
         started = time.perf_counter()
         recorder.start()
         # Processed counts messages acknowledged, i.e. after their batch committed.
-        while recorder.stats()[0].processed < len(messages):
+        while recorder.processed() < len(messages):
             time.sleep(0.005)
         elapsed = time.perf_counter() - started
         recorder.stop()
@@ -205,6 +207,7 @@ def main() -> None:
             "messages": arguments.messages,
             "batch_size": arguments.batch_size,
             "rounds": arguments.rounds,
+            "workers": arguments.workers,
             "raw_copy_rows_per_s": round(raw_rate),
             "recorder_rows_per_s": round(recorder_rate),
             "recorder_share_of_raw": round(recorder_rate / raw_rate, 3),

@@ -37,6 +37,9 @@ class RecorderConfig:
         Messages left pending this long by a dead recorder are taken over.
     retry_delay_s
         Wait before retrying a batch whose transaction failed.
+    workers_per_channel
+        Consumers (threads, each with its own database connection) per channel; with more
+        than one, one thread's database round trips overlap another's decoding.
     """
 
     channels: tuple[str, ...]
@@ -46,8 +49,11 @@ class RecorderConfig:
     block_ms: int = 500
     claim_idle_ms: int = 30_000
     retry_delay_s: float = 0.5
+    workers_per_channel: int = 1
 
     def __post_init__(self) -> None:
+        if self.workers_per_channel < 1:
+            raise ValueError("workers_per_channel must be at least 1")
         if not self.channels:
             raise ValueError("give at least one channel")
         if self.batch_size < 1:
@@ -66,7 +72,9 @@ class Recorder:
                 GroupConsumerConfig(
                     channel=channel,
                     group=config.group,
-                    consumer=config.consumer,
+                    consumer=config.consumer
+                    if config.workers_per_channel == 1
+                    else f"{config.consumer}-{worker}",
                     batch_size=config.batch_size,
                     block_ms=config.block_ms,
                     claim_idle_ms=config.claim_idle_ms,
@@ -78,6 +86,7 @@ class Recorder:
                 ),
             )
             for channel in config.channels
+            for worker in range(config.workers_per_channel)
         ]
         self._threads: list[threading.Thread] = []
 
@@ -93,7 +102,7 @@ class Recorder:
             thread = threading.Thread(
                 target=self._run,
                 args=(consumer,),
-                name=f"recorder-{consumer.config.channel}",
+                name=f"recorder-{consumer.config.channel}-{consumer.config.consumer}",
                 daemon=True,
             )
             thread.start()
@@ -113,5 +122,9 @@ class Recorder:
         logger.info("recorder_stopped", stats=[vars(stats) for stats in self.stats()])
 
     def stats(self) -> Sequence[ConsumerStats]:
-        """Counters per channel, in the order of ``config.channels``."""
+        """Counters per consumer (channels in the order of ``config.channels``, then workers)."""
         return [consumer.stats for consumer in self.consumers]
+
+    def processed(self) -> int:
+        """Messages stored and acknowledged by every consumer so far."""
+        return sum(stats.processed for stats in self.stats())

@@ -63,10 +63,10 @@ def start_recorder(bus_namespace: str) -> Iterator[Callable[..., subprocess.Pope
         "LOG_LEVEL": "WARNING",
     }
 
-    def start(consumer: str) -> subprocess.Popen[bytes]:
+    def start(consumer: str, *extra: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
             [sys.executable, str(MANAGE), "record_streams", "--namespace", bus_namespace, "--consumer", consumer,
-             "--batch-size", "50", "--block-ms", "100", "--claim-idle-ms", "500"],
+             "--batch-size", "50", "--block-ms", "100", "--claim-idle-ms", "500", *extra],
             env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         processes.append(process)
@@ -172,7 +172,7 @@ def _terminate_recorder_connections() -> int:
 
 
 def test_lost_database_connections_lose_nothing(bus: RedisBus, start_recorder: Any) -> None:
-    recorder = start_recorder("resilient")
+    recorder = start_recorder("resilient", "--workers-per-channel", "2")
     total, chunk, terminated = 1500, 150, 0
     for offset in range(0, total, chunk):
         for message in forecasts(chunk, offset):

@@ -32,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--block-ms", type=int, default=500)
         parser.add_argument("--claim-idle-ms", type=int, default=30_000)
+        parser.add_argument("--workers-per-channel", type=int, default=1)
 
     def handle(self, *args: Any, **options: Any) -> None:
         recorder = Recorder(
@@ -43,6 +44,7 @@ class Command(BaseCommand):
                 batch_size=options["batch_size"],
                 block_ms=options["block_ms"],
                 claim_idle_ms=options["claim_idle_ms"],
+                workers_per_channel=options["workers_per_channel"],
             ),
         )
         for signal_number in (signal.SIGINT, signal.SIGTERM):
