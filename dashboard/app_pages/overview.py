@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from dashboard.components.data import load_performance, load_portfolio, load_signals
+from dashboard.components.data import load_performance, load_signals
 from dashboard.components.errors import backend_errors
-from dashboard.components.overview_tiles import latest_signals_table, portfolio_tile
+from dashboard.components.overview_tiles import latest_signals_table, live_portfolio_panel
 from dashboard.components.performance_views import equity_and_drawdown
 from dashboard.components.risk_tiles import live_risk_panel
 from dashboard.components.session import cache_identity, require_session
@@ -17,9 +17,8 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader("Equity and drawdown")
     with backend_errors():
-        portfolio = load_portfolio(identity, session)
         performance = load_performance(identity, session, None)
-    portfolio_tile(portfolio, performance)
+    live_portfolio_panel(session, performance)
     equity_and_drawdown(performance)
 with right:
     st.subheader("Risk")

@@ -15,7 +15,6 @@ from dashboard.clients.records import (
     ConfigChangeRecord,
     ConfigEntryRecord,
     PerformanceRecord,
-    PortfolioRecord,
     RiskDecisionRecord,
     SignalRecord,
 )
@@ -79,12 +78,6 @@ def load_risk_history(identity: str, _session: BackendSession, limit: int = 2000
 def load_performance(identity: str, _session: BackendSession, backtest_id: int | None) -> PerformanceRecord:
     """Performance of live trading (``None``) or one backtest."""
     return backend_client().performance(_session, backtest_id=backtest_id)
-
-
-@st.cache_data(ttl=DATA_TTL, show_spinner=False)
-def load_portfolio(identity: str, _session: BackendSession) -> PortfolioRecord:
-    """The latest portfolio snapshot."""
-    return backend_client().portfolio(_session, limit=1)
 
 
 @st.cache_data(ttl=SLOW_TTL, show_spinner=False)

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from dashboard.clients.api import BackendSession
 from dashboard.clients.records import PerformanceRecord, PortfolioRecord, SignalRecord
 
+from .errors import backend_errors
 from .frames import latest_per_pair, percent
+from .session import backend_client, dashboard_config
 
 DIRECTION_NAMES = {1: "long", -1: "short", 0: "flat"}
 
@@ -39,3 +42,15 @@ def latest_signals_table(signals: Sequence[SignalRecord], limit: int = 30) -> No
         hide_index=True,
         column_config={"confidence": st.column_config.NumberColumn(format="%.3f")},
     )
+
+
+def live_portfolio_panel(session: BackendSession, performance: PerformanceRecord) -> None:
+    """The portfolio numbers, refreshed on their own every few seconds."""
+
+    @st.fragment(run_every=dashboard_config().live_refresh_seconds)
+    def panel() -> None:
+        with backend_errors():
+            portfolio = backend_client().portfolio(session, limit=1)
+        portfolio_tile(portfolio, performance)
+
+    panel()

@@ -24,13 +24,13 @@ def log_in(page: Any, url: str, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Overview", exact=True).wait_for(timeout=30_000)
 
 
 def open_page(page: Any, title: str, heading: str | None = None) -> None:
     """Follow the sidebar link ``title`` and wait for the page's heading and the run to end."""
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=heading or title).wait_for(timeout=30_000)
+    page.get_by_role("heading", name=heading or title, exact=True).wait_for(timeout=30_000)
     wait_until_idle(page)
 
 
