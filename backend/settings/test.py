@@ -15,7 +15,8 @@ DATABASES = {  # noqa: F405 - replaces the environment-derived database
         "USER": os.environ.get("TEST_DB_USER", "postgres"),
         "PASSWORD": os.environ.get("TEST_DB_PASS", ""),
         "CONN_MAX_AGE": 0,
-        "TEST": {"NAME": os.environ.get("TEST_DB_TEST_NAME", "test_ats")},
+        # One test database per test run, so concurrent runs on one server never collide.
+        "TEST": {"NAME": os.environ.get("TEST_DB_TEST_NAME", f"test_ats_{os.getpid()}")},
     }
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
