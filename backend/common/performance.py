@@ -1,22 +1,26 @@
-"""Pure performance arithmetic over an equity curve: returns, drawdown, summary statistics."""
+"""Performance of an equity curve: returns, drawdown, and the project's shared statistics.
+
+The summary statistics come from ``ats.evaluation.performance`` (the same numbers the
+forecast evaluation and the dashboard report); periods per year are inferred from the
+median spacing of the points.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+import pandas as pd
+
+from ats.evaluation.performance import performance_stats
 
 SECONDS_PER_YEAR = 365.25 * 86_400
 
 
 def performance_from_equity(points: Sequence[tuple[datetime, float]]) -> dict[str, Any]:
-    """Equity curve, drawdown and period returns, with total return, max drawdown and Sharpe.
-
-    The Sharpe ratio is annualised from the median spacing of the points (no risk-free rate).
-    """
+    """Equity curve, drawdown and period returns, with CAGR, Sharpe, Sortino, drawdown, volatility."""
     times = [moment for moment, _ in points]
     equity = np.array([value for _, value in points], dtype=float)
     curve = [{"timestamp": moment, "equity": float(value)} for moment, value in points]
@@ -29,16 +33,16 @@ def performance_from_equity(points: Sequence[tuple[datetime, float]]) -> dict[st
     statistics: dict[str, Any] = {
         "start_equity": float(equity[0]),
         "end_equity": float(equity[-1]),
-        "total_return": float(equity[-1] / equity[0] - 1.0) if equity[0] else None,
+        "total_return": float(equity[-1] / equity[0] - 1.0) if equity[0] > 0 else None,
         "max_drawdown": float(drawdown.max()),
         "periods": int(returns.size),
-        "sharpe_ratio": None,
     }
-    if returns.size >= 2 and float(returns.std(ddof=1)) > 0:
+    if returns.size >= 1 and bool((equity > 0).all()):
         spacing = float(np.median(np.diff([moment.timestamp() for moment in times])))
         periods_per_year = SECONDS_PER_YEAR / spacing if spacing > 0 else 252.0
-        sharpe = float(returns.mean() / returns.std(ddof=1) * math.sqrt(periods_per_year))
-        statistics["sharpe_ratio"] = sharpe if math.isfinite(sharpe) else None
+        shared = performance_stats(pd.Series(returns), periods_per_year).to_dict()
+        statistics.update({key: value for key, value in shared.items() if key != "periods"})
+        statistics["periods_per_year"] = periods_per_year
     return {
         "equity_curve": curve,
         "drawdown": [

@@ -113,6 +113,14 @@ def test_portfolio_and_live_performance(client_for: Any) -> None:
     assert [point["equity"] for point in performance["equity_curve"]] == equities
     assert performance["statistics"]["max_drawdown"] == pytest.approx(0.1)
     assert performance["statistics"]["total_return"] == pytest.approx(0.21)
+    assert set(performance["statistics"]) >= {
+        "cagr",
+        "sharpe",
+        "sortino",
+        "volatility",
+        "periods_per_year",
+    }
+    assert performance["statistics"]["periods_per_year"] == pytest.approx(365.25)
     assert [round(item["return"], 4) for item in performance["returns"]] == [
         0.1,
         -0.1,
