@@ -6,7 +6,13 @@ import streamlit as st
 
 from dashboard.clients.errors import AuthenticationFailed, BackendUnavailable
 
-from .session import NOTICE_KEY, backend_client, dashboard_config, session_store
+from .session import (
+    NOTICE_KEY,
+    PASSWORD_FIELD_KEY,
+    backend_client,
+    dashboard_config,
+    session_store,
+)
 
 
 def login_form() -> None:
@@ -16,7 +22,7 @@ def login_form() -> None:
         st.info(notice)
     with st.form("login"):
         username = st.text_input("Username", key="login_username")
-        password = st.text_input("Password", type="password", key="login_password")
+        password = st.text_input("Password", type="password", key=PASSWORD_FIELD_KEY)
         pressed = st.form_submit_button("Log in", type="primary")
     st.caption(f"Backend: {dashboard_config().api_url}")
     if not pressed:

@@ -43,10 +43,14 @@ def require_session() -> BackendSession:
     return session
 
 
+PASSWORD_FIELD_KEY = "login_password"
+
+
 def session_store(session: BackendSession) -> None:
-    """Remember the user after a successful login."""
+    """Remember the user after a successful login (and forget the typed password)."""
     st.session_state[SESSION_KEY] = session
     st.session_state.pop(NOTICE_KEY, None)
+    st.session_state.pop(PASSWORD_FIELD_KEY, None)
 
 
 def session_end(notice: str = "") -> None:

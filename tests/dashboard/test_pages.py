@@ -42,6 +42,7 @@ def test_login_page_refuses_a_wrong_password_then_logs_in(
     assert not app.exception
     session = app.session_state[SESSION_KEY]
     assert session.username == backend.viewer
+    assert "login_password" not in app.session_state
     assert [title.value for title in app.title] == ["Overview"]
 
 
