@@ -6,11 +6,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.components.environment import require_drawing_support
 from dashboard.components.session import current_session, session_end
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
 st.set_page_config(page_title="Adaptive Trading System", page_icon=":material/candlestick_chart:", layout="wide")
+require_drawing_support()
 
 session = current_session()
 if session is None:

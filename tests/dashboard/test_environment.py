@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 
@@ -16,3 +19,17 @@ def test_pyarrow_loads_with_the_pinned_numpy() -> None:
         )
     table = pyarrow.table({"value": [1.0, 2.0]})
     assert table.to_pandas()["value"].sum() == pytest.approx(3.0)
+
+
+def test_a_pyarrow_that_cannot_load_is_named() -> None:
+    # A child interpreter where pyarrow cannot be imported, as with a numpy mismatch.
+    script = (
+        "import sys; sys.modules['pyarrow'] = None\n"
+        "from dashboard.components.environment import drawing_support_problem\n"
+        "print(drawing_support_problem())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "pyarrow" in result.stdout
+    assert result.stdout.strip() != "None"
