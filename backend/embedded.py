@@ -119,3 +119,27 @@ def messages_record(
         processed={c: s.processed for c, s in zip(channels, stats, strict=True)},
         dead_lettered={c: s.dead_lettered for c, s in zip(channels, stats, strict=True)},
     )
+
+
+def backtest_file_import(*, path: str, name: str | None, imported_by: str) -> str:
+    """Import a LEAN result file as ``manage.py import_backtest`` does; return its summary line.
+
+    Raises
+    ------
+    ValueError
+        The file cannot be read or is not a LEAN result (the message says why).
+    """
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    arguments = [path, "--by", imported_by]
+    if name:
+        arguments += ["--name", name]
+    try:
+        call_command("import_backtest", *arguments, stdout=out)
+    except CommandError as error:
+        raise ValueError(str(error)) from error
+    return out.getvalue().strip()

@@ -120,3 +120,61 @@ def signal_rows_encode(rows: Iterable[dict[str, Any]]) -> bytes:
         )  # fmt: skip
     append(_TRAILER)
     return b"".join(parts)
+
+
+def forecast_messages_encode(
+    messages: Iterable[Any],
+    *,
+    version_ids: dict[str, int | None],
+    received_at: datetime,
+    entry_threshold: float,
+    min_magnitude: float,
+) -> tuple[bytes, bytes]:
+    """Encode forecast messages and their signals for ``COPY`` in one pass (the recorder's hot path).
+
+    The signal follows ``signals_rule.signal_from_forecast``, inlined here for speed; the tests
+    compare both paths.
+    """
+    forecast_parts: list[bytes] = [_HEADER]
+    signal_parts: list[bytes] = [_HEADER]
+    add_forecast = forecast_parts.append
+    add_signal = signal_parts.append
+    received = _timestamp(received_at)
+    pack_numbers = _NUMBERS_AND_TIME.pack
+    pack_signal = _SIGNAL_NUMBERS.pack
+    for message in messages:
+        message_id = _text(message.id)
+        asset = _text(message.asset)
+        horizon = _text(message.horizon)
+        prediction = message.prediction
+        confidence = message.confidence
+        moment = _microseconds(message.ts_event)
+        add_forecast(_FORECAST_FIELD_COUNT)
+        add_forecast(message_id)
+        add_forecast(asset)
+        add_forecast(horizon)
+        add_forecast(pack_numbers(8, prediction, 8, confidence, 8, moment))
+        add_forecast(_optional_timestamp(message.ts_init))
+        add_forecast(_text(message.model))
+        add_forecast(_bigint(version_ids.get(message.id)))
+        add_forecast(_float(message.interval_low))
+        add_forecast(_float(message.interval_high))
+        add_forecast(received)
+        if prediction == 0.0 or abs(prediction) <= min_magnitude:
+            direction = 0
+        else:
+            direction = 1 if prediction > 0 else -1
+        active = direction != 0 and confidence >= entry_threshold
+        add_signal(_SIGNAL_FIELD_COUNT)
+        add_signal(message_id)
+        add_signal(asset)
+        add_signal(horizon)
+        add_signal(
+            pack_signal(
+                8, moment, 2, direction, 8, confidence, 8, direction * confidence,
+                1, 1 if active else 0, 8, entry_threshold,
+            )
+        )  # fmt: skip
+    add_forecast(_TRAILER)
+    add_signal(_TRAILER)
+    return b"".join(forecast_parts), b"".join(signal_parts)

@@ -11,10 +11,10 @@ import psycopg2
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
-from backend.strategy.selectors import strategy_parameter_value
+from backend.strategy.selectors import strategy_parameter_values
 from signal_bus.messages import ForecastUpdate
 
-from .bulk_copy import COPY_COLUMNS, SIGNAL_COPY_COLUMNS, forecast_rows_encode, signal_rows_encode
+from .bulk_copy import COPY_COLUMNS, SIGNAL_COPY_COLUMNS, forecast_messages_encode
 from .models import Forecast, ModelVersion, Signal
 from .signals_rule import signal_from_forecast
 
@@ -43,8 +43,9 @@ def forecast_messages_store(*, messages: Sequence[ForecastUpdate]) -> int:
     """
     if not messages:
         return 0
-    entry_threshold = float(strategy_parameter_value(key="entry_confidence"))
-    min_magnitude = float(strategy_parameter_value(key="min_prediction_magnitude"))
+    parameters = strategy_parameter_values(keys=("entry_confidence", "min_prediction_magnitude"))
+    entry_threshold = float(parameters["entry_confidence"])
+    min_magnitude = float(parameters["min_prediction_magnitude"])
     versions: dict[tuple[str, str], ModelVersion] = {}
     with transaction.atomic():
         version_ids = {}
@@ -108,46 +109,14 @@ def _store_with_copy(
 ) -> None:
     """COPY straight into the tables; if a row is already there, COPY into temporary tables and
     insert with ``ON CONFLICT DO NOTHING`` instead (replays are rare: after a crash or a retry)."""
-    forecast_rows = []
-    signal_rows = []
-    for message in messages:
-        forecast_rows.append(
-            {
-                "message_id": message.id,
-                "asset": message.asset,
-                "horizon": message.horizon,
-                "prediction": message.prediction,
-                "confidence": message.confidence,
-                "timestamp": message.ts_event,
-                "ts_init": message.ts_init,
-                "model": message.model,
-                "model_version_id": version_ids[message.id],
-                "interval_low": message.interval_low,
-                "interval_high": message.interval_high,
-            }
-        )
-        values = signal_from_forecast(
-            prediction=message.prediction,
-            confidence=message.confidence,
-            entry_threshold=entry_threshold,
-            min_magnitude=min_magnitude,
-        )
-        signal_rows.append(
-            {
-                "forecast_message_id": message.id,
-                "asset": message.asset,
-                "horizon": message.horizon,
-                "timestamp": message.ts_event,
-                "direction": values.direction,
-                "confidence": message.confidence,
-                "strength": values.strength,
-                "active": values.active,
-                "entry_threshold": entry_threshold,
-            }
-        )
-    forecasts = forecast_rows_encode(forecast_rows, received_at=datetime.now(UTC))
-    signals = signal_rows_encode(signal_rows)
-    batch_ids = [row["message_id"] for row in forecast_rows]
+    forecasts, signals = forecast_messages_encode(
+        messages,
+        version_ids=version_ids,
+        received_at=datetime.now(UTC),
+        entry_threshold=entry_threshold,
+        min_magnitude=min_magnitude,
+    )
+    batch_ids = [message.id for message in messages]
     unique_in_batch = len(set(batch_ids)) == len(batch_ids)
     if unique_in_batch:
         try:
@@ -225,6 +194,17 @@ def _order_lineage_backfill(*, message_ids: Sequence[str]) -> int:
     """Give orders recorded before their forecast arrived the forecast's model version."""
     from backend.execution.models import Order
 
+    if connection.vendor == "postgresql":
+        # One array parameter instead of thousands of IN parameters.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE execution_order AS o SET model_version_id = f.model_version_id "
+                "FROM forecasts_forecast AS f WHERE o.model_version_id IS NULL "
+                "AND o.forecast_message_id = ANY(%s) AND f.message_id = o.forecast_message_id "
+                "AND f.model_version_id IS NOT NULL",
+                [list(message_ids)],
+            )
+            return int(cursor.rowcount)
     return Order.objects.filter(
         model_version__isnull=True, forecast_message_id__in=message_ids
     ).update(

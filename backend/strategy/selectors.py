@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -14,6 +15,12 @@ def strategy_parameter_value(*, key: str) -> Any:
     """The current value of ``key``: the stored one, else the schema's default."""
     row = StrategyConfig.objects.filter(key=key).only("value").first()
     return row.value if row is not None else parameter_default(key=key)
+
+
+def strategy_parameter_values(*, keys: Sequence[str]) -> dict[str, Any]:
+    """The current values of ``keys`` in one query (defaults for keys never set)."""
+    stored = dict(StrategyConfig.objects.filter(key__in=keys).values_list("key", "value"))
+    return {key: stored[key] if key in stored else parameter_default(key=key) for key in keys}
 
 
 def strategy_config_current() -> list[dict[str, Any]]:

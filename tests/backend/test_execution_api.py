@@ -131,3 +131,16 @@ def test_portfolio_and_live_performance(client_for: Any) -> None:
     assert field_errors(viewer.get("/api/performance/", {"backtest": "x"})) == {
         "backtest": "invalid"
     }
+
+
+def test_order_recorded_before_its_forecast_gets_its_model_version(client_for: Any) -> None:
+    service = client_for("service")
+    service.post("/api/execution/events/", order_event(0, tag="fc-4"), format="json")
+    assert Order.objects.get().model_version is None
+    service.post("/api/forecasts/", forecast_document(4), format="json")
+    order = Order.objects.select_related("model_version").get()
+    assert (order.forecast_message_id, order.model_version.model, order.model_version.version) == (
+        "fc-4",
+        "lightgbm",
+        "v1",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -232,3 +233,43 @@ def test_role_revoked_takes_effect_on_the_next_request(client_for: Any) -> None:
     assert operator.get("/api/forecasts/").status_code == 200
     operator.user.groups.clear()
     assert operator.get("/api/forecasts/").status_code == 403
+
+
+def test_copy_path_and_orm_path_derive_the_same_signals() -> None:
+    from django.db import connection
+
+    from backend.forecasts.bulk_copy import forecast_messages_encode
+    from backend.forecasts.signals_rule import signal_from_forecast
+    from signal_bus.messages import ForecastUpdate
+
+    cases = [(0.02, 0.7), (-0.02, 0.7), (0.001, 0.9), (0.0, 0.9), (-0.5, 0.59), (0.5, 0.6)]
+    messages = [
+        ForecastUpdate.create(
+            asset="SPY", horizon="1d", prediction=p, confidence=c, now=START + timedelta(hours=i)
+        )
+        for i, (p, c) in enumerate(cases)
+    ]
+    forecasts, signals = forecast_messages_encode(
+        messages, version_ids={}, received_at=START, entry_threshold=0.6, min_magnitude=0.001
+    )
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            'COPY forecasts_signal (forecast_message_id, asset, horizon, "timestamp", direction, confidence,'
+            " strength, active, entry_threshold) FROM STDIN WITH (FORMAT binary)",
+            io.BytesIO(signals),
+        )
+    stored = {row.forecast_message_id: row for row in Signal.objects.all()}
+    for message in messages:
+        expected = signal_from_forecast(
+            prediction=message.prediction,
+            confidence=message.confidence,
+            entry_threshold=0.6,
+            min_magnitude=0.001,
+        )
+        row = stored[message.id]
+        assert (row.direction, row.strength, row.active) == (
+            expected.direction,
+            expected.strength,
+            expected.active,
+        )
+    assert forecasts.startswith(b"PGCOPY")
