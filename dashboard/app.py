@@ -11,12 +11,16 @@ from dashboard.components.session import current_session, session_end
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
-st.set_page_config(page_title="Adaptive Trading System", page_icon=":material/candlestick_chart:", layout="wide")
+st.set_page_config(
+    page_title="Adaptive Trading System", page_icon=":material/candlestick_chart:", layout="wide"
+)
 require_drawing_support()
 
 session = current_session()
 if session is None:
-    navigation = st.navigation([st.Page(PAGES / "login.py", title="Log in", icon=":material/login:")])
+    navigation = st.navigation(
+        [st.Page(PAGES / "login.py", title="Log in", icon=":material/login:")]
+    )
 else:
     role = "operator" if session.is_operator else "viewer"
     with st.sidebar:
@@ -27,16 +31,29 @@ else:
     navigation = st.navigation(
         {
             "Trading": [
-                st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
-                st.Page(PAGES / "forecasts.py", title="Forecasts", icon=":material/candlestick_chart:"),
+                st.Page(
+                    PAGES / "overview.py",
+                    title="Overview",
+                    icon=":material/dashboard:",
+                    default=True,
+                ),
+                st.Page(
+                    PAGES / "forecasts.py", title="Forecasts", icon=":material/candlestick_chart:"
+                ),
                 st.Page(PAGES / "signals.py", title="Signals", icon=":material/grid_view:"),
                 st.Page(PAGES / "risk.py", title="Risk", icon=":material/shield:"),
             ],
             "Results": [
-                st.Page(PAGES / "performance.py", title="Performance", icon=":material/trending_up:"),
+                st.Page(
+                    PAGES / "performance.py", title="Performance", icon=":material/trending_up:"
+                ),
                 st.Page(PAGES / "backtests.py", title="Backtests", icon=":material/science:"),
             ],
-            "Settings": [st.Page(PAGES / "strategy.py", title="Strategy configuration", icon=":material/tune:")],
+            "Settings": [
+                st.Page(
+                    PAGES / "strategy.py", title="Strategy configuration", icon=":material/tune:"
+                )
+            ],
         }
     )
 navigation.run()

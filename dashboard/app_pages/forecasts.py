@@ -20,8 +20,9 @@ if not assets:
 columns = st.columns(3)
 asset = columns[0].selectbox("Asset", assets, key="forecast_asset")
 horizon = columns[1].selectbox("Horizon", horizons, key="forecast_horizon")
-window = columns[2].selectbox("Window", ["7 days", "30 days", "90 days", "365 days"], index=1,
-                              key="forecast_window")
+window = columns[2].selectbox(
+    "Window", ["7 days", "30 days", "90 days", "365 days"], index=1, key="forecast_window"
+)
 since = window_start(newest, window)
 
 with backend_errors():

@@ -167,9 +167,7 @@ class BackendClient:
         if status == 404:
             raise NotFound(self._detail(response))
         if status >= 500:
-            raise BackendUnavailable(
-                f"The backend answered {status}: {self._detail(response)}"
-            )
+            raise BackendUnavailable(f"The backend answered {status}: {self._detail(response)}")
         raise BackendUnavailable(f"Unexpected answer {status}: {self._detail(response)}")
 
     def _call(
@@ -206,8 +204,9 @@ class BackendClient:
         rows: list[Any] = list(document.get("results", []))
         while len(rows) < limit and document.get("next"):
             next_url = httpx.URL(str(document["next"]))
-            document = self._call(session, "GET", next_url.path.split("/api/", 1)[1],
-                                  params=dict(next_url.params))
+            document = self._call(
+                session, "GET", next_url.path.split("/api/", 1)[1], params=dict(next_url.params)
+            )
             rows.extend(document.get("results", []))
         return rows[:limit]
 
@@ -239,7 +238,9 @@ class BackendClient:
 
     def refresh(self, session: BackendSession) -> None:
         """Replace the session's access token; raise :class:`SessionExpired` when refused."""
-        response = self._send("POST", "auth/token/refresh/", body={"refresh": session.refresh_token})
+        response = self._send(
+            "POST", "auth/token/refresh/", body={"refresh": session.refresh_token}
+        )
         if response.status_code in (400, 401):
             raise SessionExpired("Your session expired; log in again.")
         self._raise_for(response)
@@ -278,7 +279,9 @@ class BackendClient:
     ) -> list[ForecastRecord]:
         """Forecasts, newest first."""
         params = {"asset": asset, "horizon": horizon, "since": _iso(since), "until": _iso(until)}
-        return cast(list[ForecastRecord], self._collect(session, "forecasts/", params=params, limit=limit))
+        return cast(
+            list[ForecastRecord], self._collect(session, "forecasts/", params=params, limit=limit)
+        )
 
     def signals(
         self,
@@ -291,7 +294,9 @@ class BackendClient:
     ) -> list[SignalRecord]:
         """Signals, newest first."""
         params = {"asset": asset, "horizon": horizon, "since": _iso(since)}
-        return cast(list[SignalRecord], self._collect(session, "signals/", params=params, limit=limit))
+        return cast(
+            list[SignalRecord], self._collect(session, "signals/", params=params, limit=limit)
+        )
 
     def bars(
         self,
@@ -305,7 +310,9 @@ class BackendClient:
     ) -> list[BarRecord]:
         """Price bars of ``asset``; raises :class:`NotFound` when the backend serves none."""
         params = {"asset": asset, "interval": interval, "since": _iso(since), "until": _iso(until)}
-        return cast(list[BarRecord], self._collect(session, "market/bars/", params=params, limit=limit))
+        return cast(
+            list[BarRecord], self._collect(session, "market/bars/", params=params, limit=limit)
+        )
 
     def risk_current(self, session: BackendSession) -> RiskCurrentRecord:
         """The current risk factor, state, reasons and breakers."""

@@ -53,14 +53,18 @@ def backtests_table(runs: Sequence[BacktestSummaryRecord]) -> None:
 def backtest_detail(run: BacktestDetailRecord) -> None:
     """Statistics, equity curve with drawdown, and orders of one run."""
     equity = equity_series(run["equity_curve"])
-    st.caption(f"{run['started_at'] or '?'} → {run['ended_at'] or '?'} · format {run['source_format']}")
+    st.caption(
+        f"{run['started_at'] or '?'} → {run['ended_at'] or '?'} · format {run['source_format']}"
+    )
     if equity.empty:
         st.info("This run has no equity curve.")
     else:
         chart = curves_chart({"equity": equity}, title="equity")
         if chart is not None:
             st.altair_chart(chart, height=260)
-        st.area_chart(-drawdown_from_equity(equity), height=140, y_label="drawdown", color="#c62828")
+        st.area_chart(
+            -drawdown_from_equity(equity), height=140, y_label="drawdown", color="#c62828"
+        )
     left, right = st.columns(2)
     with left:
         st.markdown("**Statistics**")

@@ -72,7 +72,9 @@ def errors_by_field(errors: Sequence[FieldError]) -> dict[str, list[str]]:
 def _config_field(entry: ConfigEntryRecord, errors: list[str]) -> Any:
     key = entry["key"]
     label = field_label(entry)
-    help_text = f"{entry['description']} — {allowed_range_text(entry)}; default {entry['default']!r}."
+    help_text = (
+        f"{entry['description']} — {allowed_range_text(entry)}; default {entry['default']!r}."
+    )
     widget_key = FIELD_PREFIX + key
     value = entry["value"]
     if entry["choices"]:

@@ -30,7 +30,9 @@ CATALOG_SAMPLE = 1000
 
 
 @st.cache_data(ttl=SLOW_TTL, show_spinner=False)
-def load_catalog(identity: str, _session: BackendSession) -> tuple[list[str], list[str], str | None]:
+def load_catalog(
+    identity: str, _session: BackendSession
+) -> tuple[list[str], list[str], str | None]:
     """Assets and horizons seen in the newest forecasts, and the newest forecast's time."""
     rows = backend_client().forecasts(_session, limit=CATALOG_SAMPLE)
     assets = sorted({row["asset"] for row in rows})
@@ -69,13 +71,17 @@ def load_signals(identity: str, _session: BackendSession, limit: int = 1000) -> 
 
 
 @st.cache_data(ttl=DATA_TTL, show_spinner=False)
-def load_risk_history(identity: str, _session: BackendSession, limit: int = 2000) -> list[RiskDecisionRecord]:
+def load_risk_history(
+    identity: str, _session: BackendSession, limit: int = 2000
+) -> list[RiskDecisionRecord]:
     """The newest risk decisions."""
     return backend_client().risk_history(_session, limit=limit)
 
 
 @st.cache_data(ttl=DATA_TTL, show_spinner=False)
-def load_performance(identity: str, _session: BackendSession, backtest_id: int | None) -> PerformanceRecord:
+def load_performance(
+    identity: str, _session: BackendSession, backtest_id: int | None
+) -> PerformanceRecord:
     """Performance of live trading (``None``) or one backtest."""
     return backend_client().performance(_session, backtest_id=backtest_id)
 
@@ -87,7 +93,9 @@ def load_backtests(identity: str, _session: BackendSession) -> list[BacktestSumm
 
 
 @st.cache_data(ttl=SLOW_TTL, show_spinner=False)
-def load_backtest(identity: str, _session: BackendSession, backtest_id: int) -> BacktestDetailRecord:
+def load_backtest(
+    identity: str, _session: BackendSession, backtest_id: int
+) -> BacktestDetailRecord:
     """One imported run in full."""
     return backend_client().backtest(_session, backtest_id)
 

@@ -30,7 +30,9 @@ def backend_errors() -> Iterator[None]:
         st.warning(f"{error} Open the login page from the menu.")
         st.stop()
     except BackendUnavailable as error:
-        st.error(f"{UNAVAILABLE_TITLE}. {error} Check that it runs and that ATS_API_URL points to it.")
+        st.error(
+            f"{UNAVAILABLE_TITLE}. {error} Check that it runs and that ATS_API_URL points to it."
+        )
         st.stop()
     except PermissionDenied as error:
         st.error(f"Not allowed: {error}")

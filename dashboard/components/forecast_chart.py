@@ -47,11 +47,21 @@ def candle_points(bars: pd.DataFrame) -> list[dict[str, float]]:
         return []
     times = _epoch_seconds(bars["timestamp"])
     return [
-        {"time": int(time), "open": float(o), "high": float(h), "low": float(low), "close": float(c)}
-        for time, o, h, low, c in zip(
+        {
+            "time": int(time),
+            "open": float(opening),
+            "high": float(high),
+            "low": float(low),
+            "close": float(closing),
+        }
+        for time, opening, high, low, closing in zip(
             times, bars["open"], bars["high"], bars["low"], bars["close"], strict=True
         )
     ]
+
+
+def _line(times: list[int], values: list[float]) -> list[dict[str, Any]]:
+    return [{"time": time, "value": value} for time, value in zip(times, values, strict=True)]
 
 
 def forecast_series(forecasts: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -63,10 +73,10 @@ def forecast_series(forecasts: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     prediction = (frame["prediction"].astype(float) * 10_000).round(3).tolist()
     confidence = frame["confidence"].astype(float).round(4).tolist()
     series: dict[str, list[dict[str, Any]]] = {
-        "prediction": [{"time": t, "value": v} for t, v in zip(times, prediction, strict=True)],
+        "prediction": _line(times, prediction),
         "confidence": [
-            {"time": t, "value": c, "color": UP_COLOR if p >= 0 else DOWN_COLOR}
-            for t, c, p in zip(times, confidence, prediction, strict=True)
+            {"time": time, "value": level, "color": UP_COLOR if expected >= 0 else DOWN_COLOR}
+            for time, level, expected in zip(times, confidence, prediction, strict=True)
         ],
         "interval_low": [],
         "interval_high": [],
@@ -75,9 +85,9 @@ def forecast_series(forecasts: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
         if bound in frame and frame[bound].notna().any():
             values = (frame[bound].astype(float) * 10_000).round(3)
             series[bound] = [
-                {"time": t, "value": float(v)}
-                for t, v in zip(times, values, strict=True)
-                if not np.isnan(v)
+                {"time": time, "value": float(value)}
+                for time, value in zip(times, values, strict=True)
+                if not np.isnan(value)
             ]
     return series
 
@@ -102,7 +112,7 @@ def forecast_price_points(
     times = [time + shift for time in _epoch_seconds(joined["timestamp"]).tolist()]
     targets = (joined["close"] * (1.0 + joined["prediction"].astype(float))).round(6).tolist()
     points = dict(zip(times, targets, strict=True))
-    return [{"time": t, "value": v} for t, v in sorted(points.items())]
+    return _line(sorted(points), [points[time] for time in sorted(points)])
 
 
 def forecast_chart_html(

@@ -27,7 +27,9 @@ def sorted_horizons(horizons: Iterable[str]) -> list[str]:
     return sorted(set(horizons), key=lambda item: (horizon_minutes(item), item))
 
 
-def records_frame(records: Sequence[Mapping[str, Any]], *, time_column: str = "timestamp") -> pd.DataFrame:
+def records_frame(
+    records: Sequence[Mapping[str, Any]], *, time_column: str = "timestamp"
+) -> pd.DataFrame:
     """Records as a frame sorted by ``time_column`` (parsed as UTC), oldest first."""
     frame = pd.DataFrame(list(records))
     if frame.empty:
@@ -49,7 +51,9 @@ def signal_heatmap_frame(signals: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Long table for the heatmap: one row per (asset, horizon), ``score = direction × confidence``."""
     latest = latest_per_pair(signals)
     if latest.empty:
-        return pd.DataFrame(columns=["asset", "horizon", "direction", "confidence", "score", "active"])
+        return pd.DataFrame(
+            columns=["asset", "horizon", "direction", "confidence", "score", "active"]
+        )
     table = latest[["asset", "horizon", "direction", "confidence", "active", "timestamp"]].copy()
     table["score"] = table["direction"].astype(float) * table["confidence"].astype(float)
     order = {horizon: index for index, horizon in enumerate(sorted_horizons(table["horizon"]))}

@@ -52,7 +52,9 @@ def asset_names(count: int) -> tuple[str, ...]:
     return SMALL_ASSETS + tuple(f"ASSET{index:02d}" for index in range(count - len(SMALL_ASSETS)))
 
 
-def forecast_rows(*, assets: tuple[str, ...], hours: int, horizons: tuple[str, ...]) -> Iterator[ForecastRow]:
+def forecast_rows(
+    *, assets: tuple[str, ...], hours: int, horizons: tuple[str, ...]
+) -> Iterator[ForecastRow]:
     """Hourly forecasts per asset and horizon ending at ``END``."""
     for asset_index, asset in enumerate(assets):
         for horizon in horizons:
@@ -92,14 +94,36 @@ def lean_result() -> dict[str, Any]:
             }
         },
         "orders": {
-            "1": {"type": 0, "id": 1, "symbol": {"value": "SPY"}, "price": 370.0,
-                  "time": "2021-01-04T15:00:00Z", "quantity": 10, "status": 3, "direction": 0,
-                  "value": 3700.0, "tag": "forecast"},
-            "2": {"type": 0, "id": 2, "symbol": {"value": "SPY"}, "price": 380.0,
-                  "time": "2021-02-01T15:00:00Z", "quantity": -10, "status": 3, "direction": 1,
-                  "value": -3800.0, "tag": "exit"},
+            "1": {
+                "type": 0,
+                "id": 1,
+                "symbol": {"value": "SPY"},
+                "price": 370.0,
+                "time": "2021-01-04T15:00:00Z",
+                "quantity": 10,
+                "status": 3,
+                "direction": 0,
+                "value": 3700.0,
+                "tag": "forecast",
+            },
+            "2": {
+                "type": 0,
+                "id": 2,
+                "symbol": {"value": "SPY"},
+                "price": 380.0,
+                "time": "2021-02-01T15:00:00Z",
+                "quantity": -10,
+                "status": 3,
+                "direction": 1,
+                "value": -3800.0,
+                "tag": "exit",
+            },
         },  # fmt: skip
-        "statistics": {"Net Profit": BACKTEST_NET_PROFIT, "Sharpe Ratio": "1.2", "Drawdown": "0.4%"},
+        "statistics": {
+            "Net Profit": BACKTEST_NET_PROFIT,
+            "Sharpe Ratio": "1.2",
+            "Drawdown": "0.4%",
+        },
         "runtimeStatistics": {"Equity": "$102,450.00"},
         "totalPerformance": {"tradeStatistics": {"totalNumberOfTrades": 1}},
         "algorithmConfiguration": {"name": "adaptive_forecast"},

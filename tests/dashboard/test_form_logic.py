@@ -23,14 +23,21 @@ def _entry(key: str, value: Any, kind: str = "float", low: Any = 0.0, high: Any 
 
 
 def test_only_changed_values_are_sent() -> None:
-    entries = [_entry("a", 0.5), _entry("b", 3, "int", 1, 10), _entry("c", True, "bool", None, None)]
+    entries = [
+        _entry("a", 0.5),
+        _entry("b", 3, "int", 1, 10),
+        _entry("c", True, "bool", None, None),
+    ]
     assert changed_values(entries, {"a": 0.5, "b": 3, "c": True}) == {}
     assert changed_values(entries, {"a": 0.6, "b": 3, "c": False}) == {"a": 0.6, "c": False}
 
 
 def test_errors_are_keyed_by_configuration_key() -> None:
     grouped = errors_by_field(
-        [FieldError("values.a", "max_value", "at most 1"), FieldError("reason", "required", "give one")]
+        [
+            FieldError("values.a", "max_value", "at most 1"),
+            FieldError("reason", "required", "give one"),
+        ]
     )
     assert grouped == {"a": ["at most 1 (max_value)"], "reason": ["give one (required)"]}
 

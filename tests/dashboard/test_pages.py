@@ -60,7 +60,10 @@ def test_overview_shows_equity_risk_breakers_and_signals(
     assert "low_confidence, high_volatility" in page
     assert f"Tripped breakers: {scenario.TRIPPED_BREAKER}" in page
     signals = app.dataframe[-1].value
-    example = signals[(signals["asset"] == scenario.EXAMPLE_ASSET) & (signals["horizon"] == scenario.EXAMPLE_HORIZON)]
+    example = signals[
+        (signals["asset"] == scenario.EXAMPLE_ASSET)
+        & (signals["horizon"] == scenario.EXAMPLE_HORIZON)
+    ]
     assert list(example["direction"]) == ["long"]
     assert list(example["confidence"]) == [pytest.approx(scenario.EXAMPLE_CONFIDENCE)]
 
@@ -94,12 +97,16 @@ def test_signals_page_draws_the_heatmap(open_page: OpenPage, viewer: BackendSess
     assert (mark["type"] if isinstance(mark, dict) else mark) == "rect"
     table = app.dataframe[0].value
     assert len(table) == len(scenario.SMALL_ASSETS) * len(scenario.HORIZONS)
-    short = table[(table["asset"] == scenario.SHORT_ASSET) & (table["horizon"] == scenario.SHORT_HORIZON)]
+    short = table[
+        (table["asset"] == scenario.SHORT_ASSET) & (table["horizon"] == scenario.SHORT_HORIZON)
+    ]
     assert list(short["direction"]) == ["short"]
     assert list(short["confidence"]) == [pytest.approx(scenario.SHORT_CONFIDENCE)]
 
 
-def test_risk_page_for_a_viewer_offers_no_rearm(open_page: OpenPage, viewer: BackendSession) -> None:
+def test_risk_page_for_a_viewer_offers_no_rearm(
+    open_page: OpenPage, viewer: BackendSession
+) -> None:
     app = open_page(viewer, "risk")
     page = texts(app)
     assert "Re-arm a breaker" not in page
@@ -132,7 +139,9 @@ def test_operator_rearm_needs_a_reason_then_rearms(
     assert "drawdown reviewed" in breaker["reason"]
 
 
-def test_performance_page_compares_live_and_backtest(open_page: OpenPage, viewer: BackendSession) -> None:
+def test_performance_page_compares_live_and_backtest(
+    open_page: OpenPage, viewer: BackendSession
+) -> None:
     app = open_page(viewer, "performance")
     metrics = {metric.label: metric.value for metric in app.metric}
     path = scenario.equity_path()
