@@ -68,12 +68,16 @@ def _mapping(value: Any, field_name: str) -> dict[str, Any]:
 
 def _timestamp(value: Any, field_name: str) -> datetime:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise InvalidInput(field=field_name, rule="type", message="must be unix seconds or ISO-8601")
+        raise InvalidInput(
+            field=field_name, rule="type", message="must be unix seconds or ISO-8601"
+        )
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise InvalidInput(field=field_name, rule="format", message=f"bad time {value!r}") from None
+            raise InvalidInput(
+                field=field_name, rule="format", message=f"bad time {value!r}"
+            ) from None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if not math.isfinite(value) or not 0 <= value < 253_402_300_800:
         raise InvalidInput(field=field_name, rule="range", message=f"bad unix time {value!r}")
@@ -108,10 +112,19 @@ def _equity(charts: dict[str, Any]) -> list[tuple[datetime, float]]:
     equity = series.get(EQUITY_SERIES)
     if equity is None:
         return []
-    values = _lower_keys(_mapping(equity, "charts.Strategy Equity.series.Equity")).get("values") or []
+    values = (
+        _lower_keys(_mapping(equity, "charts.Strategy Equity.series.Equity")).get("values") or []
+    )
     if not isinstance(values, list):
-        raise InvalidInput(field="charts.Strategy Equity.series.Equity.values", rule="type", message="must be a list")
-    points = [_point(value, f"charts.Strategy Equity.series.Equity.values[{index}]") for index, value in enumerate(values)]
+        raise InvalidInput(
+            field="charts.Strategy Equity.series.Equity.values",
+            rule="type",
+            message="must be a list",
+        )
+    points = [
+        _point(value, f"charts.Strategy Equity.series.Equity.values[{index}]")
+        for index, value in enumerate(values)
+    ]
     by_time: dict[datetime, float] = {}
     for moment, number in points:
         by_time[moment] = number  # LEAN may repeat a timestamp; the last value wins
@@ -164,7 +177,9 @@ def _orders(raw: Any) -> list[ResultOrder]:
             ResultOrder(
                 order_id=order_id,
                 symbol=_symbol(order.get("symbol")),
-                time=_timestamp(order["time"], name + ".time") if order.get("time") is not None else None,
+                time=_timestamp(order["time"], name + ".time")
+                if order.get("time") is not None
+                else None,
                 quantity=_number(order.get("quantity", 0), name + ".quantity"),
                 price=_optional_number(order.get("price"), name + ".price"),
                 value=_optional_number(order.get("value"), name + ".value"),
@@ -192,7 +207,8 @@ def lean_result_parse(document: Any) -> LeanResult:
     lowered = _lower_keys(document)
     if not {"statistics", "charts", "orders"} & set(lowered):
         raise InvalidInput(
-            field="statistics", rule="required",
+            field="statistics",
+            rule="required",
             message="not a LEAN result: expected statistics, charts or orders (camelCase or PascalCase)",
         )
     pascal = bool({"Statistics", "Charts", "Orders"} & keys)
@@ -201,7 +217,9 @@ def lean_result_parse(document: Any) -> LeanResult:
         statistics=_mapping(lowered.get("statistics"), "statistics"),
         runtime_statistics=_mapping(lowered.get("runtimestatistics"), "runtimeStatistics"),
         total_performance=_mapping(lowered.get("totalperformance"), "totalPerformance"),
-        algorithm_configuration=_mapping(lowered.get("algorithmconfiguration"), "algorithmConfiguration"),
+        algorithm_configuration=_mapping(
+            lowered.get("algorithmconfiguration"), "algorithmConfiguration"
+        ),
         equity=_equity(_mapping(lowered.get("charts"), "charts")),
         orders=_orders(lowered.get("orders")),
     )

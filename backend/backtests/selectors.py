@@ -15,18 +15,23 @@ from .models import BacktestRun
 def backtest_list() -> QuerySet[BacktestRun]:
     """Every imported run, newest first, with its order and point counts."""
     return BacktestRun.objects.annotate(
-        order_count=Count("orders", distinct=True), equity_point_count=Count("equity_points", distinct=True)
+        order_count=Count("orders", distinct=True),
+        equity_point_count=Count("equity_points", distinct=True),
     ).order_by("-imported_at", "-id")
 
 
 def backtest_get(*, backtest_id: int) -> BacktestRun | None:
     """One run with its orders and equity points prefetched."""
     return (
-        BacktestRun.objects.prefetch_related("orders", "equity_points").filter(pk=backtest_id).first()
+        BacktestRun.objects.prefetch_related("orders", "equity_points")
+        .filter(pk=backtest_id)
+        .first()
     )
 
 
-def performance_get(*, backtest_id: int | None = None, account: str = "live") -> dict[str, Any] | None:
+def performance_get(
+    *, backtest_id: int | None = None, account: str = "live"
+) -> dict[str, Any] | None:
     """Performance of a backtest (with LEAN's own statistics) or of live trading; None if no such run."""
     if backtest_id is not None:
         run = BacktestRun.objects.filter(pk=backtest_id).first()

@@ -22,7 +22,18 @@ class BacktestSummaryOutputSerializer(serializers.ModelSerializer[BacktestRun]):
 class BacktestOrderOutputSerializer(serializers.ModelSerializer[BacktestOrder]):
     class Meta:
         model = BacktestOrder
-        fields = ("order_id", "symbol", "time", "quantity", "price", "value", "order_type", "status", "direction", "tag")
+        fields = (
+            "order_id",
+            "symbol",
+            "time",
+            "quantity",
+            "price",
+            "value",
+            "order_type",
+            "status",
+            "direction",
+            "tag",
+        )
 
 
 class EquityPointOutputSerializer(serializers.ModelSerializer[BacktestEquityPoint]):

@@ -22,7 +22,9 @@ def backtest_import(
     """Store a LEAN result; return the run and whether it was new (same content: same run)."""
     moment = now or datetime.now(UTC)
     if not name or not name.strip() or len(name) > 200:
-        raise InvalidInput(field="name", rule="length", message="give a name of 1 to 200 characters")
+        raise InvalidInput(
+            field="name", rule="length", message="give a name of 1 to 200 characters"
+        )
     parsed = lean_result_parse(document)
     digest = hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
     existing = BacktestRun.objects.filter(content_sha256=digest).first()
@@ -49,18 +51,33 @@ def backtest_import(
         BacktestOrder.objects.bulk_create(
             [
                 BacktestOrder(
-                    run=run, order_id=o.order_id, symbol=o.symbol, time=o.time, quantity=o.quantity,
-                    price=o.price, value=o.value, order_type=o.order_type, status=o.status,
-                    direction=o.direction, tag=o.tag,
+                    run=run,
+                    order_id=o.order_id,
+                    symbol=o.symbol,
+                    time=o.time,
+                    quantity=o.quantity,
+                    price=o.price,
+                    value=o.value,
+                    order_type=o.order_type,
+                    status=o.status,
+                    direction=o.direction,
+                    tag=o.tag,
                 )
                 for o in parsed.orders
             ],
             batch_size=2000,
         )
         audit_event_append(
-            actor=imported_by, action="backtest_imported", target=f"backtest:{run.pk}",
-            payload={"name": run.name, "sha256": digest, "format": parsed.source_format,
-                     "equity_points": len(parsed.equity), "orders": len(parsed.orders)},
+            actor=imported_by,
+            action="backtest_imported",
+            target=f"backtest:{run.pk}",
+            payload={
+                "name": run.name,
+                "sha256": digest,
+                "format": parsed.source_format,
+                "equity_points": len(parsed.equity),
+                "orders": len(parsed.orders),
+            },
             now=moment,
         )
     return run, True

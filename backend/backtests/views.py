@@ -48,9 +48,15 @@ class BacktestListImportView(ReadAnyRoleWriteRestricted, generics.ListAPIView): 
         else:
             name = request.query_params.get("name", "")
             if not name:
-                raise InvalidInput(field="name", rule="required", message="give name (in the body with result, or ?name=)")
+                raise InvalidInput(
+                    field="name",
+                    rule="required",
+                    message="give name (in the body with result, or ?name=)",
+                )
             document = data
-        run, created = backtest_import(document=document, name=name, imported_by=request.user.get_username())
+        run, created = backtest_import(
+            document=document, name=name, imported_by=request.user.get_username()
+        )
         detailed = backtest_get(backtest_id=run.pk)
         return Response(
             BacktestDetailOutputSerializer(detailed).data,
@@ -83,7 +89,8 @@ class PerformanceView(APIView):
         query = PerformanceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         result = performance_get(
-            backtest_id=query.validated_data.get("backtest"), account=query.validated_data["account"]
+            backtest_id=query.validated_data.get("backtest"),
+            account=query.validated_data["account"],
         )
         if result is None:
             raise Http404("no such backtest")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
+import psycopg2
 import structlog
 from django.db import DatabaseError, connection
 
@@ -87,7 +87,7 @@ def batch_handler_for(
             storable.append(message)
         try:
             stored = store(storable)
-        except DatabaseError as error:
+        except (DatabaseError, psycopg2.Error) as error:
             # Drop the broken connection so the retry opens a fresh one.
             logger.warning(
                 "recorder_batch_failed", channel=channel, size=len(messages), error=str(error)
@@ -106,4 +106,4 @@ def _close_quietly() -> None:
         logger.debug("recorder_close_failed", error=str(error))
 
 
-__all__: list[Any] = ["STORES", "batch_handler_for"]
+__all__ = ["STORES", "batch_handler_for"]

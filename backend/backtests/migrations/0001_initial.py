@@ -5,65 +5,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='BacktestRun',
+            name="BacktestRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('content_sha256', models.CharField(max_length=64, unique=True)),
-                ('source_format', models.CharField(help_text='camelCase or PascalCase', max_length=20)),
-                ('imported_at', models.DateTimeField()),
-                ('imported_by', models.CharField(max_length=150)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('statistics', models.JSONField(blank=True, default=dict)),
-                ('runtime_statistics', models.JSONField(blank=True, default=dict)),
-                ('total_performance', models.JSONField(blank=True, default=dict)),
-                ('algorithm_configuration', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("content_sha256", models.CharField(max_length=64, unique=True)),
+                (
+                    "source_format",
+                    models.CharField(help_text="camelCase or PascalCase", max_length=20),
+                ),
+                ("imported_at", models.DateTimeField()),
+                ("imported_by", models.CharField(max_length=150)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("statistics", models.JSONField(blank=True, default=dict)),
+                ("runtime_statistics", models.JSONField(blank=True, default=dict)),
+                ("total_performance", models.JSONField(blank=True, default=dict)),
+                ("algorithm_configuration", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ('-imported_at', '-id'),
+                "ordering": ("-imported_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='BacktestOrder',
+            name="BacktestOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_id', models.BigIntegerField()),
-                ('symbol', models.CharField(max_length=40)),
-                ('time', models.DateTimeField(blank=True, null=True)),
-                ('quantity', models.FloatField()),
-                ('price', models.FloatField(blank=True, null=True)),
-                ('value', models.FloatField(blank=True, null=True)),
-                ('order_type', models.CharField(blank=True, default='', max_length=30)),
-                ('status', models.CharField(blank=True, default='', max_length=30)),
-                ('direction', models.CharField(blank=True, default='', max_length=10)),
-                ('tag', models.CharField(blank=True, default='', max_length=200)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='orders', to='backtests.backtestrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order_id", models.BigIntegerField()),
+                ("symbol", models.CharField(max_length=40)),
+                ("time", models.DateTimeField(blank=True, null=True)),
+                ("quantity", models.FloatField()),
+                ("price", models.FloatField(blank=True, null=True)),
+                ("value", models.FloatField(blank=True, null=True)),
+                ("order_type", models.CharField(blank=True, default="", max_length=30)),
+                ("status", models.CharField(blank=True, default="", max_length=30)),
+                ("direction", models.CharField(blank=True, default="", max_length=10)),
+                ("tag", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="orders",
+                        to="backtests.backtestrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('order_id',),
-                'constraints': [models.UniqueConstraint(fields=('run', 'order_id'), name='backtest_order_unique')],
+                "ordering": ("order_id",),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("run", "order_id"), name="backtest_order_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BacktestEquityPoint',
+            name="BacktestEquityPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('timestamp', models.DateTimeField()),
-                ('equity', models.FloatField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='equity_points', to='backtests.backtestrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("timestamp", models.DateTimeField()),
+                ("equity", models.FloatField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="equity_points",
+                        to="backtests.backtestrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('timestamp', 'id'),
-                'indexes': [models.Index(fields=['run', 'timestamp'], name='backtest_equity_run_time')],
+                "ordering": ("timestamp", "id"),
+                "indexes": [
+                    models.Index(fields=["run", "timestamp"], name="backtest_equity_run_time")
+                ],
             },
         ),
     ]

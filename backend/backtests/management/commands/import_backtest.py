@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--name", default=None, help="run name (default: the file name)")
-        parser.add_argument("--by", default="cli", help="who imports it (recorded in the audit trail)")
+        parser.add_argument(
+            "--by", default="cli", help="who imports it (recorded in the audit trail)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -27,7 +29,9 @@ class Command(BaseCommand):
         except (OSError, ValueError) as error:
             raise CommandError(f"cannot read {path}: {error}") from error
         try:
-            run, created = backtest_import(document=document, name=options["name"] or path.stem, imported_by=options["by"])
+            run, created = backtest_import(
+                document=document, name=options["name"] or path.stem, imported_by=options["by"]
+            )
         except InvalidInput as error:
             raise CommandError(f"{path}: {error.field}: {error.message}") from error
         verb = "imported" if created else "already imported as"
