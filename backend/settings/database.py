@@ -32,4 +32,5 @@ def database_from_environment(base_directory: Path) -> dict[str, Any]:
             "CONN_MAX_AGE": connection_max_age,
         }
     sqlite_path = os.environ.get("DB_SQLITE_PATH", str(base_directory / "db.sqlite3"))
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path}
+    # The recorder writes from one thread per channel: wait for SQLite's lock instead of failing.
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path, "OPTIONS": {"timeout": 30}}
