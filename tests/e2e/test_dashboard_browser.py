@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,15 @@ def _no_exception_boxes(page: object) -> None:
     assert page.locator(EXCEPTION_SELECTOR).count() == 0  # type: ignore[attr-defined]
 
 
+def _charts_drawn(page: Any, expected: int) -> None:
+    """Exactly ``expected`` Vega-Lite charts, each with its canvas or SVG drawn."""
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.nth(expected - 1).wait_for()
+    assert charts.count() == expected
+    for index in range(expected):
+        charts.nth(index).locator("canvas, svg").first.wait_for()
+
+
 def test_operator_visits_every_page(stack: tuple[BackendServer, str]) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -52,7 +62,7 @@ def test_operator_visits_every_page(stack: tuple[BackendServer, str]) -> None:
         try:
             log_in(page, url, backend.operator, backend.password)
             page.get_by_text("Tripped breakers: drawdown_limit").wait_for()
-            page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+            _charts_drawn(page, 2)  # equity and drawdown
             _no_exception_boxes(page)
             page.screenshot(path=SCREENSHOTS / "overview.png", full_page=True)
 
@@ -65,30 +75,27 @@ def test_operator_visits_every_page(stack: tuple[BackendServer, str]) -> None:
             page.screenshot(path=SCREENSHOTS / "forecasts.png", full_page=True)
 
             open_page(page, "Signals")
-            heatmap = page.locator('[data-testid="stVegaLiteChart"]').first
-            heatmap.locator("canvas, svg").first.wait_for()
+            _charts_drawn(page, 1)  # the heatmap
             _no_exception_boxes(page)
             page.screenshot(path=SCREENSHOTS / "signals.png", full_page=True)
 
             open_page(page, "Risk")
             page.get_by_role("heading", name="Re-arm a breaker").wait_for()
-            page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for()
-            assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2
+            _charts_drawn(page, 2)  # factor history and state timeline
             assert page.get_by_role("button", name="Re-arm").count() == 1
             _no_exception_boxes(page)
             page.screenshot(path=SCREENSHOTS / "risk.png", full_page=True)
 
             open_page(page, "Performance")
             page.get_by_text("Side by side with a backtest").wait_for()
-            page.locator('[data-testid="stVegaLiteChart"]').nth(2).wait_for()
-            assert page.locator('[data-testid="stVegaLiteChart"]').count() == 3
+            _charts_drawn(page, 3)  # equity, drawdown, live beside the backtest
             _no_exception_boxes(page)
             page.screenshot(path=SCREENSHOTS / "performance.png", full_page=True)
 
             open_page(page, "Backtests")
             page.get_by_text("Import a LEAN result file").wait_for()
             page.get_by_text("Orders (2)").wait_for()
-            page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for()
+            _charts_drawn(page, 2)  # the run's equity and drawdown
             _no_exception_boxes(page)
             page.screenshot(path=SCREENSHOTS / "backtests.png", full_page=True)
 
