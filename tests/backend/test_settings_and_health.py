@@ -65,6 +65,7 @@ def test_sqlite_without_database_settings(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert database == {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(tmp_path / "db.sqlite3"),
+        "OPTIONS": {"timeout": 30},
     }
 
 

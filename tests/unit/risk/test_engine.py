@@ -57,7 +57,7 @@ def test_forecast_in_risk_update_out_with_reasons(
     bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
     bus.publish(
         ForecastUpdate.create(
-            asset="BTCUSD", horizon="4h", prediction=0.0082, confidence=0.55, now=T0
+            asset="BTCUSD", horizon="4h", prediction=0.0082, confidence=0.45, now=T0
         )
     )
     assert engine.run_once() == 2
@@ -66,7 +66,7 @@ def test_forecast_in_risk_update_out_with_reasons(
     assert last.state == "active"
     assert last.risk_factor == pytest.approx(0.8)
     assert last.reasons == ("low_confidence",)
-    assert last.inputs["confidence"] == 0.55
+    assert last.inputs["confidence"] == 0.45
 
 
 def test_stale_inputs_move_to_reducing_on_the_timer_alone(
@@ -186,7 +186,7 @@ def test_malformed_forecast_is_dead_lettered_and_engine_continues(
     engine = make_engine(bus, clock, store)
     bus.publish_payload(FORECAST_UPDATES, "bad", b'{"type":"forecast_update","asset":"X"}')
     bus.publish(
-        ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.5, now=T0)
+        ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.45, now=T0)
     )
     assert engine.run_once() == 2
     assert len(bus.dead_letters(FORECAST_UPDATES)) == 1
