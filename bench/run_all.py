@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[str, list[str]]] = {
     "backend_ingest": ("backend_ingest.py", []),
     "backend_api": ("backend_api.py", []),
     "dashboard_render": ("dashboard_render.py", []),
+    "forecast_scale_out": ("forecast_scale_out.py", []),
 }
 
 
