@@ -6,6 +6,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from backend.accounts.views import CurrentUserView
 from backend.audit.views import AuditEventListView
 from backend.backtests.views import BacktestDetailView, BacktestListImportView, PerformanceView
 from backend.execution.views import ExecutionEventsView, OrderListView, PortfolioView
@@ -18,6 +19,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    path("auth/me/", CurrentUserView.as_view(), name="auth_me"),
     path("forecasts/", ForecastListCreateView.as_view(), name="forecasts"),
     path("signals/", SignalListView.as_view(), name="signals"),
     path("risk/", RiskCurrentView.as_view(), name="risk"),

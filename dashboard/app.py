@@ -22,9 +22,9 @@ if session is None:
         [st.Page(PAGES / "login.py", title="Log in", icon=":material/login:")]
     )
 else:
-    role = "operator" if session.is_operator else "viewer"
+    roles = ", ".join(sorted(session.roles)) or "no role"
     with st.sidebar:
-        st.markdown(f"**{session.username}** · {role}")
+        st.markdown(f"**{session.username}** · {roles}")
         if st.button("Log out"):
             session_end("You logged out.")
             st.rerun()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,17 +57,6 @@ class BackendSession:
     def may_import_backtests(self) -> bool:
         """Whether the user may import a LEAN result file."""
         return bool(self.roles & {OPERATOR_ROLE, SERVICE_ROLE})
-
-
-def _token_claims(token: str) -> dict[str, Any]:
-    """Decode a JWT's payload without checking its signature (the backend checks it)."""
-    try:
-        payload = token.split(".")[1]
-        decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        claims = json.loads(decoded)
-    except (IndexError, ValueError):
-        return {}
-    return claims if isinstance(claims, dict) else {}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -250,21 +237,12 @@ class BackendClient:
             session.refresh_token = tokens["refresh"]
 
     def roles_discover(self, session: BackendSession) -> frozenset[str]:
-        """The user's roles: from a ``roles`` claim when the token has one, else by probing.
-
-        The probe sends an empty configuration change: the backend checks the role before
-        the body, so an operator gets 400 (nothing changes) and anyone else 403.
-        """
-        claimed = _token_claims(session.access_token).get("roles")
-        if isinstance(claimed, list):
-            return frozenset(str(role) for role in claimed)
-        try:
-            self._call(session, "PUT", "strategy/config/", body={})
-        except ValidationFailed:
-            return frozenset({OPERATOR_ROLE, VIEWER_ROLE})
-        except PermissionDenied:
-            return frozenset({VIEWER_ROLE})
-        return frozenset({VIEWER_ROLE})
+        """The user's roles, as the backend's ``GET auth/me/`` states them."""
+        document = self._call(session, "GET", "auth/me/")
+        roles = document.get("roles") if isinstance(document, dict) else None
+        if not isinstance(roles, list):
+            raise BackendUnavailable("The backend's auth/me/ answer has no list of roles.")
+        return frozenset(str(role) for role in roles)
 
     # ------------------------------------------------------------------ reads
     def forecasts(

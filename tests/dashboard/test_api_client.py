@@ -26,6 +26,17 @@ def test_login_finds_each_users_role(client: BackendClient, backend: BackendServ
     assert not viewer.may_import_backtests
     assert operator.is_operator
     assert operator.may_import_backtests
+    # The roles are exactly what the backend's auth/me/ states (no guessing).
+    assert viewer.roles == frozenset({"viewer"})
+    assert operator.roles == frozenset({"operator"})
+
+
+def test_login_changes_no_configuration(client: BackendClient, backend: BackendServer) -> None:
+    operator = client.login(backend.operator, backend.password)
+    before = client.strategy_config_history(operator)
+    client.login(backend.operator, backend.password)
+    client.login(backend.viewer, backend.password)
+    assert client.strategy_config_history(operator) == before
 
 
 def test_wrong_password_is_refused(client: BackendClient, backend: BackendServer) -> None:
