@@ -98,7 +98,11 @@ class GarchVolatility:
         )
         parameters = self._parameters
         if refit or parameters is None:
-            parameters = _fit_garch(scaled)
+            # Start from the previous fit: the parameters move slowly, so the optimizer
+            # converges in a few steps instead of searching from arch's defaults.
+            parameters = _fit_garch(scaled, starting=parameters) or (
+                _fit_garch(scaled) if parameters is not None else None
+            )
             if parameters is None:
                 return None
             self._parameters, self._fitted_at = parameters, now
@@ -109,14 +113,18 @@ class GarchVolatility:
         return math.sqrt(variance) / PERCENT
 
 
-def _fit_garch(scaled: np.ndarray[Any, np.dtype[np.float64]]) -> tuple[float, float, float] | None:
+def _fit_garch(
+    scaled: np.ndarray[Any, np.dtype[np.float64]],
+    starting: tuple[float, float, float] | None = None,
+) -> tuple[float, float, float] | None:
     from arch import arch_model
 
     model = arch_model(scaled, mean="Zero", vol="GARCH", p=1, q=1, rescale=False)
+    start = None if starting is None else np.asarray(starting, dtype=np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            fitted = model.fit(disp="off", show_warning=False)
+            fitted = model.fit(disp="off", show_warning=False, starting_values=start)
         except (ValueError, np.linalg.LinAlgError):
             return None
     if fitted.convergence_flag != 0:

@@ -144,3 +144,24 @@ def test_cached_filter_matches_arch_forecast() -> None:
         values, omega=params["omega"], alpha=params["alpha[1]"], beta=params["beta[1]"]
     )
     assert ours == pytest.approx(expected, rel=0.02)
+
+
+def test_garch_refit_from_the_previous_fit_matches_a_fresh_fit() -> None:
+    import numpy as np
+    from arch.univariate import GARCH, Normal, ZeroMean
+
+    from risk_models.volatility import _fit_garch, garch_variance_forecast
+
+    process = ZeroMean(None, volatility=GARCH(), distribution=Normal(seed=np.random.default_rng(7)))
+    simulated = process.simulate([0.05, 0.08, 0.9], 1_200, burn=200)
+    scaled = simulated["data"].to_numpy()
+    first = _fit_garch(scaled[:1_000])
+    assert first is not None
+    later = scaled[20:1_020]
+    fresh = _fit_garch(later)
+    warm = _fit_garch(later, starting=first)
+    assert fresh is not None
+    assert warm is not None
+    fresh_sigma = garch_variance_forecast(later, omega=fresh[0], alpha=fresh[1], beta=fresh[2])
+    warm_sigma = garch_variance_forecast(later, omega=warm[0], alpha=warm[1], beta=warm[2])
+    assert warm_sigma == pytest.approx(fresh_sigma, rel=0.02)
