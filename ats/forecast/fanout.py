@@ -1,0 +1,242 @@
+"""Split a forecast cycle into asset groups and merge what the groups did.
+
+A cycle over thousands of assets runs as one task per asset group. The model version
+of the period is shared by every group: it is chosen (or trained) once before the
+groups start, and each group only predicts with it. These helpers are pure: they
+take plain values, read no clock and touch no server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from alpha_models.registry import ModelVersion
+from market_data.lean import DATA_TIME_ZONES
+from signal_bus import ForecastUpdate
+
+_MESSAGE_NAMESPACE = uuid.UUID("5b0f7a52-3c1e-4f7e-9a55-2f3d8c1b6e90")
+
+
+@dataclass(frozen=True)
+class FanOutConfig:
+    """How a cycle is split.
+
+    Parameters
+    ----------
+    group_size
+        Assets per group (one task each).
+    """
+
+    group_size: int = 100
+
+    def __post_init__(self) -> None:
+        if self.group_size < 1:
+            raise ValueError(f"group_size must be at least 1, got {self.group_size}")
+
+
+def asset_groups(assets: Sequence[str], group_size: int) -> list[tuple[str, ...]]:
+    """Return ``assets`` in consecutive groups of at most ``group_size``, duplicates dropped.
+
+    Raises
+    ------
+    ValueError
+        If ``group_size`` is below 1.
+    """
+    FanOutConfig(group_size=group_size)
+    unique: list[str] = []
+    seen: set[str] = set()
+    for asset in assets:
+        if asset.upper() not in seen:
+            seen.add(asset.upper())
+            unique.append(asset)
+    return [
+        tuple(unique[start : start + group_size]) for start in range(0, len(unique), group_size)
+    ]
+
+
+def stable_message_id(cycle_id: str, key: str) -> str:
+    """Return the message id of forecast ``key`` (``ASSET:horizon``) in cycle ``cycle_id``.
+
+    The same cycle and key always give the same id, so a group that is run again
+    publishes messages that consumers recognise as already seen.
+    """
+    return uuid.uuid5(_MESSAGE_NAMESPACE, f"{cycle_id}|{key}").hex
+
+
+def period_version(
+    versions: Iterable[ModelVersion],
+    *,
+    model: str,
+    horizon: str,
+    period: pd.Timestamp,
+    assets: Sequence[str],
+) -> ModelVersion | None:
+    """Return the saved version of ``period`` trained on exactly ``assets``, if any.
+
+    When several qualify (e.g. different seeds of the same data) the last one in
+    ``versions`` order is returned.
+    """
+    wanted = {asset.upper() for asset in assets}
+    found = None
+    for version in versions:
+        if (
+            version.model == model
+            and version.horizon == horizon
+            and pd.Timestamp(version.valid_from) == period
+            and {asset.upper() for asset in version.assets} == wanted
+        ):
+            found = version
+    return found
+
+
+def data_time(now: dt.datetime, security_type: str) -> pd.Timestamp:
+    """Return ``now`` (aware) as a naive time in the data time zone of ``security_type``."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    zone = DATA_TIME_ZONES.get(security_type, "UTC")
+    return pd.Timestamp(now).tz_convert(zone).tz_localize(None)
+
+
+def forecast_updates(
+    latest: pd.DataFrame,
+    *,
+    now: dt.datetime,
+    model: str,
+    security_type: str,
+    cycle_id: str,
+) -> list[ForecastUpdate]:
+    """Turn forecast-table rows into messages with ids stable within ``cycle_id``."""
+    zone = DATA_TIME_ZONES.get(security_type, "UTC")
+    updates = []
+    for row in latest.to_dict("records"):
+        low, high = float(row["interval_low"]), float(row["interval_high"])
+        has_interval = math.isfinite(low) and math.isfinite(high)
+        ts_event = pd.Timestamp(row["time"]).tz_localize(zone).tz_convert("UTC").to_pydatetime()
+        update = ForecastUpdate.create(
+            asset=str(row["symbol"]).upper(),
+            horizon=str(row["horizon"]),
+            prediction=float(row["prediction"]),
+            confidence=float(row["confidence"]),
+            now=now,
+            ts_event=ts_event,
+            model=model,
+            model_version=str(row["model_version"]),
+            interval_low=low if has_interval else None,
+            interval_high=high if has_interval else None,
+        )
+        updates.append(replace(update, id=stable_message_id(cycle_id, update.key)))
+    return updates
+
+
+@dataclass(frozen=True)
+class GroupOutcome:
+    """What one asset group did.
+
+    Attributes
+    ----------
+    group_index
+        Position of the group in the cycle.
+    forecast
+        ``ASSET:horizon`` keys forecast (and published).
+    missing
+        Keys without a forecast.
+    """
+
+    group_index: int
+    forecast: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-serializable form."""
+        return {
+            "group_index": self.group_index,
+            "forecast": list(self.forecast),
+            "missing": list(self.missing),
+        }
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, object]) -> GroupOutcome:
+        """Rebuild from :meth:`to_dict` output."""
+        forecast = document.get("forecast", [])
+        missing = document.get("missing", [])
+        index = document.get("group_index")
+        if (
+            not isinstance(index, int)
+            or not isinstance(forecast, list)
+            or not isinstance(missing, list)
+        ):
+            raise ValueError(f"not a group outcome: {dict(document)!r}")
+        return cls(index, tuple(str(key) for key in forecast), tuple(str(key) for key in missing))
+
+
+@dataclass(frozen=True)
+class CycleSummary:
+    """What a fanned-out cycle did, merged over its groups.
+
+    Attributes
+    ----------
+    horizon
+        Horizon forecast.
+    group_count
+        Number of groups.
+    forecast_count
+        Distinct ``ASSET:horizon`` keys forecast.
+    missing
+        Expected keys without a forecast (too little history, or a group that failed).
+    duration_seconds
+        From dispatch to the last group's end.
+    """
+
+    horizon: str
+    group_count: int
+    forecast_count: int
+    missing: tuple[str, ...]
+    duration_seconds: float
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-serializable form."""
+        return {
+            "horizon": self.horizon,
+            "group_count": self.group_count,
+            "forecast_count": self.forecast_count,
+            "missing": list(self.missing),
+            "duration_seconds": self.duration_seconds,
+        }
+
+
+def merge_outcomes(
+    outcomes: Iterable[GroupOutcome],
+    *,
+    horizon: str,
+    expected: Sequence[str],
+    started: float,
+    finished: float,
+) -> CycleSummary:
+    """Merge group outcomes into one cycle summary.
+
+    Parameters
+    ----------
+    outcomes
+        One per group (a group reported twice counts once).
+    horizon
+        The cycle's horizon.
+    expected
+        Every ``ASSET:horizon`` key the cycle should forecast.
+    started, finished
+        Seconds (any common clock) at dispatch and at the last group's end.
+    """
+    by_group = {outcome.group_index: outcome for outcome in outcomes}
+    made = {key for outcome in by_group.values() for key in outcome.forecast}
+    return CycleSummary(
+        horizon=horizon,
+        group_count=len(by_group),
+        forecast_count=len(made),
+        missing=tuple(key for key in expected if key not in made),
+        duration_seconds=max(0.0, finished - started),
+    )

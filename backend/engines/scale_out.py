@@ -1,0 +1,338 @@
+"""Fan a forecast cycle out over Celery workers, one task per asset group.
+
+The parent task (:func:`forecast_fanout_start`) makes sure the period's model version
+exists — it looks it up in the shared registry and, when it is missing, trains it
+itself under a Redis lock, so groups never train concurrently — then sends one
+group task per asset group. Each group (:func:`forecast_group_run`) loads only its
+assets' bars, predicts with that version and publishes. The group that finishes last
+merges the outcomes and records the cycle (:func:`forecast_fanout_merge`).
+
+Bookkeeping lives in Redis under ``<namespace>:forecast_fanout:<cycle id>`` (expiring
+after a day). A group task is acknowledged only once done (``acks_late``) and is
+re-queued when its worker dies; when it runs again it skips the forecasts already
+published, and every forecast carries an id stable within the cycle, so consumers
+storing by message id keep one copy even of a forecast re-published after a crash
+between publishing and marking it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+logger = structlog.get_logger(__name__)
+
+GROUP_SIZE_VARIABLE = "ATS_FORECAST_GROUP_SIZE"
+BOOKKEEPING_SECONDS = 86_400
+TRAINING_LOCK_SECONDS = 3_600
+
+
+def _namespace() -> str:
+    from signal_bus.redis_bus import NAMESPACE_VARIABLE
+
+    return os.environ.get(NAMESPACE_VARIABLE, "").strip()
+
+
+def cycle_key(cycle_id: str, part: str = "") -> str:
+    """Return the Redis key of a cycle's bookkeeping (``part``: ``groups``, ``published``...)."""
+    namespace = _namespace()
+    base = f"{namespace}:forecast_fanout:{cycle_id}" if namespace else f"forecast_fanout:{cycle_id}"
+    return f"{base}:{part}" if part else base
+
+
+def last_summary_key(horizon: str) -> str:
+    """Return the Redis key holding the summary of the latest merged cycle of ``horizon``."""
+    namespace = _namespace()
+    base = f"{namespace}:forecast_fanout" if namespace else "forecast_fanout"
+    return f"{base}:last:{horizon}"
+
+
+_CONNECTION_VARIABLES = ("REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD")
+
+
+@lru_cache(maxsize=4)
+def _bus_for(settings: tuple[str, ...]) -> Any:
+    from signal_bus import RedisBus
+
+    return RedisBus.from_environment()
+
+
+def _bus() -> Any:
+    """Return this process's bus for the current connection settings (reused across tasks)."""
+    return _bus_for(
+        tuple(os.environ.get(name, "") for name in (*_CONNECTION_VARIABLES,)) + (_namespace(),)
+    )
+
+
+def _client() -> Any:
+    return _bus().client
+
+
+@lru_cache(maxsize=4)
+def _load_version(folder: str, version: str) -> tuple[Any, Any]:
+    from alpha_models.registry import ModelRegistry
+
+    return ModelRegistry(Path(folder)).load(version)
+
+
+def _group_size(group_size: int | None) -> int:
+    from ats.forecast.fanout import FanOutConfig
+
+    if group_size is None:
+        group_size = int(os.environ.get(GROUP_SIZE_VARIABLE, "100"))
+    return FanOutConfig(group_size=group_size).group_size
+
+
+def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None, int]:
+    """Return the model version groups must use for the cycle at ``now`` and how many were trained.
+
+    The version of the current period trained on the configured assets is looked up in
+    the registry; when missing, it is trained here (a full walk-forward over every
+    asset, publishing nothing) while holding a Redis lock, so two overlapping cycles
+    do not train the same period twice. ``None`` means no version can be trained yet
+    (too little history).
+    """
+    from alpha_models.schedule import period_start
+    from ats.forecast.engine import ForecastEngine, config_from_environment
+    from ats.forecast.fanout import data_time, period_version
+
+    config = config_from_environment(horizon)
+    engine = ForecastEngine(config, None)
+    period = period_start(data_time(now, config.bars.security_type), config.retrain_frequency)
+
+    def lookup() -> str | None:
+        found = period_version(
+            engine.registry.versions(model=config.model, horizon=horizon),
+            model=config.model,
+            horizon=horizon,
+            period=period,
+            assets=config.bars.symbols,
+        )
+        return None if found is None else found.version
+
+    version = lookup() if config.bars.symbols else None
+    if version is not None:
+        return version, 0
+    lock = _client().lock(cycle_key(f"training:{horizon}"), timeout=TRAINING_LOCK_SECONDS)
+    with lock:
+        version = lookup() if config.bars.symbols else None
+        if version is not None:
+            return version, 0
+        result = engine.run_cycle(now)
+        current = engine.forecasters[0].current_version
+        logger.info(
+            "forecast_fanout_trained", horizon=horizon, versions_trained=result.versions_trained
+        )
+        return (None if current is None else current.version), result.versions_trained
+
+
+def forecast_fanout_start(
+    *, horizon: str, now: dt.datetime, group_size: int | None = None
+) -> dict[str, object]:
+    """Start a fanned-out cycle: ensure the period's version, then send one task per asset group.
+
+    Returns the cycle id, the version used, the number of groups and of versions trained.
+    """
+    from ats.forecast.engine import config_from_environment
+    from ats.forecast.fanout import asset_groups
+
+    from .tasks import forecast_group
+
+    config = config_from_environment(horizon)
+    size = _group_size(group_size)
+    groups = asset_groups(config.bars.symbols, size)
+    started = time.time()
+    version, trained = period_version_ensure(horizon=horizon, now=now)
+    cycle_id = uuid.uuid4().hex
+    expected = [f"{asset.upper()}:{horizon}" for group in groups for asset in group]
+    client = _client()
+    meta = cycle_key(cycle_id)
+    client.hset(
+        meta,
+        mapping={
+            "horizon": horizon,
+            "group_count": len(groups),
+            "expected": json.dumps(expected),
+            "started": repr(started),
+            "version": version or "",
+        },
+    )
+    client.expire(meta, BOOKKEEPING_SECONDS)
+    if version is None:
+        for index, group in enumerate(groups):
+            _group_record(cycle_id, index, (), tuple(f"{a.upper()}:{horizon}" for a in group))
+    else:
+        from celery import group as celery_group
+
+        celery_group(
+            forecast_group.s(
+                cycle_id=cycle_id,
+                group_index=index,
+                horizon=horizon,
+                now=now.isoformat(),
+                version=version,
+                assets=list(assets),
+            )
+            for index, assets in enumerate(groups)
+        ).apply_async()
+    logger.info(
+        "forecast_fanout_started",
+        cycle_id=cycle_id,
+        horizon=horizon,
+        groups=len(groups),
+        version=version,
+    )
+    return {
+        "cycle_id": cycle_id,
+        "version": version,
+        "groups": len(groups),
+        "versions_trained": trained,
+    }
+
+
+def forecast_group_run(
+    *,
+    cycle_id: str,
+    group_index: int,
+    horizon: str,
+    now: dt.datetime,
+    version: str,
+    assets: Sequence[str],
+) -> dict[str, object]:
+    """Forecast and publish one asset group with ``version``; never trains.
+
+    Assets whose newest bar falls in another period than ``version`` (or that have too
+    few bars) are reported missing.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from alpha_models.bars import BarPanel
+    from alpha_models.live import LiveForecaster
+    from alpha_models.schedule import period_start
+    from ats.forecast.engine import config_from_environment
+    from ats.forecast.fanout import forecast_updates
+    from ats.forecast.sources import BarSourceError, load_bars
+
+    client = _client()
+    client.hincrby(cycle_key(cycle_id, "attempts"), str(group_index), 1)
+    client.expire(cycle_key(cycle_id, "attempts"), BOOKKEEPING_SECONDS)
+    config = config_from_environment(horizon)
+    request = dataclasses.replace(config.bars, symbols=tuple(assets))
+    try:
+        panel = BarPanel.from_frames(load_bars(request, now=now))
+    except BarSourceError as error:
+        logger.error(
+            "forecast_group_failed", cycle_id=cycle_id, group=group_index, error=str(error)
+        )
+        missing_all = tuple(f"{asset.upper()}:{horizon}" for asset in assets)
+        _group_record(cycle_id, group_index, (), missing_all)
+        return {"group_index": group_index, "forecast": 0, "missing": list(missing_all)}
+    model, metadata = _load_version(str(config.registry_folder), version)
+    settings = config.walk_forward_configs()[0]
+    forecaster = LiveForecaster(settings, registry=None)
+    ends = panel.end_times_ns()
+    known = ends[ends != np.iinfo(np.int64).min]
+    same_period = known.size > 0 and period_start(
+        pd.Timestamp(int(known.max())), settings.retrain_frequency
+    ) == pd.Timestamp(metadata.valid_from)
+    updates = []
+    if same_period:
+        forecaster.use(model, metadata)
+        updates = forecast_updates(
+            forecaster.forecast_latest(panel),
+            now=now,
+            model=config.model,
+            security_type=config.bars.security_type,
+            cycle_id=cycle_id,
+        )
+    published_key = cycle_key(cycle_id, "published")
+    already = {member.decode() for member in client.smembers(published_key)}
+    bus = _bus()
+    for update in updates:
+        if update.key in already:
+            continue
+        bus.publish(update)
+        client.sadd(published_key, update.key)
+    client.expire(published_key, BOOKKEEPING_SECONDS)
+    made = tuple(update.key for update in updates)
+    missing = tuple(
+        key for key in (f"{asset.upper()}:{horizon}" for asset in assets) if key not in set(made)
+    )
+    _group_record(cycle_id, group_index, made, missing)
+    return {"group_index": group_index, "forecast": len(made), "missing": list(missing)}
+
+
+def _group_record(
+    cycle_id: str, group_index: int, made: tuple[str, ...], missing: tuple[str, ...]
+) -> None:
+    from ats.forecast.fanout import GroupOutcome
+
+    client = _client()
+    groups_key = cycle_key(cycle_id, "groups")
+    outcome = GroupOutcome(group_index, made, missing)
+    client.hset(groups_key, str(group_index), json.dumps(outcome.to_dict()))
+    client.expire(groups_key, BOOKKEEPING_SECONDS)
+    total = int(client.hget(cycle_key(cycle_id), "group_count") or -1)
+    if client.hlen(groups_key) >= total and client.set(
+        cycle_key(cycle_id, "merged"), b"1", nx=True, ex=BOOKKEEPING_SECONDS
+    ):
+        forecast_fanout_merge(cycle_id=cycle_id)
+
+
+def forecast_fanout_merge(*, cycle_id: str) -> dict[str, object]:
+    """Merge the groups' outcomes of ``cycle_id``, record the cycle's metrics and store its summary."""
+    from ats.forecast.fanout import GroupOutcome, merge_outcomes
+    from ats.observability.metrics import forecast_cycle_observe
+
+    client = _client()
+    meta = {
+        key.decode(): value.decode() for key, value in client.hgetall(cycle_key(cycle_id)).items()
+    }
+    outcomes = [
+        GroupOutcome.from_dict(json.loads(raw))
+        for raw in client.hgetall(cycle_key(cycle_id, "groups")).values()
+    ]
+    horizon = meta["horizon"]
+    summary = merge_outcomes(
+        outcomes,
+        horizon=horizon,
+        expected=json.loads(meta["expected"]),
+        started=float(meta["started"]),
+        finished=time.time(),
+    )
+    document = {"cycle_id": cycle_id, "version": meta.get("version") or None, **summary.to_dict()}
+    encoded = json.dumps(document)
+    client.set(cycle_key(cycle_id, "summary"), encoded, ex=BOOKKEEPING_SECONDS)
+    client.set(last_summary_key(horizon), encoded)
+    forecast_cycle_observe(
+        horizon=horizon,
+        duration_seconds=summary.duration_seconds,
+        asset_count=summary.forecast_count,
+        finished_at=dt.datetime.now(dt.UTC),
+    )
+    logger.info(
+        "forecast_fanout_merged",
+        cycle_id=cycle_id,
+        horizon=horizon,
+        forecast=summary.forecast_count,
+        missing=len(summary.missing),
+        duration_seconds=round(summary.duration_seconds, 3),
+    )
+    return document
+
+
+def cycle_summary(cycle_id: str) -> dict[str, object] | None:
+    """Return the merged summary of ``cycle_id``, or ``None`` while groups are still running."""
+    raw = _client().get(cycle_key(cycle_id, "summary"))
+    return None if raw is None else dict(json.loads(raw))
