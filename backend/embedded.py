@@ -143,3 +143,27 @@ def backtest_file_import(*, path: str, name: str | None, imported_by: str) -> st
     except CommandError as error:
         raise ValueError(str(error)) from error
     return out.getvalue().strip()
+
+
+def bars_import(
+    *, data_folder: str, security_type: str, market: str, resolution: str, symbols: Sequence[str]
+) -> int:
+    """Store trade bars of ``symbols`` from a LEAN data folder; return the bars written.
+
+    Idempotent (running it again writes the same rows), as ``manage.py import_bars``.
+
+    Raises
+    ------
+    ValueError
+        A missing folder or series, a malformed file, or an unknown resolution.
+    """
+    from backend.market.lean_import import lean_bars_import
+
+    written = lean_bars_import(
+        data_folder=data_folder,
+        security_type=security_type,
+        market=market,
+        resolution=resolution,
+        symbols=symbols,
+    )
+    return sum(written.values())

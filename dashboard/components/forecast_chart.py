@@ -25,6 +25,7 @@ LIBRARY_PATH = (
 UP_COLOR = "#26a69a"
 DOWN_COLOR = "#ef5350"
 RENDERED_MARKER = "data-chart-rendered"
+CANDLES_MARKER = "data-chart-candles"
 
 
 @lru_cache(maxsize=1)
@@ -186,6 +187,7 @@ def forecast_chart_html(
   document.getElementById("legend").textContent = data.title;
   requestAnimationFrame(function() {{
     requestAnimationFrame(function() {{
+      document.body.setAttribute("{CANDLES_MARKER}", String(data.candles.length));
       document.body.setAttribute("{RENDERED_MARKER}", String(data.prediction.length));
     }});
   }});

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 
 def seed(*, assets: int, hours: int, horizons: tuple[str, ...]) -> None:
@@ -27,7 +28,7 @@ def seed(*, assets: int, hours: int, horizons: tuple[str, ...]) -> None:
     from backend.common.roles import Role
     from backend.execution.services import execution_messages_store
     from backend.forecasts.services import forecast_messages_store
-    from backend.market.models import Bar
+    from backend.market.services import BarValues, bars_store
     from backend.risk.services import risk_messages_store
     from signal_bus.messages import ForecastUpdate, PortfolioSnapshot, RiskUpdate
 
@@ -44,7 +45,7 @@ def seed(*, assets: int, hours: int, horizons: tuple[str, ...]) -> None:
 
     names = scenario.asset_names(assets)
     batch: list[ForecastUpdate] = []
-    bars: list[Bar] = []
+    bars: dict[str, list[BarValues]] = {}
     for row in scenario.forecast_rows(assets=names, hours=hours, horizons=horizons):
         batch.append(
             ForecastUpdate(
@@ -57,16 +58,18 @@ def seed(*, assets: int, hours: int, horizons: tuple[str, ...]) -> None:
         )  # fmt: skip
         if row.horizon == horizons[0]:
             price = 100.0 + 10 * names.index(row.asset) + 5 * row.prediction * 100
-            bars.append(
-                Bar(asset=row.asset, interval="1h", timestamp=row.timestamp, open=price,
-                    high=price * 1.004, low=price * 0.996, close=price * (1 + row.prediction),
-                    volume=1000.0, source="seed")
+            close = price * (1 + row.prediction)
+            bars.setdefault(row.asset, []).append(
+                BarValues(timestamp=row.timestamp, open=price, high=max(price, close) * 1.002,
+                          low=min(price, close) * 0.998, close=close, volume=1000.0)
             )  # fmt: skip
         if len(batch) >= 5000:
             forecast_messages_store(messages=batch)
             batch = []
     forecast_messages_store(messages=batch)
-    Bar.objects.bulk_create(bars, batch_size=5000, ignore_conflicts=True)
+    for asset, hourly in bars.items():
+        bars_store(asset=asset, interval="1h", bars=hourly, source="seed")
+        bars_store(asset=asset, interval="1d", bars=daily_bars(hourly), source="seed")
 
     end = scenario.END
     risk_messages_store(
@@ -91,6 +94,21 @@ def seed(*, assets: int, hours: int, horizons: tuple[str, ...]) -> None:
         document=scenario.lean_result(), name=scenario.BACKTEST_NAME, imported_by="seed",
         now=datetime(2026, 4, 1, tzinfo=UTC),
     )  # fmt: skip
+
+
+def daily_bars(hourly: list[Any]) -> list[Any]:
+    """Hourly bars (oldest first) gathered into days, each stamped with its last hour."""
+    from backend.market.services import BarValues
+
+    days: dict[Any, list[Any]] = {}
+    for bar in hourly:
+        days.setdefault(bar.timestamp.date(), []).append(bar)
+    return [
+        BarValues(timestamp=group[-1].timestamp, open=group[0].open,
+                  high=max(bar.high for bar in group), low=min(bar.low for bar in group),
+                  close=group[-1].close, volume=sum(bar.volume for bar in group))
+        for group in days.values()
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

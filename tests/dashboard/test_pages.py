@@ -80,6 +80,12 @@ def test_forecasts_page_draws_the_chart_and_lists_the_forecasts(
     html = iframes[0].proto.srcdoc
     assert "LightweightCharts" in html
     assert f"{scenario.EXAMPLE_ASSET} · {scenario.EXAMPLE_HORIZON}" in html
+    # The backend's hourly bars of the asset are drawn as candles under the forecasts.
+    payload = json.loads(html.split("const data = ", 1)[1].split(";\n", 1)[0])
+    assert len(payload["candles"]) == 48
+    assert set(payload["candles"][0]) == {"time", "open", "high", "low", "close"}
+    assert payload["target"]
+    assert "serves no price bars" not in texts(app)
     table = app.dataframe[0].value
     assert len(table) == 48
     newest = table.iloc[0]

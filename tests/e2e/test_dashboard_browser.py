@@ -70,6 +70,9 @@ def test_operator_visits_every_page(stack: tuple[BackendServer, str]) -> None:
             frame = forecast_chart_frame(page)
             frame.locator(CHART_RENDERED).wait_for(state="attached", timeout=30_000)
             assert frame.locator("canvas").count() >= 2
+            candles = frame.locator("body").get_attribute("data-chart-candles")
+            assert candles is not None
+            assert int(candles) > 0, "no price candles drawn"
             assert page.locator('[data-testid="stDataFrame"]').count() == 1
             _no_exception_boxes(page)
             page.screenshot(path=SCREENSHOTS / "forecasts.png", full_page=True)
