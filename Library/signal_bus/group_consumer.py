@@ -192,6 +192,8 @@ class GroupConsumer:
                 _log.warning("signal bus consumer lost its connection: %s", error)
                 lost = True
                 self._group_ready = False
+                # Entries read before the loss may be unacknowledged: read them again first.
+                self._retry_at = 0.0
                 stop.wait(backoff.next_delay())
                 continue
             except Exception:
@@ -303,6 +305,8 @@ class GroupConsumer:
         if self._batch_handler is not None:
             try:
                 self._batch_handler([delivery.message for delivery in deliveries])
+            except TransportConnectionError:
+                raise  # not the handler's fault: the entries stay pending for after the reconnect
             except Exception as error:
                 self._handler_failed(deliveries, error)
                 return []
@@ -312,6 +316,8 @@ class GroupConsumer:
         for delivery in deliveries:
             try:
                 self._handler(delivery.message)
+            except TransportConnectionError:
+                raise  # not the message's fault: it stays pending for after the reconnect
             except Exception as error:
                 self._handler_failed([delivery], error)
                 continue

@@ -7,6 +7,12 @@ period, later cycles only compute features on a trailing window and predict with
 that version (:class:`alpha_models.live.LiveForecaster`). Either way the forecast of
 an asset's latest bar is the one ``ats forecast evaluate`` makes for that bar (the
 same model version and calibrator; features equal up to floating-point rounding).
+
+Forecasts are published through an :class:`~signal_bus.outbox.OutboxBus`: while Redis
+is unreachable they wait, in order, and the cycle keeps retrying until they are sent
+or ``publish_timeout_s`` has passed. If some are still waiting then, the cycle raises
+:class:`~signal_bus.errors.TransportConnectionError`; the forecasts stay in the outbox
+and the next cycle of the same engine sends them first.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from alpha_models.registry import ModelRegistry
 from alpha_models.walk_forward import WalkForwardConfig
 from ats.forecast.sources import BarRequest, load_bars
 from market_data.lean import DATA_TIME_ZONES
-from signal_bus import Bus, ForecastUpdate
+from signal_bus import Bus, ForecastUpdate, TransportConnectionError
+from signal_bus.outbox import OutboxBus
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ class CycleResult:
     published: bool
     missing: tuple[str, ...] = ()
     """``<asset>:<horizon>`` pairs without a forecast (too little history to train)."""
+    buffered: int = 0
+    """Forecasts of this cycle that had to wait in the outbox (the bus was unreachable)."""
 
 
 def _utc(moment: pd.Timestamp, security_type: str) -> dt.datetime:
@@ -103,14 +112,35 @@ class ForecastEngine:
         Engine settings.
     bus
         Where forecasts are published; ``None`` computes them without publishing.
+    publish_timeout_s
+        How long a cycle keeps retrying to send forecasts while the bus is unreachable
+        (0: one attempt; a long-running caller retries with its next cycle).
+    outbox_capacity
+        Most forecasts kept waiting while the bus is unreachable.
     """
 
-    def __init__(self, config: ForecastEngineConfig, bus: Bus | None):
+    def __init__(
+        self,
+        config: ForecastEngineConfig,
+        bus: Bus | None,
+        *,
+        publish_timeout_s: float = 0.0,
+        outbox_capacity: int = 100_000,
+    ):
+        if publish_timeout_s < 0:
+            raise ValueError("publish_timeout_s must be >= 0")
         self.config = config
         self.bus = bus
+        self.publish_timeout_s = publish_timeout_s
+        self.outbox: OutboxBus | None = None
+        if bus is not None:
+            self.outbox = (
+                bus if isinstance(bus, OutboxBus) else OutboxBus(bus, capacity=outbox_capacity)
+            )
         self.registry = ModelRegistry(config.registry_folder)
         self.forecasters = [
-            LiveForecaster(settings, registry=self.registry) for settings in config.walk_forward_configs()
+            LiveForecaster(settings, registry=self.registry)
+            for settings in config.walk_forward_configs()
         ]
 
     def run_cycle(self, now: dt.datetime) -> CycleResult:
@@ -127,17 +157,44 @@ class ForecastEngine:
         for forecaster in self.forecasters:
             updates.extend(self._updates(forecaster.forecast_latest(panel), now))
         trained = len(self.registry.versions()) - before
-        if self.bus is not None:
-            for update in updates:
-                self.bus.publish(update)
+        buffered = self.publish(updates)
         made = {update.key for update in updates}
-        wanted = [f"{asset.upper()}:{horizon}" for horizon in self.config.horizons for asset in panel.assets]
+        wanted = [
+            f"{asset.upper()}:{horizon}"
+            for horizon in self.config.horizons
+            for asset in panel.assets
+        ]
         return CycleResult(
             forecasts=tuple(updates),
             versions_trained=trained,
             published=self.bus is not None,
             missing=tuple(key for key in wanted if key not in made),
+            buffered=buffered,
         )
+
+    def publish(self, updates: Sequence[ForecastUpdate]) -> int:
+        """Publish ``updates`` through the outbox, retrying up to ``publish_timeout_s``.
+
+        Returns
+        -------
+        int
+            How many of them had to wait in the outbox.
+
+        Raises
+        ------
+        TransportConnectionError
+            Messages still wait after ``publish_timeout_s`` (they stay in the outbox).
+        """
+        if self.outbox is None:
+            return 0
+        buffered_before = self.outbox.stats.buffered
+        for update in updates:
+            self.outbox.publish(update)
+        if not self.outbox.flush_until_empty(self.publish_timeout_s):
+            raise TransportConnectionError(
+                f"{self.outbox.pending} messages wait in the outbox: the bus is unreachable"
+            )
+        return self.outbox.stats.buffered - buffered_before
 
     def _updates(self, latest: pd.DataFrame, now: dt.datetime) -> Sequence[ForecastUpdate]:
         updates = []
@@ -166,6 +223,9 @@ class ForecastEngine:
 # Celery beat calls these through the backend settings FORECAST_ENGINE_CYCLE and
 # FORECAST_ENGINE_RETRAIN (``module:function``), with ``horizon=`` and ``now=``. What to
 # forecast comes from the same environment variables as ``ats forecast run``.
+
+
+SCHEDULED_PUBLISH_TIMEOUT_S = 30.0
 
 
 def config_from_environment(
@@ -213,7 +273,11 @@ def run_cycle(*, horizon: str, now: dt.datetime) -> dict[str, object]:
     from signal_bus import RedisBus
 
     with RedisBus.from_environment() as bus:
-        result = _observed_cycle(ForecastEngine(config_from_environment(horizon), bus), horizon, now)
+        # Waits out a short outage; a longer one fails the task, which its scheduler retries.
+        engine = ForecastEngine(
+            config_from_environment(horizon), bus, publish_timeout_s=SCHEDULED_PUBLISH_TIMEOUT_S
+        )
+        result = _observed_cycle(engine, horizon, now)
     return {
         "published": len(result.forecasts),
         "versions_trained": result.versions_trained,

@@ -45,6 +45,7 @@ from signal_bus.messages import (
     RiskUpdate,
     StrategyConfigUpdate,
 )
+from signal_bus.outbox import OutboxBus
 
 _log = logging.getLogger(__name__)
 
@@ -147,6 +148,9 @@ class RiskEngine:
         Starting strategy parameters (overridden by saved ones and by ``strategy_config``).
     price_feed
         Market prices for volatility and forecast skill (fills are used as well).
+    outbox_capacity
+        Most risk updates kept while the bus is unreachable (when ``bus`` is not an
+        :class:`~signal_bus.outbox.OutboxBus` already).
     """
 
     def __init__(
@@ -158,8 +162,13 @@ class RiskEngine:
         state_store: StateStore | None = None,
         parameters: StrategyParameters | None = None,
         price_feed: PriceFeed | None = None,
+        outbox_capacity: int = 10_000,
     ) -> None:
         self.bus = bus
+        self.outbox = (
+            bus if isinstance(bus, OutboxBus) else OutboxBus(bus, capacity=outbox_capacity)
+        )
+        self._state_unsaved = False
         self._price_feed = price_feed
         self._prices_polled_at: datetime | None = None
         self.config = config
@@ -200,9 +209,15 @@ class RiskEngine:
         _log.info("risk_engine_restored latched=%s", sorted(self.monitor.controller.latched))
 
     def _save(self) -> None:
-        self._store.save(
-            {"monitor": self.monitor.to_dict(), "parameters": self.parameters.as_dict()}
-        )
+        try:
+            self._store.save(
+                {"monitor": self.monitor.to_dict(), "parameters": self.parameters.as_dict()}
+            )
+        except Exception as error:  # the store is unreachable: keep the state, retry on tick
+            self._state_unsaved = True
+            _log.warning("risk_state_save_failed error=%s", error)
+            return
+        self._state_unsaved = False
 
     @property
     def last_decision(self) -> RiskDecision | None:
@@ -292,7 +307,11 @@ class RiskEngine:
         with self._lock:
             self._poll_prices()
             self._record_consumer_metrics()
-            return self._evaluate_and_publish(force=False)
+            self.outbox.flush()
+            decision = self._evaluate_and_publish(force=False)
+            if self._state_unsaved:
+                self._save()
+            return decision
 
     def _record_consumer_metrics(self) -> None:
         for consumer in self.consumers:
@@ -340,7 +359,7 @@ class RiskEngine:
             (now - self._published_at).total_seconds() >= self.config.heartbeat_seconds
         )
         if force or changed or heartbeat_due:
-            self.bus.publish(
+            self.outbox.publish(
                 RiskUpdate.create(
                     risk_factor=decision.risk_factor,
                     now=now,
@@ -397,6 +416,7 @@ class RiskEngine:
                     name: trip.to_dict() for name, trip in self.monitor.controller.latched.items()
                 },
                 "rearms": [record.to_dict() for record in self.monitor.controller.rearms],
+                "outbox": vars(self.outbox.stats),
                 "consumers": {
                     consumer.config.channel: vars(consumer.stats) for consumer in self.consumers
                 },

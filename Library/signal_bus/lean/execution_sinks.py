@@ -1,6 +1,8 @@
 """Where execution records go: the Redis bus (local live) or LEAN web notifications (cloud).
 
 Sinks never raise into the algorithm: a failed delivery is counted and remembered.
+The Redis sink keeps retrying a record (in order, with backoff) while Redis is
+unreachable, so an outage delays execution records but does not lose them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import queue
 import threading
 from typing import Any, Protocol
 
+from signal_bus.backoff import Backoff, BackoffConfig
 from signal_bus.codec import encode
 from signal_bus.errors import TransportConnectionError
 from signal_bus.messages import Message
@@ -93,6 +96,8 @@ class RedisExecutionSink:
         self.dropped = 0
         self.failures = 0
         self.sent = 0
+        self.abandoned = 0
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="execution-sink", daemon=True)
         self._thread.start()
 
@@ -104,15 +109,30 @@ class RedisExecutionSink:
             self.dropped += 1
 
     def close(self, timeout: float = 2.0) -> None:
-        """Flush queued records and stop the thread."""
+        """Flush queued records for up to ``timeout`` seconds, then stop the thread."""
         self._queue.put(None)
         self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._stop.set()  # Redis is still unreachable: give up on what is left
+            self._thread.join(timeout)
         self._bus.close()
 
     def _run(self) -> None:
+        backoff = Backoff(BackoffConfig(initial_delay_s=0.05, max_delay_s=1.0))
         while (message := self._queue.get()) is not None:
-            try:
-                self._bus.publish(message)
+            while True:
+                try:
+                    self._bus.publish(message)
+                except ImportError:
+                    self.failures += 1
+                    break
+                except TransportConnectionError:
+                    # Lost connection: retry the same record, keeping the order.
+                    self.failures += 1
+                    if self._stop.wait(backoff.next_delay()):
+                        self.abandoned += 1
+                        break
+                    continue
                 self.sent += 1
-            except (TransportConnectionError, ImportError):
-                self.failures += 1
+                backoff.reset()
+                break
