@@ -10,7 +10,12 @@ from backend.accounts.views import CurrentUserView
 from backend.audit.views import AuditEventListView
 from backend.backtests.views import BacktestDetailView, BacktestListImportView, PerformanceView
 from backend.execution.views import ExecutionEventsView, OrderListView, PortfolioView
-from backend.forecasts.views import ForecastListCreateView, SignalListView
+from backend.forecasts.views import (
+    AssetListView,
+    ForecastListCreateView,
+    SignalLatestView,
+    SignalListView,
+)
 from backend.market.views import BarListView
 from backend.risk.views import RearmView, RiskCurrentView, RiskHistoryView
 from backend.strategy.views import StrategyConfigHistoryView, StrategyConfigView
@@ -23,6 +28,8 @@ urlpatterns = [
     path("auth/me/", CurrentUserView.as_view(), name="auth_me"),
     path("forecasts/", ForecastListCreateView.as_view(), name="forecasts"),
     path("signals/", SignalListView.as_view(), name="signals"),
+    path("signals/latest/", SignalLatestView.as_view(), name="signals_latest"),
+    path("assets/", AssetListView.as_view(), name="assets"),
     path("market/bars/", BarListView.as_view(), name="market_bars"),
     path("risk/", RiskCurrentView.as_view(), name="risk"),
     path("risk/history/", RiskHistoryView.as_view(), name="risk_history"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, F, Func, QuerySet
+from django.db.models import CharField, F, Func, Max, Min, Q, QuerySet
 
 from .models import Forecast, ModelVersion, Signal
 
@@ -61,3 +61,50 @@ def signal_list() -> QuerySet[Signal]:
 def model_version_list() -> QuerySet[ModelVersion]:
     """Every model version."""
     return ModelVersion.objects.all()
+
+
+def signal_latest(*, asset: str | None = None, horizon: str | None = None) -> list[Signal]:
+    """The newest signal of every (asset, horizon) pair, sorted by asset then horizon.
+
+    Two queries: the newest time per pair, then the rows at those times (the highest id
+    wins a tie).
+    """
+    signals = Signal.objects.all()
+    if asset:
+        signals = signals.filter(asset=asset)
+    if horizon:
+        signals = signals.filter(horizon=horizon)
+    newest = list(signals.values("asset", "horizon").annotate(newest=Max("timestamp")).order_by())
+    if not newest:
+        return []
+    condition = Q()
+    for pair in newest:
+        condition |= Q(asset=pair["asset"], horizon=pair["horizon"], timestamp=pair["newest"])
+    latest: dict[tuple[str, str], Signal] = {}
+    for signal in signals.filter(condition).order_by("id"):
+        latest[(signal.asset, signal.horizon)] = signal
+    return [latest[pair] for pair in sorted(latest)]
+
+
+def asset_catalog() -> list[dict[str, Any]]:
+    """Every asset with forecasts: its horizons and the time of its newest forecast."""
+    pairs = (
+        Forecast.objects.values("asset", "horizon")
+        .annotate(newest=Max("timestamp"), oldest=Min("timestamp"))
+        .order_by("asset", "horizon")
+    )
+    assets: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        entry = assets.setdefault(
+            pair["asset"],
+            {
+                "asset": pair["asset"],
+                "horizons": [],
+                "oldest": pair["oldest"],
+                "newest": pair["newest"],
+            },
+        )
+        entry["horizons"].append(pair["horizon"])
+        entry["oldest"] = min(entry["oldest"], pair["oldest"])
+        entry["newest"] = max(entry["newest"], pair["newest"])
+    return list(assets.values())

@@ -83,3 +83,15 @@ class SignalOutputSerializer(serializers.ModelSerializer[Signal]):
             "id", "forecast_message_id", "asset", "horizon", "timestamp", "direction",
             "confidence", "strength", "active", "entry_threshold",
         )  # fmt: skip
+
+
+class SignalLatestQuerySerializer(serializers.Serializer[dict[str, str]]):
+    asset = serializers.CharField(required=False, max_length=40)
+    horizon = serializers.CharField(required=False, max_length=10)
+
+
+class AssetOutputSerializer(serializers.Serializer[dict[str, object]]):
+    asset = serializers.CharField()
+    horizons = serializers.ListField(child=serializers.CharField())
+    oldest = serializers.DateTimeField(help_text="time of the asset's oldest forecast")
+    newest = serializers.DateTimeField(help_text="time of the asset's newest forecast")

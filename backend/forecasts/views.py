@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from backend.common.messages import documents_as_list, messages_from_documents
 from backend.common.pagination import TimeCursorPagination
@@ -17,11 +18,13 @@ from signal_bus.channels import FORECAST_UPDATES
 from signal_bus.messages import ForecastUpdate
 
 from .filters import ForecastFilter, SignalFilter
-from .selectors import forecast_rows, signal_list
+from .selectors import asset_catalog, forecast_rows, signal_latest, signal_list
 from .serializers import (
+    AssetOutputSerializer,
     ForecastInputSerializer,
     ForecastOutputSerializer,
     ReceivedSerializer,
+    SignalLatestQuerySerializer,
     SignalOutputSerializer,
     forecast_row_output,
 )
@@ -63,3 +66,27 @@ class SignalListView(generics.ListAPIView):  # type: ignore[type-arg]
 
     def get_queryset(self) -> Any:
         return signal_list()
+
+
+class SignalLatestView(APIView):
+    """The newest signal of every asset and horizon (optionally of one asset or horizon)."""
+
+    @extend_schema(
+        parameters=[SignalLatestQuerySerializer],
+        responses={200: SignalOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = SignalLatestQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        signals = signal_latest(
+            asset=query.validated_data.get("asset"), horizon=query.validated_data.get("horizon")
+        )
+        return Response(SignalOutputSerializer(signals, many=True).data)
+
+
+class AssetListView(APIView):
+    """Every asset with forecasts, its horizons and its oldest and newest forecast times."""
+
+    @extend_schema(responses={200: AssetOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(AssetOutputSerializer(asset_catalog(), many=True).data)

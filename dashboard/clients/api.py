@@ -19,6 +19,7 @@ from .errors import (
     ValidationFailed,
 )
 from .records import (
+    AssetRecord,
     BacktestDetailRecord,
     BacktestSummaryRecord,
     BarRecord,
@@ -275,6 +276,19 @@ class BackendClient:
         return cast(
             list[SignalRecord], self._collect(session, "signals/", params=params, limit=limit)
         )
+
+    def signals_latest(
+        self, session: BackendSession, *, asset: str | None = None, horizon: str | None = None
+    ) -> list[SignalRecord]:
+        """The newest signal of every asset and horizon, sorted by asset then horizon."""
+        params = {"asset": asset, "horizon": horizon}
+        return cast(
+            list[SignalRecord], self._call(session, "GET", "signals/latest/", params=params)
+        )
+
+    def assets(self, session: BackendSession) -> list[AssetRecord]:
+        """Every asset with forecasts: its horizons, oldest and newest forecast times."""
+        return cast(list[AssetRecord], self._call(session, "GET", "assets/"))
 
     def bars(
         self,

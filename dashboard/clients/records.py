@@ -33,6 +33,13 @@ class SignalRecord(TypedDict):
     entry_threshold: float
 
 
+class AssetRecord(TypedDict):
+    asset: str
+    horizons: list[str]
+    oldest: str
+    newest: str
+
+
 class BarRecord(TypedDict):
     asset: str
     interval: str

@@ -26,18 +26,18 @@ from .session import backend_client
 # Slow-changing reads keep longer; fast ones follow the configured TTL.
 DATA_TTL = timedelta(seconds=dashboard_config_from_environment().data_ttl_seconds)
 SLOW_TTL = DATA_TTL * 4
-CATALOG_SAMPLE = 1000
 
 
 @st.cache_data(ttl=SLOW_TTL, show_spinner=False)
 def load_catalog(
     identity: str, _session: BackendSession
 ) -> tuple[list[str], list[str], str | None]:
-    """Assets and horizons seen in the newest forecasts, and the newest forecast's time."""
-    rows = backend_client().forecasts(_session, limit=CATALOG_SAMPLE)
-    assets = sorted({row["asset"] for row in rows})
-    horizons = sorted_horizons(row["horizon"] for row in rows)
-    newest = rows[0]["timestamp"] if rows else None
+    """Assets with forecasts, every horizon among them, and the newest forecast's time."""
+    catalog = backend_client().assets(_session)
+    assets = sorted(entry["asset"] for entry in catalog)
+    horizons = sorted_horizons({horizon for entry in catalog for horizon in entry["horizons"]})
+    newest_times = [entry["newest"] for entry in catalog]
+    newest = max(newest_times, key=pd.Timestamp) if newest_times else None
     return assets, horizons, newest
 
 
@@ -65,9 +65,9 @@ def load_bars(
 
 
 @st.cache_data(ttl=DATA_TTL, show_spinner=False)
-def load_signals(identity: str, _session: BackendSession, limit: int = 1000) -> list[SignalRecord]:
-    """The newest signals."""
-    return backend_client().signals(_session, limit=limit)
+def load_signals(identity: str, _session: BackendSession) -> list[SignalRecord]:
+    """The newest signal of every asset and horizon."""
+    return backend_client().signals_latest(_session)
 
 
 @st.cache_data(ttl=DATA_TTL, show_spinner=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from dashboard.clients.api import BackendClient, BackendSession
@@ -98,3 +100,38 @@ def test_forecasts_follow_cursor_pages(client: BackendClient, viewer: BackendSes
     assert timestamps == sorted(timestamps, reverse=True)
     few = client.forecasts(viewer, limit=7)
     assert len(few) == 7
+
+
+def test_latest_signals_one_per_pair(client: BackendClient, viewer: BackendSession) -> None:
+    rows = client.signals_latest(viewer)
+    pairs = [(row["asset"], row["horizon"]) for row in rows]
+    assert pairs == sorted(
+        (asset, horizon) for asset in scenario.SMALL_ASSETS for horizon in scenario.HORIZONS
+    )
+    end = scenario.END.isoformat().replace("+00:00", "Z")
+    assert {row["timestamp"] for row in rows} == {end}
+    [example] = client.signals_latest(
+        viewer, asset=scenario.EXAMPLE_ASSET, horizon=scenario.EXAMPLE_HORIZON
+    )
+    assert example["confidence"] == pytest.approx(scenario.EXAMPLE_CONFIDENCE)
+    assert example["direction"] == 1
+
+
+def test_asset_catalogue(client: BackendClient, viewer: BackendSession) -> None:
+    catalog = client.assets(viewer)
+    assert [entry["asset"] for entry in catalog] == sorted(scenario.SMALL_ASSETS)
+    end = scenario.END.isoformat().replace("+00:00", "Z")
+    for entry in catalog:
+        assert sorted(entry["horizons"]) == sorted(scenario.HORIZONS)
+        assert entry["newest"] == end
+
+
+def test_market_bars_of_an_asset(client: BackendClient, viewer: BackendSession) -> None:
+    bars = client.bars(viewer, asset="ETHUSD", interval="1h")
+    assert len(bars) == 48
+    assert {bar["asset"] for bar in bars} == {"ETHUSD"}
+    assert all(bar["low"] <= min(bar["open"], bar["close"]) for bar in bars)
+    assert all(bar["high"] >= max(bar["open"], bar["close"]) for bar in bars)
+    since = scenario.END - timedelta(hours=9)
+    assert len(client.bars(viewer, asset="ETHUSD", interval="1h", since=since)) == 10
+    assert len(client.bars(viewer, asset="ETHUSD", interval="1d")) == 2
