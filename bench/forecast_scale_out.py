@@ -53,18 +53,16 @@ def _cycle_time(bars: int) -> dt.datetime:
     return dt.datetime(last.year, last.month, last.day, 23, 0, tzinfo=dt.UTC)
 
 
-def _summaries(client: redis.Redis, namespace: str) -> dict[str, dict[str, object]]:
-    found = {}
-    for key in client.scan_iter(match=f"{namespace}:forecast_fanout:*:summary"):
-        document = json.loads(client.get(key) or b"{}")
-        found[str(document["cycle_id"])] = document
-    return found
+def _latest_cycle(client: redis.Redis, namespace: str) -> dict[str, object] | None:
+    raw = client.get(f"{namespace}:forecast_fanout:last:1d")
+    return None if raw is None else dict(json.loads(raw))
 
 
 def _fan_out_cycle(
     sender: Celery, client: redis.Redis, namespace: str, now: dt.datetime, group_size: int
 ) -> tuple[float, dict[str, object]]:
-    known = set(_summaries(client, namespace))
+    before = _latest_cycle(client, namespace)
+    known = None if before is None else before["cycle_id"]
     started = time.perf_counter()
     sender.send_task(
         "engines.forecast_fanout",
@@ -73,10 +71,10 @@ def _fan_out_cycle(
     )
     deadline = time.monotonic() + 1800
     while time.monotonic() < deadline:
-        fresh = [value for key, value in _summaries(client, namespace).items() if key not in known]
-        if fresh:
-            return time.perf_counter() - started, fresh[0]
-        time.sleep(0.02)
+        latest = _latest_cycle(client, namespace)
+        if latest is not None and latest["cycle_id"] != known:
+            return time.perf_counter() - started, latest
+        time.sleep(0.01)
     raise TimeoutError("the fanned-out cycle did not finish")
 
 

@@ -30,6 +30,8 @@ from typing import Any
 
 import structlog
 
+from backend.common.exceptions import InvalidInput
+
 logger = structlog.get_logger(__name__)
 
 GROUP_SIZE_VARIABLE = "ATS_FORECAST_GROUP_SIZE"
@@ -151,6 +153,12 @@ def forecast_fanout_start(
     config = config_from_environment(horizon)
     size = _group_size(group_size)
     groups = asset_groups(config.bars.symbols, size)
+    if not groups:
+        raise InvalidInput(
+            field="ATS_FORECAST_SYMBOLS",
+            rule="required",
+            message="the fanned-out cycle needs the assets listed in ATS_FORECAST_SYMBOLS",
+        )
     started = time.time()
     version, trained = period_version_ensure(horizon=horizon, now=now)
     cycle_id = uuid.uuid4().hex
@@ -212,8 +220,34 @@ def forecast_group_run(
     """Forecast and publish one asset group with ``version``; never trains.
 
     Assets whose newest bar falls in another period than ``version`` (or that have too
-    few bars) are reported missing.
+    few bars) are reported missing. When the group fails, its assets are recorded as
+    missing (so the cycle still merges) and the error is raised again.
     """
+    try:
+        return _group_forecast(
+            cycle_id=cycle_id,
+            group_index=group_index,
+            horizon=horizon,
+            now=now,
+            version=version,
+            assets=assets,
+        )
+    except Exception:
+        logger.exception("forecast_group_failed", cycle_id=cycle_id, group=group_index)
+        missing = tuple(f"{asset.upper()}:{horizon}" for asset in assets)
+        _group_record(cycle_id, group_index, (), missing)
+        raise
+
+
+def _group_forecast(
+    *,
+    cycle_id: str,
+    group_index: int,
+    horizon: str,
+    now: dt.datetime,
+    version: str,
+    assets: Sequence[str],
+) -> dict[str, object]:
     import numpy as np
     import pandas as pd
 

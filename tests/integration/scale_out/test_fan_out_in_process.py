@@ -1,0 +1,72 @@
+"""The fan-out run in one process (Celery's eager mode): training once, a group that fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from backend.common.exceptions import InvalidInput
+from backend.engines.scale_out import cycle_summary, forecast_fanout_start, last_summary_key
+from tests.integration.scale_out.cluster import engine_environment, write_synthetic_daily
+from tests.support.redis_namespace import unique_namespace
+from tests.support.redis_server import RedisServer
+
+ASSETS = ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO"]
+NOW = dt.datetime(2012, 7, 17, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, str]]:
+    write_synthetic_daily(tmp_path / "data", ASSETS, 400, seed=5)
+    with RedisServer() as server:
+        values = engine_environment(
+            data_folder=tmp_path / "data",
+            registry=tmp_path / "models",
+            assets=ASSETS,
+            redis_url=server.url,
+            namespace=unique_namespace("fan-out-eager"),
+        )
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+        yield values
+
+
+def test_parent_trains_once_and_a_failing_group_is_recorded_missing(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    first = forecast_fanout_start(horizon="1d", now=NOW, group_size=2)
+    assert first["groups"] == 3
+    assert int(str(first["versions_trained"])) > 0
+    summary = cycle_summary(str(first["cycle_id"]))
+    assert summary is not None
+    assert (summary["forecast_count"], summary["missing"]) == (5, [])
+    assert summary["version"] == first["version"]
+
+    (tmp_path / "data" / "equity" / "usa" / "daily" / "charlie.zip").unlink()
+    second = forecast_fanout_start(horizon="1d", now=NOW, group_size=2)
+    assert second["versions_trained"] == 0, "the period's version is reused, not trained again"
+    assert second["version"] == first["version"]
+    summary = cycle_summary(str(second["cycle_id"]))
+    assert summary is not None
+    assert summary["forecast_count"] == 3
+    assert summary["missing"] == ["CHARLIE:1d", "DELTA:1d"], "the whole failed group is missing"
+    client = redis.Redis.from_url(environment["REDIS_URL"])
+    try:
+        latest = json.loads(client.get(last_summary_key("1d")) or b"{}")
+    finally:
+        client.close()
+    assert latest["cycle_id"] == second["cycle_id"]
+
+
+def test_a_cycle_without_listed_assets_is_refused(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATS_FORECAST_SOURCE", "bundled")
+    monkeypatch.setenv("ATS_FORECAST_SYMBOLS", "")
+    with pytest.raises(InvalidInput, match="ATS_FORECAST_SYMBOLS"):
+        forecast_fanout_start(horizon="1d", now=NOW, group_size=2)
