@@ -68,6 +68,7 @@ def demo(
     if quick:
         config = config.quick()
     output_folder.mkdir(parents=True, exist_ok=True)
+    _use_own_database(output_folder / "demo.sqlite3")
     started = time.monotonic()
 
     columns = (
@@ -92,7 +93,7 @@ def demo(
 
             recorded = None
             if store:
-                messages = pipeline.all_messages(run, runs)
+                messages = pipeline.all_messages(run, runs, config.run_key)
                 record = progress.add_task("4/4 publish + record", total=len(messages))
                 recorded = _record(messages, tick=lambda n: progress.advance(record, n))
         except (pipeline.DemoError, ValueError, OSError, TimeoutError) as error:
@@ -139,6 +140,18 @@ def demo(
     if quick or not serve:
         return
     _serve(api_port=api_port, dashboard_port=dashboard_port, log_folder=output_folder, console=console)
+
+
+def _use_own_database(path: Path) -> None:
+    """Without a configured database, start each run on a fresh SQLite file of its own.
+
+    Then the backend and the dashboard started afterwards show exactly this run. A
+    configured database (DATABASE_URL, DB_HOST or DB_SQLITE_PATH) is used as it is.
+    """
+    if any(os.environ.get(name) for name in ("DATABASE_URL", "DB_HOST", "DB_SQLITE_PATH")):
+        return
+    path.unlink(missing_ok=True)
+    os.environ["DB_SQLITE_PATH"] = str(path.resolve())
 
 
 def _record(messages: Sequence[Message], *, tick: Callable[[int], None]) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -51,6 +52,15 @@ class DemoConfig:
                 f"retrain_frequency must be one of {', '.join(RETRAIN_FREQUENCIES)}; "
                 f"got {self.retrain_frequency!r}"
             )
+
+    @property
+    def run_key(self) -> str:
+        """A short name for what this run computes; messages of different runs never collide."""
+        recipe = "|".join(
+            [",".join(self.symbols), self.score_start.isoformat(), self.model,
+             self.retrain_frequency, str(self.seed)]
+        )
+        return hashlib.sha256(recipe.encode("utf-8")).hexdigest()[:12]
 
     def quick(self) -> DemoConfig:
         """Return the short version: two symbols, a later start, quarterly refits."""

@@ -148,7 +148,7 @@ def _utc(moment: Any) -> dt.datetime:
     return stamp.tz_convert("UTC").to_pydatetime()
 
 
-def forecast_messages(run: EvaluationRun) -> Iterator[ForecastUpdate]:
+def forecast_messages(run: EvaluationRun, run_key: str) -> Iterator[ForecastUpdate]:
     """The walk-forward's forecasts as the engine publishes them live."""
     frame = run.forecasts
     for symbol, time, prediction, confidence, version in zip(
@@ -161,7 +161,7 @@ def forecast_messages(run: EvaluationRun) -> Iterator[ForecastUpdate]:
     ):
         made_at = _utc(time)
         yield ForecastUpdate(
-            id=_stable_id("forecast", symbol, made_at.isoformat(), HORIZON, version),
+            id=_stable_id(run_key, "forecast", symbol, made_at.isoformat(), HORIZON, version),
             ts_event=made_at,
             ts_init=made_at,
             asset=str(symbol),
@@ -173,14 +173,14 @@ def forecast_messages(run: EvaluationRun) -> Iterator[ForecastUpdate]:
         )
 
 
-def risk_messages(runs: RiskRuns) -> Iterator[RiskUpdate]:
+def risk_messages(runs: RiskRuns, run_key: str) -> Iterator[RiskUpdate]:
     """The managed run's risk decisions, one per bar, as the risk engine publishes them."""
     managed = runs.managed
     for position, (time, factor) in enumerate(managed.risk_factors.items()):
         moment = _utc(time)
         why = tuple(str(reason) for reason in managed.reasons.iloc[position])
         yield RiskUpdate(
-            id=_stable_id("risk", moment.isoformat()),
+            id=_stable_id(run_key, "risk", moment.isoformat()),
             ts_event=moment,
             ts_init=moment,
             risk_factor=float(np.clip(factor, 0.0, 1.0)),
@@ -191,7 +191,7 @@ def risk_messages(runs: RiskRuns) -> Iterator[RiskUpdate]:
 
 
 def portfolio_messages(
-    runs: RiskRuns, *, starting_equity: float = 100_000.0
+    runs: RiskRuns, run_key: str, *, starting_equity: float = 100_000.0
 ) -> Iterator[PortfolioSnapshot]:
     """The managed run's simulated portfolio, one snapshot per bar (holdings in shares)."""
     returns = runs.managed.returns
@@ -209,7 +209,7 @@ def portfolio_messages(
         prices = runs.closes.loc[time]
         holdings = {symbol: worth / float(prices[symbol]) for symbol, worth in positions.items()}
         yield PortfolioSnapshot(
-            id=_stable_id("portfolio", moment.isoformat()),
+            id=_stable_id(run_key, "portfolio", moment.isoformat()),
             ts_event=moment,
             ts_init=moment,
             equity=float(value),
@@ -219,6 +219,14 @@ def portfolio_messages(
         )
 
 
-def all_messages(run: EvaluationRun, runs: RiskRuns) -> list[Message]:
-    """Every message the demo publishes, in time order per channel."""
-    return [*forecast_messages(run), *risk_messages(runs), *portfolio_messages(runs)]
+def all_messages(run: EvaluationRun, runs: RiskRuns, run_key: str) -> list[Message]:
+    """Every message the demo publishes, in time order per channel.
+
+    Ids derive from ``run_key`` and the message's content, so storing the same run twice
+    adds nothing and different runs never overwrite each other.
+    """
+    return [
+        *forecast_messages(run, run_key),
+        *risk_messages(runs, run_key),
+        *portfolio_messages(runs, run_key),
+    ]
