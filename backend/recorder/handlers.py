@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 import psycopg2
 import structlog
 from django.db import DatabaseError, connection
 
+from ats.observability.metrics import dead_letters_add, publish_to_consume_latency_observe
 from backend.common.exceptions import InvalidInput
 from backend.common.limits import message_limits_check
 from backend.execution.services import execution_messages_store
@@ -20,6 +22,7 @@ from signal_bus.codec import encode
 from signal_bus.messages import ForecastUpdate, Message, RiskUpdate, StrategyConfigUpdate
 
 logger = structlog.get_logger(__name__)
+METRICS_COMPONENT = "recorder"
 
 
 def _forecasts(messages: Sequence[Message]) -> int:
@@ -69,6 +72,7 @@ def batch_handler_for(
                 "consumer": consumer.encode(),
             },
         )
+        dead_letters_add(component=METRICS_COMPONENT, channel=channel)
         logger.warning(
             "recorder_message_dead_lettered",
             channel=channel,
@@ -94,6 +98,14 @@ def batch_handler_for(
             )
             _close_quietly()
             raise
+        consumed_at = datetime.now(UTC)
+        for message in storable:
+            publish_to_consume_latency_observe(
+                component=METRICS_COMPONENT,
+                channel=channel,
+                published_at=message.ts_init,
+                consumed_at=consumed_at,
+            )
         logger.debug("recorder_batch_stored", channel=channel, size=len(messages), stored=stored)
 
     return handle
@@ -106,4 +118,4 @@ def _close_quietly() -> None:
         logger.debug("recorder_close_failed", error=str(error))
 
 
-__all__ = ["STORES", "batch_handler_for"]
+__all__ = ["METRICS_COMPONENT", "STORES", "batch_handler_for"]

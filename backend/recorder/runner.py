@@ -1,4 +1,9 @@
-"""Run one consumer-group reader per channel, each in its own thread, until stopped."""
+"""Run one consumer-group reader per channel, each in its own thread, until stopped.
+
+A reporting thread turns the consumers' counters into the Prometheus metrics of
+:mod:`ats.observability.metrics` (messages processed, dead letters, consumer lag);
+the batch handlers observe publish-to-consume latency.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,11 @@ from dataclasses import dataclass
 import structlog
 from django.db import connection
 
+from ats.observability.metrics import consumer_lag_set, dead_letters_add, messages_processed_add
 from signal_bus.bus import Bus
 from signal_bus.group_consumer import ConsumerStats, GroupConsumer, GroupConsumerConfig
 
-from .handlers import batch_handler_for
+from .handlers import METRICS_COMPONENT, batch_handler_for
 
 logger = structlog.get_logger(__name__)
 
@@ -40,6 +46,8 @@ class RecorderConfig:
     workers_per_channel
         Consumers (threads, each with its own database connection) per channel; with more
         than one, one thread's database round trips overlap another's decoding.
+    metrics_interval_s
+        How often the consumers' counters are copied into the Prometheus metrics.
     """
 
     channels: tuple[str, ...]
@@ -50,8 +58,11 @@ class RecorderConfig:
     claim_idle_ms: int = 30_000
     retry_delay_s: float = 0.5
     workers_per_channel: int = 1
+    metrics_interval_s: float = 1.0
 
     def __post_init__(self) -> None:
+        if self.metrics_interval_s <= 0:
+            raise ValueError("metrics_interval_s must be positive")
         if self.workers_per_channel < 1:
             raise ValueError("workers_per_channel must be at least 1")
         if not self.channels:
@@ -89,6 +100,42 @@ class Recorder:
             for worker in range(config.workers_per_channel)
         ]
         self._threads: list[threading.Thread] = []
+        self._reported = [(0, 0) for _ in self.consumers]
+        self._metrics_lock = threading.Lock()
+
+    def report_metrics(self) -> None:
+        """Add the messages processed and dead-lettered since the last report; set the lag."""
+        with self._metrics_lock:
+            for index, consumer in enumerate(self.consumers):
+                stats, channel = consumer.stats, consumer.config.channel
+                processed, dead = self._reported[index]
+                if stats.processed > processed:
+                    messages_processed_add(
+                        component=METRICS_COMPONENT,
+                        channel=channel,
+                        count=stats.processed - processed,
+                    )
+                if stats.dead_lettered > dead:
+                    dead_letters_add(
+                        component=METRICS_COMPONENT,
+                        channel=channel,
+                        count=stats.dead_lettered - dead,
+                    )
+                self._reported[index] = (stats.processed, stats.dead_lettered)
+                if stats.lag is not None:
+                    consumer_lag_set(
+                        component=METRICS_COMPONENT,
+                        channel=channel,
+                        group=self.config.group,
+                        lag=stats.lag,
+                    )
+
+    def _report_until_stopped(self) -> None:
+        while not self.stop_event.wait(self.config.metrics_interval_s):
+            try:
+                self.report_metrics()
+            except Exception as error:  # noqa: BLE001 - metrics must never stop the recorder
+                logger.warning("recorder_metrics_failed", error=str(error))
 
     def _run(self, consumer: GroupConsumer) -> None:
         try:
@@ -107,6 +154,11 @@ class Recorder:
             )
             thread.start()
             self._threads.append(thread)
+        reporter = threading.Thread(
+            target=self._report_until_stopped, name="recorder-metrics", daemon=True
+        )
+        reporter.start()
+        self._threads.append(reporter)
         logger.info(
             "recorder_started",
             channels=list(self.config.channels),
@@ -119,6 +171,7 @@ class Recorder:
         self.stop_event.set()
         for thread in self._threads:
             thread.join(timeout)
+        self.report_metrics()
         logger.info("recorder_stopped", stats=[vars(stats) for stats in self.stats()])
 
     def stats(self) -> Sequence[ConsumerStats]:

@@ -33,10 +33,31 @@ class Command(BaseCommand):
         parser.add_argument("--block-ms", type=int, default=500)
         parser.add_argument("--claim-idle-ms", type=int, default=30_000)
         parser.add_argument("--workers-per-channel", type=int, default=1)
+        parser.add_argument(
+            "--stream-max-length",
+            type=int,
+            default=None,
+            help="bound (MAXLEN ~) of the dead-letter streams the recorder writes",
+        )
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=int(os.environ.get("RECORDER_METRICS_PORT", "0") or 0),
+            help="serve Prometheus /metrics on this port (0: off; env RECORDER_METRICS_PORT)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        bus = bus_get(namespace=options["namespace"])
+        if options["stream_max_length"] is not None:
+            from signal_bus.redis_bus import RedisBus
+
+            bus = RedisBus(
+                bus.config,
+                namespace=bus.names.namespace,
+                stream_max_length=options["stream_max_length"],
+            )
         recorder = Recorder(
-            bus=bus_get(namespace=options["namespace"]),
+            bus=bus,
             config=RecorderConfig(
                 channels=tuple(options["channels"]),
                 group=options["group"],
@@ -47,6 +68,11 @@ class Command(BaseCommand):
                 workers_per_channel=options["workers_per_channel"],
             ),
         )
+        if options["metrics_port"]:
+            from ats.observability.metrics import start_metrics_server
+
+            port = start_metrics_server(options["metrics_port"])
+            self.stdout.write(f"metrics on port {port}")
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signal_number, lambda *_: recorder.stop_event.set())
         recorder.start()
