@@ -96,6 +96,7 @@ def demo(
                 messages = pipeline.all_messages(run, runs, config.run_key)
                 record = progress.add_task("4/4 publish + record", total=len(messages))
                 recorded = _record(messages, tick=lambda n: progress.advance(record, n))
+                recorded["bars"] = _store_bars(config.data_folder, symbols)
         except (pipeline.DemoError, ValueError, OSError, TimeoutError) as error:
             raise click.ClickException(str(error)) from error
 
@@ -175,6 +176,20 @@ def _record(messages: Sequence[Message], *, tick: Callable[[int], None]) -> dict
         "processed": result.processed,
         "dead_lettered": result.dead_lettered,
     }
+
+
+def _store_bars(data_folder: Path, symbols: Sequence[str]) -> int:
+    """Store the LEAN bars the demo wrote, so the dashboard draws candles under the forecasts."""
+    from ats.demo.pipeline import MARKET, RESOLUTION, SECURITY_TYPE
+    from backend import embedded
+
+    return embedded.bars_import(
+        data_folder=str(data_folder),
+        security_type=SECURITY_TYPE,
+        market=MARKET,
+        resolution=RESOLUTION,
+        symbols=symbols,
+    )
 
 
 def _serve(*, api_port: int, dashboard_port: int, log_folder: Path, console: object) -> None:

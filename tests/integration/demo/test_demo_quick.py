@@ -72,6 +72,9 @@ def test_quick_demo_records_every_message_once(quick_run: tuple[dict[str, object
         (decisions,) = database.execute("select count(*) from risk_riskdecision").fetchone()
     assert stored == len(forecasts)
     assert decisions == recorded["processed"]["risk_updates"]
+    with sqlite3.connect(work / "demo.sqlite3") as database:
+        (bars,) = database.execute("select count(*) from market_bar").fetchone()
+    assert bars == recorded["bars"] > 1000
 
 
 @pytest.mark.slow
