@@ -1,4 +1,4 @@
-"""Root URL configuration: the admin, ``/healthz`` and the REST API under ``/api/``."""
+"""Root URL configuration: the admin, ``/healthz``, ``/metrics`` and the REST API under ``/api/``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from backend.common.health import healthz
+from backend.common.metrics import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("api/", include("backend.api_urls")),
 ]
