@@ -12,6 +12,7 @@ from alpha_models.horizon import Horizon
 from alpha_models.models import MODEL_KINDS
 from alpha_models.schedule import RETRAIN_FREQUENCIES
 from alpha_models.walk_forward import WalkForwardConfig
+from ats.cli.options import bus_options, open_bus
 from risk_models.parameters import StrategyParameters, validate
 
 
@@ -193,9 +194,7 @@ def evaluate(
 @click.option("--seed", type=int, default=0, show_default=True, envvar="ATS_FORECAST_SEED")
 @click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=Path("artifacts/models"),
               show_default=True, envvar="ATS_MODEL_REGISTRY", help="Folder of saved model versions.")
-@click.option("--redis-url", envvar="REDIS_URL", default=None,
-              help="Redis URL; default from REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD/REDIS_DB.")
-@click.option("--namespace", envvar="SIGNAL_BUS_NAMESPACE", default="", help="Signal bus namespace.")
+@bus_options
 @click.option("--dry-run", is_flag=True, help="Compute and print the forecasts without publishing.")
 def run(
     once: bool,
@@ -221,7 +220,7 @@ def run(
 
     from ats.forecast.engine import ForecastEngine, ForecastEngineConfig
     from ats.forecast.sources import BarRequest, BarSourceError, parse_symbols
-    from signal_bus import RedisBus, RedisConnectionConfig, TransportConnectionError
+    from signal_bus import TransportConnectionError
 
     try:
         config = ForecastEngineConfig(
@@ -242,10 +241,7 @@ def run(
         )
         bus = None
         if not dry_run:
-            connection = (
-                RedisConnectionConfig.from_url(redis_url) if redis_url else RedisConnectionConfig.from_environment()
-            )
-            bus = RedisBus(connection, namespace=namespace)
+            bus = open_bus(redis_url, namespace)
     except (BarSourceError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     engine = ForecastEngine(config, bus)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ats.cli.options import bus_options, open_bus
 from ats.lean.cloud_bridge import BRIDGED_CHANNELS, CloudBridge
 from ats.lean.forecast_export import (
     ExportFilter,
@@ -26,7 +27,6 @@ from ats.lean.quantconnect_api import (
 from signal_bus.errors import TransportConnectionError
 from signal_bus.group_consumer import GroupConsumer, GroupConsumerConfig
 from signal_bus.messages import Message
-from signal_bus.redis_bus import RedisBus
 
 DEFAULT_EXPORT = Path("storage") / "adaptive_forecast" / "forecasts.jsonl"
 
@@ -39,28 +39,6 @@ def _timestamp(value: str | None) -> datetime | None:
     except ValueError:
         raise click.BadParameter(f"not an ISO-8601 time: {value!r}") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _redis_options(function: click.decorators.FC) -> click.decorators.FC:
-    function = click.option(
-        "--namespace",
-        envvar="SIGNAL_BUS_NAMESPACE",
-        default="",
-        show_default=True,
-        help="Bus namespace (env SIGNAL_BUS_NAMESPACE).",
-    )(function)
-    return click.option(
-        "--redis-url",
-        envvar="REDIS_URL",
-        default=None,
-        help="Redis URL; default from REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD/REDIS_DB.",
-    )(function)
-
-
-def _open_bus(redis_url: str | None, namespace: str) -> RedisBus:
-    return (
-        RedisBus(url=redis_url, namespace=namespace) if redis_url else RedisBus(namespace=namespace)
-    )
 
 
 @click.group()
@@ -78,7 +56,7 @@ def lean() -> None:
 )
 @click.option("--model", default="lightgbm", show_default=True, help="Model name for CSV rows.")
 @click.option("--time-zone", default="UTC", show_default=True, help="Time zone of naive CSV times.")
-@_redis_options
+@bus_options
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -116,7 +94,7 @@ def export_forecasts(
                 report,
             )
         else:
-            bus = _open_bus(redis_url, namespace)
+            bus = open_bus(redis_url, namespace)
             try:
                 write_json_lines(forecasts_from_stream(bus, report), output, keep, report)
             finally:
@@ -136,7 +114,7 @@ def export_forecasts(
     required=True,
     help="Cloud project running live.",
 )
-@_redis_options
+@bus_options
 @click.option("--api-url", envvar="QC_API_URL", default=DEFAULT_BASE_URL, show_default=True)
 @click.option(
     "--max-age-minutes",
@@ -173,7 +151,7 @@ def cloud_bridge(
     bridge = CloudBridge(
         client, project_id, lambda: datetime.now(UTC), timedelta(minutes=max_age_minutes)
     )
-    bus = _open_bus(redis_url, namespace)
+    bus = open_bus(redis_url, namespace)
     consumer_name = f"{os.uname().nodename}-{os.getpid()}"
 
     def forward(message: Message) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ats.cli.options import bus_options, open_bus
 from risk_models.parameters import ParameterError, StrategyParameters
 
 
@@ -167,19 +168,7 @@ def _print_report(report: dict[str, object]) -> None:
 
 
 @risk.command("run")
-@click.option(
-    "--namespace",
-    envvar="SIGNAL_BUS_NAMESPACE",
-    default="",
-    show_default=True,
-    help="Prefix of every channel and key on Redis.",
-)
-@click.option(
-    "--redis-url",
-    envvar="REDIS_URL",
-    default=None,
-    help="Redis URL (default: REDIS_URL or REDIS_HOST/REDIS_PORT).",
-)
+@bus_options
 @click.option("--group", default="risk-engine", show_default=True, help="Consumer group name.")
 @click.option(
     "--consumer", default="risk-engine-1", show_default=True, help="This process's consumer name."
@@ -270,7 +259,6 @@ def run_command(
     from ats.risk.price_feed import LeanPriceFeed, LeanPriceFeedConfig
     from ats.risk.state_store import RedisStateStore, state_key
     from risk_models.monitor import RiskMonitorConfig
-    from signal_bus.redis_bus import RedisBus
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     price_feed = None
@@ -291,7 +279,7 @@ def run_command(
         from ats.observability.metrics import start_metrics_server
 
         click.echo(f"metrics on port {start_metrics_server(metrics_port)}")
-    bus = RedisBus(url=redis_url, namespace=namespace)
+    bus = open_bus(redis_url, namespace)
     engine = RiskEngine(
         bus,
         RiskEngineConfig(
@@ -320,13 +308,7 @@ def run_command(
 @click.argument("breaker")
 @click.option("--reason", required=True, help="Why the breaker may be re-armed.")
 @click.option("--by", "changed_by", required=True, help="Who re-arms it.")
-@click.option(
-    "--namespace",
-    envvar="SIGNAL_BUS_NAMESPACE",
-    default="",
-    help="Prefix of every channel and key on Redis.",
-)
-@click.option("--redis-url", envvar="REDIS_URL", default=None, help="Redis URL.")
+@bus_options
 def rearm_command(
     breaker: str, reason: str, changed_by: str, namespace: str, redis_url: str | None
 ) -> None:
@@ -336,13 +318,12 @@ def rearm_command(
     from ats.risk.engine import REARM_KEY
     from risk_models.breakers import BREAKER_STATES
     from signal_bus.messages import StrategyConfigUpdate
-    from signal_bus.redis_bus import RedisBus
 
     if breaker not in BREAKER_STATES:
         raise click.BadParameter(
             f"expected one of {', '.join(BREAKER_STATES)}", param_hint="BREAKER"
         )
-    with RedisBus(url=redis_url, namespace=namespace) as bus:
+    with open_bus(redis_url, namespace) as bus:
         bus.publish(
             StrategyConfigUpdate.create(
                 key=REARM_KEY,
@@ -357,19 +338,12 @@ def rearm_command(
 
 
 @risk.command("status")
-@click.option(
-    "--namespace",
-    envvar="SIGNAL_BUS_NAMESPACE",
-    default="",
-    help="Prefix of every channel and key on Redis.",
-)
-@click.option("--redis-url", envvar="REDIS_URL", default=None, help="Redis URL.")
+@bus_options
 def status_command(namespace: str, redis_url: str | None) -> None:
     """Print the risk engine's saved state: last decision, latched breakers, re-arms."""
     from ats.risk.state_store import RedisStateStore, state_key
-    from signal_bus.redis_bus import RedisBus
 
-    bus = RedisBus(url=redis_url, namespace=namespace)
+    bus = open_bus(redis_url, namespace)
     try:
         state = RedisStateStore(bus.client, state_key(namespace)).load()
     finally:
