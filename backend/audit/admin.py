@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from .models import AuditEvent
+from .models import AuditEvent, AuditHead
 
 
 @admin.register(AuditEvent)
@@ -23,3 +23,10 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditHead)
+class AuditHeadAdmin(AuditEventAdmin):
+    list_display = ("id", "event_id", "hash", "updated_at")
+    list_filter = ()
+    search_fields = ()

@@ -23,3 +23,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} by {self.actor}"
+
+
+class AuditHead(models.Model):
+    """The chain's newest hash, kept outside the chained table (one row, ``id`` 1).
+
+    Written in the same transaction as every append, so deleting the newest events (which
+    leaves the rest of the chain consistent) no longer goes unnoticed.
+    """
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID)
+    event_id = models.BigIntegerField(help_text="id of the newest audit event")
+    hash = models.CharField(max_length=64, help_text="hash of the newest audit event")
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"audit head #{self.event_id}"

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from .chain import chain_hash, event_body, normalise_payload
-from .models import GENESIS_HASH, AuditEvent
+from .models import GENESIS_HASH, AuditEvent, AuditHead
 
 # Arbitrary constant naming the advisory lock that serialises appends on PostgreSQL.
 _AUDIT_LOCK_KEY = 7_042_001
@@ -29,7 +29,7 @@ def audit_event_append(
         body = event_body(
             created_at=created_at, actor=actor, action=action, target=target, payload=normalised
         )
-        return AuditEvent.objects.create(
+        event = AuditEvent.objects.create(
             created_at=created_at,
             actor=actor,
             action=action,
@@ -38,3 +38,22 @@ def audit_event_append(
             previous_hash=previous_hash,
             hash=chain_hash(previous_hash=previous_hash, body=body),
         )
+        audit_head_advance(event=event)
+        return event
+
+
+def audit_head_advance(*, event: AuditEvent) -> AuditHead:
+    """Move the head to ``event`` (call inside the append's transaction)."""
+    head = AuditHead.objects.select_for_update().filter(id=AuditHead.SINGLETON_ID).first()
+    if head is None:
+        return AuditHead.objects.create(
+            id=AuditHead.SINGLETON_ID,
+            event_id=event.pk,
+            hash=event.hash,
+            updated_at=event.created_at,
+        )
+    head.event_id = event.pk
+    head.hash = event.hash
+    head.updated_at = event.created_at
+    head.save(update_fields=("event_id", "hash", "updated_at"))
+    return head
