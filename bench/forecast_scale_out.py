@@ -8,10 +8,14 @@ bus. Measured:
   over every asset, what the fan-out's parent task does when the version is missing);
 * in-line: one process, the engine's steady-state cycle (``ForecastEngine.run_cycle``
   within a period: load every asset's bars, features on the trailing window, predict,
-  publish), the median of ``--repeat`` cycles after a warm-up;
+  publish), after a warm-up;
 * fan-out with N workers (separate ``celery worker --pool prefork --concurrency 1``
   processes): from sending ``engines.forecast_fanout`` to the merged cycle summary,
-  the median of ``--repeat`` cycles after a warm-up cycle;
+  after a warm-up cycle on freshly started workers;
+
+The configurations are interleaved: each of ``--rounds`` rounds runs ``--cycles``
+measured cycles of every configuration in turn, so load from elsewhere on the machine
+falls on all of them alike; the figures are medians over every measured cycle (with min and max).
 * training included: one fan-out cycle (1 worker) on an empty registry, so the parent
   trains the version first.
 
@@ -20,7 +24,7 @@ The broker, the workers and this script share the machine's cores.
 Usage::
 
     python bench/forecast_scale_out.py [--assets 1000] [--bars 400] [--group-size 100]
-        [--workers 1,2] [--repeat 3] [--json]
+        [--workers 1,2] [--rounds 3] [--cycles 2] [--json]
 """
 
 from __future__ import annotations
@@ -94,10 +98,11 @@ def _run_workers(
     environment: dict[str, str],
     folder: Path,
     server: RedisServer,
-    namespace: str,
     now: dt.datetime,
     arguments: argparse.Namespace,
-) -> dict[str, object]:
+) -> tuple[list[float], dict[str, object]]:
+    """Start ``count`` workers, run a warm-up cycle and ``--cycles`` measured ones, stop them."""
+    namespace = environment["SIGNAL_BUS_NAMESPACE"]
     workers = [
         Worker(environment, f"bench-{count}-{index}", folder / f"worker-{count}-{index}.log")
         for index in range(count)
@@ -110,24 +115,26 @@ def _run_workers(
         _fan_out_cycle(sender, client, namespace, now, arguments.group_size)
         timings = []
         summary: dict[str, object] = {}
-        for _ in range(arguments.repeat):
+        for _ in range(arguments.cycles):
             seconds, summary = _fan_out_cycle(sender, client, namespace, now, arguments.group_size)
             timings.append(seconds)
-        wall = statistics.median(timings)
-        return {
-            "workers": count,
-            "wall_seconds": wall,
-            "wall_seconds_runs": timings,
-            "assets_per_second": int(str(summary["forecast_count"])) / wall,
-            "forecast": summary["forecast_count"],
-            "missing": len(summary["missing"]),  # type: ignore[arg-type]
-            "groups": summary["group_count"],
-        }
+        return timings, summary
     finally:
         for worker in workers:
             worker.stop()
         client.close()
         sender.close()
+
+
+def _figures(timings: list[float], assets: int) -> dict[str, object]:
+    wall = statistics.median(timings)
+    return {
+        "wall_seconds": wall,
+        "wall_seconds_min": min(timings),
+        "wall_seconds_max": max(timings),
+        "cycles": len(timings),
+        "assets_per_second": assets / wall,
+    }
 
 
 def main() -> None:
@@ -139,7 +146,8 @@ def main() -> None:
     parser.add_argument("--bars", type=int, default=400)
     parser.add_argument("--group-size", type=int, default=100)
     parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument("--cycles", type=int, default=2, help="measured cycles per round")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
@@ -175,20 +183,29 @@ def main() -> None:
         )
         figures["training"] = {"seconds": training_seconds, "versions_trained": trained}
 
+        inline_timings: list[float] = []
+        fan_out_timings: dict[int, list[float]] = {count: [] for count in worker_counts}
+        summaries: dict[int, dict[str, object]] = {}
         with RedisBus(url=server.url, namespace="bench-inline") as bus:
             engine = ForecastEngine(config, bus)
             engine.run_cycle(now)
-            timings = [_timed(lambda: engine.run_cycle(now))[0] for _ in range(arguments.repeat)]
-        inline = statistics.median(timings)
-        figures["inline"] = {
-            "wall_seconds": inline,
-            "wall_seconds_runs": timings,
-            "assets_per_second": arguments.assets / inline,
-        }
-
+            for _ in range(arguments.rounds):
+                inline_timings.extend(
+                    _timed(lambda: engine.run_cycle(now))[0] for _ in range(arguments.cycles)
+                )
+                for count in worker_counts:
+                    timings, summaries[count] = _run_workers(
+                        count, environment, folder, server, now, arguments
+                    )
+                    fan_out_timings[count].extend(timings)
+        inline = statistics.median(inline_timings)
+        figures["inline"] = _figures(inline_timings, arguments.assets)
         runs = []
         for count in worker_counts:
-            run = _run_workers(count, environment, folder, server, "bench", now, arguments)
+            run = {"workers": count, **_figures(fan_out_timings[count], arguments.assets)}
+            run["forecast"] = summaries[count]["forecast_count"]
+            run["missing"] = len(summaries[count]["missing"])  # type: ignore[arg-type]
+            run["groups"] = summaries[count]["group_count"]
             run["speed_up_vs_inline"] = inline / float(str(run["wall_seconds"]))
             runs.append(run)
         if runs:
