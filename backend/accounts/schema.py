@@ -5,6 +5,6 @@ from __future__ import annotations
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 
 
-class RoleJWTScheme(SimpleJWTScheme):  # type: ignore[misc]
+class RoleJWTScheme(SimpleJWTScheme):
     target_class = "backend.accounts.authentication.RoleJWTAuthentication"
     name = "jwtAuth"

@@ -9,11 +9,8 @@ from django.contrib import admin
 from .models import AuditEvent, AuditHead
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("id", "created_at", "actor", "action", "target")
-    list_filter = ("action",)
-    search_fields = ("actor", "target")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shows rows; adds, changes and deletions happen only through the audit services."""
 
     def has_add_permission(self, request: Any) -> bool:
         return False
@@ -25,8 +22,13 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "created_at", "actor", "action", "target")
+    list_filter = ("action",)
+    search_fields = ("actor", "target")
+
+
 @admin.register(AuditHead)
-class AuditHeadAdmin(AuditEventAdmin):
+class AuditHeadAdmin(ReadOnlyAdmin):
     list_display = ("id", "event_id", "hash", "updated_at")
-    list_filter = ()
-    search_fields = ()

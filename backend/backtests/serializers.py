@@ -90,7 +90,8 @@ class _ReturnSerializer(_PointSerializer):
 
 
 class PerformanceOutputSerializer(serializers.Serializer[dict[str, object]]):
-    source = serializers.ChoiceField(choices=["live", "backtest"])
+    # An output field named like Field.source, which DRF allows on serializers.
+    source = serializers.ChoiceField(choices=["live", "backtest"])  # type: ignore[assignment]
     backtest_id = serializers.IntegerField(allow_null=True)
     equity_curve = _EquitySerializer(many=True)
     drawdown = _DrawdownSerializer(many=True)

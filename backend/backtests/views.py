@@ -26,7 +26,7 @@ from .serializers import (
 from .services import backtest_import
 
 
-class BacktestListImportView(ReadAnyRoleWriteRestricted, generics.ListAPIView):  # type: ignore[type-arg]
+class BacktestListImportView(ReadAnyRoleWriteRestricted, generics.ListAPIView):
     """List imported runs; operators and services import LEAN result files."""
 
     serializer_class = BacktestSummaryOutputSerializer

@@ -8,7 +8,7 @@ from .models import Fill, Order, PortfolioSnapshot
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrderAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "account",
@@ -24,14 +24,14 @@ class OrderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Fill)
-class FillAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class FillAdmin(admin.ModelAdmin):
     list_display = ("id", "order", "timestamp", "fill_price", "fill_quantity", "fee")
     list_filter = ()
     search_fields = ("message_id",)
 
 
 @admin.register(PortfolioSnapshot)
-class PortfolioSnapshotAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PortfolioSnapshotAdmin(admin.ModelAdmin):
     list_display = ("id", "account", "timestamp", "equity", "cash", "drawdown")
     list_filter = ("account",)
     search_fields = ("message_id",)

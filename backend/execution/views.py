@@ -29,7 +29,7 @@ from .services import execution_messages_store
 PORTFOLIO_HISTORY_LIMIT = 500
 
 
-class OrderListView(generics.ListAPIView):  # type: ignore[type-arg]
+class OrderListView(generics.ListAPIView):
     """Orders with fills and lineage (forecast id, model and version), newest first."""
 
     serializer_class = OrderOutputSerializer

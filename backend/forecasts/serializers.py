@@ -90,7 +90,7 @@ class SignalLatestQuerySerializer(serializers.Serializer[dict[str, str]]):
     horizon = serializers.CharField(required=False, max_length=10)
 
 
-class AssetOutputSerializer(serializers.Serializer[dict[str, object]]):
+class AssetOutputSerializer(serializers.Serializer[Any]):
     asset = serializers.CharField()
     horizons = serializers.ListField(child=serializers.CharField())
     oldest = serializers.DateTimeField(help_text="time of the asset's oldest forecast")

@@ -31,7 +31,7 @@ from .serializers import (
 from .services import forecast_messages_store
 
 
-class ForecastListCreateView(ReadAnyRoleWriteRestricted, generics.ListAPIView):  # type: ignore[type-arg]
+class ForecastListCreateView(ReadAnyRoleWriteRestricted, generics.ListAPIView):
     """List forecasts (cursor pagination, newest first); the service role posts new ones."""
 
     serializer_class = ForecastOutputSerializer
@@ -58,7 +58,7 @@ class ForecastListCreateView(ReadAnyRoleWriteRestricted, generics.ListAPIView): 
         return Response({"received": received}, status=status.HTTP_201_CREATED)
 
 
-class SignalListView(generics.ListAPIView):  # type: ignore[type-arg]
+class SignalListView(generics.ListAPIView):
     """List signals, newest first."""
 
     serializer_class = SignalOutputSerializer

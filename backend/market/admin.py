@@ -8,7 +8,7 @@ from .models import Bar
 
 
 @admin.register(Bar)
-class BarAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BarAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "asset",

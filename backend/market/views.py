@@ -13,7 +13,7 @@ from .selectors import bar_list
 from .serializers import BarOutputSerializer
 
 
-class BarListView(generics.ListAPIView):  # type: ignore[type-arg]
+class BarListView(generics.ListAPIView):
     """List OHLCV bars (``timestamp`` is the bar's end), newest first, cursor pagination."""
 
     serializer_class = BarOutputSerializer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from risk_models.breakers import BREAKER_STATES
@@ -46,7 +48,9 @@ class RearmInputSerializer(serializers.Serializer[dict[str, str]]):
 
 
 class RearmOutputSerializer(serializers.ModelSerializer[Rearm]):
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Rearm

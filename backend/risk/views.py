@@ -31,7 +31,7 @@ class RiskCurrentView(APIView):
         return Response(RiskCurrentOutputSerializer(risk_current()).data)
 
 
-class RiskHistoryView(generics.ListAPIView):  # type: ignore[type-arg]
+class RiskHistoryView(generics.ListAPIView):
     """Every recorded risk decision, newest first."""
 
     serializer_class = RiskDecisionOutputSerializer

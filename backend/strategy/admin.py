@@ -11,14 +11,14 @@ from .models import StrategyConfig, StrategyConfigChange
 
 
 @admin.register(StrategyConfig)
-class StrategyConfigAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class StrategyConfigAdmin(admin.ModelAdmin):
     list_display = ("key", "value", "value_type", "minimum", "maximum", "version", "updated_at")
     search_fields = ("key",)
     readonly_fields = ("value", "version", "updated_at", "updated_by")
 
 
 @admin.register(StrategyConfigChange)
-class StrategyConfigChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class StrategyConfigChangeAdmin(admin.ModelAdmin):
     list_display = ("changed_at", "key", "old_value", "new_value", "changed_by", "reason")
     list_filter = ("key",)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from .models import StrategyConfigChange
 
 
-class ConfigEntryOutputSerializer(serializers.Serializer[dict[str, object]]):
+class ConfigEntryOutputSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
     value = serializers.JSONField()
     default = serializers.JSONField()

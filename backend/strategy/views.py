@@ -48,7 +48,7 @@ class StrategyConfigView(APIView):
         )
 
 
-class StrategyConfigHistoryView(generics.ListAPIView):  # type: ignore[type-arg]
+class StrategyConfigHistoryView(generics.ListAPIView):
     """The append-only change history, newest first."""
 
     serializer_class = ConfigChangeOutputSerializer
