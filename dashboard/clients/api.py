@@ -205,7 +205,7 @@ class BackendClient:
         Raises
         ------
         AuthenticationFailed
-            When the credentials are wrong.
+            When the credentials are wrong, or the user holds no role.
         BackendUnavailable
             When the backend cannot be reached.
         """
@@ -222,6 +222,11 @@ class BackendClient:
             username=username, access_token=tokens["access"], refresh_token=tokens["refresh"]
         )
         session.roles = self.roles_discover(session)
+        if not session.roles:
+            raise AuthenticationFailed(
+                "This user holds none of the roles viewer, operator or service; "
+                "ask an administrator for one."
+            )
         return session
 
     def refresh(self, session: BackendSession) -> None:

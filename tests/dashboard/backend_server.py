@@ -42,6 +42,7 @@ class BackendServer:
     password: str
     database: str
     namespace: str
+    no_role: str = ""
 
 
 def free_port() -> int:
@@ -91,6 +92,7 @@ def running_backend(
     server = BackendServer(
         url=f"http://127.0.0.1:{free_port()}", viewer=f"viewer-{suffix}",
         operator=f"operator-{suffix}", password=password, database=database, namespace=namespace,
+        no_role=f"norole-{suffix}",
     )  # fmt: skip
     environment = {
         **os.environ,
@@ -103,6 +105,7 @@ def running_backend(
         "SEED_PASSWORD": password,
         "SEED_VIEWER": server.viewer,
         "SEED_OPERATOR": server.operator,
+        "SEED_NO_ROLE": server.no_role,
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "Library")]),
     }
     admin = _admin_connection()

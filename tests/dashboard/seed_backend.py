@@ -1,7 +1,8 @@
 """Migrate a fresh database and seed it through the backend's services (run as a module).
 
 Reads the database and the bus namespace from the environment like the backend does, and
-``SEED_PASSWORD``, ``SEED_VIEWER`` and ``SEED_OPERATOR`` for the two users it creates.
+``SEED_PASSWORD``, ``SEED_VIEWER`` and ``SEED_OPERATOR`` for the two users it creates
+(and ``SEED_NO_ROLE``, when set, for a user holding no role).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def seed(*, assets: int, hours: int, horizons: tuple[str, ...]) -> None:
                            (os.environ["SEED_OPERATOR"], Role.OPERATOR)):  # fmt: skip
         user = users.objects.create_user(username=username, password=password)
         user_role_grant(user=user, role=role)
+    if os.environ.get("SEED_NO_ROLE"):
+        users.objects.create_user(username=os.environ["SEED_NO_ROLE"], password=password)
 
     names = scenario.asset_names(assets)
     batch: list[ForecastUpdate] = []

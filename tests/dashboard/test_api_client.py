@@ -33,6 +33,13 @@ def test_login_finds_each_users_role(client: BackendClient, backend: BackendServ
     assert operator.roles == frozenset({"operator"})
 
 
+def test_user_without_a_role_is_refused_clearly(
+    client: BackendClient, backend: BackendServer
+) -> None:
+    with pytest.raises(AuthenticationFailed, match="none of the roles"):
+        client.login(backend.no_role, backend.password)
+
+
 def test_login_changes_no_configuration(client: BackendClient, backend: BackendServer) -> None:
     operator = client.login(backend.operator, backend.password)
     before = client.strategy_config_history(operator)

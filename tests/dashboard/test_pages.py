@@ -46,6 +46,18 @@ def test_login_page_refuses_a_wrong_password_then_logs_in(
     assert [title.value for title in app.title] == ["Overview"]
 
 
+def test_login_page_refuses_a_user_without_a_role(
+    open_page: OpenPage, backend: BackendServer
+) -> None:
+    app = open_page(None, None)
+    app.text_input(key="login_username").input(backend.no_role)
+    app.text_input(key="login_password").input(backend.password)
+    _button(app, "Log in").click().run()  # type: ignore[attr-defined]
+    assert not app.exception
+    assert any("none of the roles" in item.value for item in app.error)
+    assert SESSION_KEY not in app.session_state
+
+
 def test_overview_shows_equity_risk_breakers_and_signals(
     open_page: OpenPage, viewer: BackendSession
 ) -> None:
