@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from ats.forecast.engine import ForecastEngine, ForecastEngineConfig
+from ats.forecast.sources import BarRequest
 from signal_bus.channels import FORECAST_UPDATES
 from signal_bus.codec import decode
+from signal_bus.errors import TransportConnectionError
 from signal_bus.group_consumer import GroupConsumer, GroupConsumerConfig
 from signal_bus.messages import ForecastUpdate, Message
 from signal_bus.outbox import OutboxBus, OutboxFullError
@@ -123,4 +127,35 @@ def test_consumer_rereads_its_unacknowledged_entries_after_a_lost_connection(
         assert stats.reconnects >= 1
     finally:
         stop.set()
+        bus.close()
+
+
+def test_forecast_engine_keeps_unsent_forecasts_for_its_next_cycle(
+    redis_server: RedisServer, namespace: str, tmp_path: Path
+) -> None:
+    bus = RedisBus(url=redis_server.url, namespace=namespace)
+    engine = ForecastEngine(
+        ForecastEngineConfig(
+            bars=BarRequest(
+                source="lean", data_folder=tmp_path, security_type="crypto", market="coinbase",
+                resolution="hour", symbols=("BTCUSD",),
+            ),
+            registry_folder=tmp_path / "models",
+            horizons=("1h",),
+        ),
+        bus,
+        publish_timeout_s=0.2,
+    )  # fmt: skip
+    try:
+        redis_server.stop()
+        waiting = [forecast(1), forecast(2)]
+        with pytest.raises(TransportConnectionError, match="2 messages wait in the outbox"):
+            engine.publish(waiting)
+        redis_server.start()
+        later = forecast(3)
+        assert engine.publish([later]) == 0
+        assert engine.outbox is not None
+        assert engine.outbox.pending == 0
+        assert stream_ids(bus) == [message.id for message in [*waiting, later]]
+    finally:
         bus.close()

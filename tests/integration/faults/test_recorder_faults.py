@@ -162,11 +162,18 @@ def test_flood_of_malformed_messages(
         # The metrics agree once the reporter has run (every second).
         def metrics_settled() -> bool:
             metrics = scrape(metrics_port)
-            return all(
-                counter(metrics, "ats_dead_letters_total", channel) == count
-                for channel, count in malformed.items()
-            ) and counter(metrics, "ats_messages_processed_total", FORECAST_UPDATES) == 200 + len(
-                valid_ids
+            lag = metrics.get(
+                f'ats_consumer_lag_messages{{channel="{FORECAST_UPDATES}",component="recorder",'
+                f'group="{GROUP}"}}'
+            )
+            return (
+                lag == 0.0
+                and all(
+                    counter(metrics, "ats_dead_letters_total", channel) == count
+                    for channel, count in malformed.items()
+                )
+                and counter(metrics, "ats_messages_processed_total", FORECAST_UPDATES)
+                == 200 + len(valid_ids)
             )
 
         assert wait_until(metrics_settled, 10.0, 0.2), scrape(metrics_port)
