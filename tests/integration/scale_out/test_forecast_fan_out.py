@@ -128,32 +128,50 @@ def test_every_asset_forecast_once_and_as_in_one_process(cluster: Cluster) -> No
         assert message.confidence == pytest.approx(reference.confidence, rel=1e-6, abs=1e-9)
 
 
+def _new_cycle_attempts_key(cluster: Cluster, known: set[str]) -> bytes | None:
+    for key in cluster.client.scan_iter(match=f"{cluster.namespace}:forecast_fanout:*:attempts"):
+        if key.decode().split(":")[-2] not in known:
+            return bytes(key)
+    return None
+
+
+def _kill_the_worker_mid_group(cluster: Cluster, known: set[str]) -> tuple[bytes, int]:
+    """Freeze the pool's child while a group runs, then kill it; return the group's index.
+
+    A child frozen between groups is let go and caught at the next group.
+    """
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        attempts_key = _new_cycle_attempts_key(cluster, known)
+        if attempts_key is None:
+            time.sleep(0.002)
+            continue
+        (child,) = cluster.worker.pool_children()
+        os.kill(child, signal.SIGSTOP)
+        started = {int(group) for group in cluster.client.hkeys(attempts_key)}
+        groups_key = attempts_key.replace(b":attempts", b":groups")
+        finished = {int(group) for group in cluster.client.hkeys(groups_key)}
+        running = started - finished
+        if running:
+            os.kill(child, signal.SIGKILL)
+            (group,) = running
+            return attempts_key, group
+        os.kill(child, signal.SIGCONT)
+        time.sleep(0.002)
+    raise TimeoutError("no group was caught running")
+
+
 def test_a_group_whose_worker_dies_is_retried_and_publishes_once(cluster: Cluster) -> None:
     known = set(cluster.summaries())
     cluster.start_cycle()
-    deadline = time.monotonic() + 60
-    attempts_key = None
-    while attempts_key is None and time.monotonic() < deadline:
-        for key in cluster.client.scan_iter(
-            match=f"{cluster.namespace}:forecast_fanout:*:attempts"
-        ):
-            cycle_id = key.decode().split(":")[-2]
-            if cycle_id not in known:
-                attempts_key = key
-                break
-        else:
-            time.sleep(0.002)
-    assert attempts_key is not None, "no group started"
-    (child,) = cluster.worker.pool_children()
-    os.kill(child, signal.SIGKILL)
+    attempts_key, killed = _kill_the_worker_mid_group(cluster, known)
 
     summary = cluster.wait_summary(known)
     cycle_id = str(summary["cycle_id"])
     attempts = {
         int(group): int(count) for group, count in cluster.client.hgetall(attempts_key).items()
     }
-    assert attempts[0] == 2, f"the killed group ran again once: {attempts}"
-    assert all(count == 1 for group, count in attempts.items() if group != 0)
+    assert attempts == {group: 2 if group == killed else 1 for group in range(3)}
     assert summary["forecast_count"] == len(ASSETS)
     assert summary["missing"] == []
     counts = Counter(message.key for message in _cycle_messages(cluster, cycle_id))
