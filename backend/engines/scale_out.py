@@ -317,8 +317,11 @@ def _group_record(
     outcome = GroupOutcome(group_index, made, missing)
     client.hset(groups_key, str(group_index), json.dumps(outcome.to_dict()))
     client.expire(groups_key, BOOKKEEPING_SECONDS)
-    total = int(client.hget(cycle_key(cycle_id), "group_count") or -1)
-    if client.hlen(groups_key) >= total and client.set(
+    total = client.hget(cycle_key(cycle_id), "group_count")
+    if total is None:
+        logger.warning("forecast_fanout_cycle_unknown", cycle_id=cycle_id, group=group_index)
+        return
+    if client.hlen(groups_key) >= int(total) and client.set(
         cycle_key(cycle_id, "merged"), b"1", nx=True, ex=BOOKKEEPING_SECONDS
     ):
         forecast_fanout_merge(cycle_id=cycle_id)
