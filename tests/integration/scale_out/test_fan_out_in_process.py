@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from alpha_models.registry import ModelRegistry
+from alpha_models.schedule import period_start
+from ats.forecast.fanout import data_time, period_version
 from backend.common.exceptions import InvalidInput
 from backend.engines.scale_out import cycle_summary, forecast_fanout_start, last_summary_key
 from tests.integration.scale_out.cluster import engine_environment, write_synthetic_daily
@@ -46,6 +49,13 @@ def test_parent_trains_once_and_a_failing_group_is_recorded_missing(
     assert summary is not None
     assert (summary["forecast_count"], summary["missing"]) == (5, [])
     assert summary["version"] == first["version"]
+    registry = ModelRegistry(tmp_path / "models")
+    period = period_start(data_time(NOW, "equity"), "quarterly")
+    found = period_version(
+        registry.versions(), model="lightgbm", horizon="1d", period=period, assets=ASSETS
+    )
+    assert found is not None, "the parent finds the period's version without a walk-forward"
+    assert found.version == first["version"]
 
     (tmp_path / "data" / "equity" / "usa" / "daily" / "charlie.zip").unlink()
     second = forecast_fanout_start(horizon="1d", now=NOW, group_size=2)
