@@ -26,9 +26,10 @@ run: install  ## The main job on embedded defaults.
 lint: install
 	$(BIN)/ruff check .
 
-typecheck: install  ## mypy --strict on the cores, and on the LEAN-facing code against quantconnect-stubs.
+typecheck: install  ## mypy: --strict on the cores and the dashboard, LEAN code against quantconnect-stubs, the backend with django-stubs.
 	$(BIN)/mypy
 	$(BIN)/mypy --config-file mypy.lean.ini
+	$(BIN)/mypy --config-file mypy.backend.ini
 
 pytest: install
 	$(BIN)/pytest
