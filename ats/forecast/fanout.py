@@ -2,7 +2,7 @@
 
 A cycle over thousands of assets runs as one task per asset group. The model version
 of the period is shared by every group: it is chosen (or trained) once before the
-groups start, and each group only predicts with it. These helpers are pure: they
+groups start, and each group only predicts with it. These functions are pure: they
 take plain values, read no clock and touch no server.
 """
 
