@@ -1,20 +1,24 @@
 """Prometheus metrics of the backend: HTTP requests per view, and the ``/metrics`` view.
 
 The view serves :func:`ats.observability.metrics.metrics_payload`, so under gunicorn with
-``PROMETHEUS_MULTIPROC_DIR`` set it sums every worker's values. It only exposes counters,
-gauges and histograms (no data), needs no login, and is not part of the API schema.
+``PROMETHEUS_MULTIPROC_DIR`` set it sums every worker's values (the request metrics
+included: every process writes them to that folder). Without that folder the request
+metrics, kept in their own registry apart from the shared engine metrics, are appended.
+It only exposes counters and histograms (no data), needs no login, and is not part of the
+API schema.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
-from prometheus_client import Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-from ats.observability.metrics import metrics_payload
+from ats.observability.metrics import MULTIPROCESS_FOLDER_VARIABLE, metrics_payload
 
 # Seconds one request took, from 1 ms to the gunicorn timeout.
 REQUEST_BUCKETS_SECONDS: tuple[float, ...] = (
@@ -23,16 +27,19 @@ REQUEST_BUCKETS_SECONDS: tuple[float, ...] = (
 # Label of requests no URL pattern matched (their paths would make unbounded label values).
 UNMATCHED_VIEW = "unmatched"
 
+HTTP_REGISTRY = CollectorRegistry()
 HTTP_REQUESTS = Counter(
     "ats_http_requests",
     "HTTP requests answered by the backend, by view name, method and status code.",
     ["view", "method", "status"],
+    registry=HTTP_REGISTRY,
 )
 HTTP_REQUEST_DURATION = Histogram(
     "ats_http_request_duration_seconds",
     "Seconds the backend took to answer a request, by view name and method.",
     ["view", "method"],
     buckets=REQUEST_BUCKETS_SECONDS,
+    registry=HTTP_REGISTRY,
 )
 KNOWN_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
 
@@ -66,4 +73,6 @@ class RequestMetricsMiddleware:
 def metrics(request: HttpRequest) -> HttpResponse:
     """Every ``ats_`` metric of this process (or of every worker) in Prometheus text format."""
     body, content_type = metrics_payload()
+    if not os.environ.get(MULTIPROCESS_FOLDER_VARIABLE, "").strip():
+        body += generate_latest(HTTP_REGISTRY)
     return HttpResponse(body, content_type=content_type)

@@ -16,6 +16,8 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
+from ats.observability import metrics
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -33,6 +35,12 @@ def test_metrics_is_prometheus_text_without_login() -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=")
     assert b"# TYPE ats_http_requests_total counter" in response.content
+
+
+def test_the_shared_engine_metrics_are_served_too() -> None:
+    metrics.risk_factor_set(0.625)
+    text = Client().get("/metrics").content.decode()
+    assert sample_value(text, "ats_risk_factor") == 0.625
 
 
 def test_requests_are_counted_per_view_and_status() -> None:
