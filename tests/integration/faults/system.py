@@ -71,6 +71,8 @@ class Run:
             RiskEngineConfig(consumer="risk-outage", tick_seconds=0.2, heartbeat_seconds=1.0, block_ms=100),
             clock=utc_now,
             state_store=RedisStateStore(self.risk_bus.client, state_key(namespace)),
+            # No minimum stay in a state, so the run's decisions follow its inputs at once.
+            parameters=StrategyParameters(state_min_dwell_seconds=0.0),
         )  # fmt: skip
         self.stop_risk = threading.Event()
         self.risk_thread = threading.Thread(
@@ -79,7 +81,9 @@ class Run:
         self.sink = RedisExecutionSink(server.url, namespace)
         self.inbox = SignalInbox()
         self.feed = start_redis_signal_feed(self.inbox, server.url, namespace)
-        settings = StrategySettings(StrategyParameters(stale_risk_update_seconds=STALE_SECONDS))
+        settings = StrategySettings(
+            StrategyParameters(stale_risk_update_seconds=STALE_SECONDS, state_min_dwell_seconds=0.0)
+        )
         self.algorithm = QCAlgorithm()
         self.algorithm.set_cash(100_000)
         for asset in ASSETS:

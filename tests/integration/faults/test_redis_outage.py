@@ -26,6 +26,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.
 OUTAGE_SECONDS = 10.0
 
 
+def full_size(run: Run, factor: float) -> dict[str, float]:
+    """The brief's sizing: a quarter of equity per confident forecast, times the risk factor."""
+    equity = run.algorithm.portfolio.total_portfolio_value
+    return dict.fromkeys(ASSETS, 0.25 * equity / PRICE * factor)
+
+
 def test_redis_outage_loses_nothing(
     redis_server: RedisServer, namespace: str, tmp_path: Path, start_recorder: Callable[..., object]
 ) -> None:
@@ -53,10 +59,11 @@ def test_redis_outage_loses_nothing(
         conservative = min(last_remote.risk_factor, 0.5)
         assert stale.factor <= conservative + 1e-12
         targets = run.step()
-        equity = run.algorithm.portfolio.total_portfolio_value
-        assert run.risk_model.last_risk is not None
-        for asset in ASSETS:
-            assert abs(targets[asset]) <= 0.25 * equity / PRICE * conservative + 1e-9
+        applied = run.risk_model.last_risk
+        assert applied is not None
+        assert applied.remote_stale
+        assert applied.factor == pytest.approx(conservative)
+        assert targets == pytest.approx(full_size(run, conservative))
         assert run.forecast_engine.outbox is not None
         assert run.forecast_engine.outbox.pending > 0
         assert run.risk_engine.outbox.pending > 0
@@ -76,10 +83,16 @@ def test_redis_outage_loses_nothing(
         assert fresh_risk()
         lean_recovery_seconds = time.monotonic() - restarted
         run.run_for(1.0)
+        targets = run.step()
         recovered = run.risk_model.last_risk
         assert recovered is not None
         assert not recovered.remote_stale
         assert "stale_risk_updates" not in recovered.reasons
+        remote = run.inbox.risk()
+        assert remote is not None
+        assert recovered.factor == pytest.approx(remote.risk_factor)
+        assert targets == pytest.approx(full_size(run, remote.risk_factor))
+        assert targets != pytest.approx(full_size(run, conservative))
         # Every publisher empties its outbox, the risk engine consumes every input, then stops.
         expected = drain(run)
         risk_stats = run.risk_engine.outbox.stats
