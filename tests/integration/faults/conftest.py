@@ -70,7 +70,7 @@ def start_recorder(
         "TEST_DB_NAME": connection.settings_dict["NAME"],
         "REDIS_URL": redis_server.url,
         "LOG_LEVEL": "WARNING",
-        "METRICS_PORT": "0",
+        "RECORDER_METRICS_PORT": "0",
     }
 
     def start(consumer: str, *extra: str) -> subprocess.Popen[bytes]:

@@ -42,8 +42,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--metrics-port",
             type=int,
-            default=int(os.environ.get("METRICS_PORT", "0") or 0),
-            help="serve Prometheus /metrics on this port (0: off; default: METRICS_PORT)",
+            default=int(os.environ.get("RECORDER_METRICS_PORT", "0") or 0),
+            help="serve Prometheus /metrics on this port (0: off; default: RECORDER_METRICS_PORT)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
