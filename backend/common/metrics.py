@@ -18,8 +18,6 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-from ats.observability.metrics import MULTIPROCESS_FOLDER_VARIABLE, metrics_payload
-
 # Seconds one request took, from 1 ms to the gunicorn timeout.
 REQUEST_BUCKETS_SECONDS: tuple[float, ...] = (
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
@@ -72,6 +70,10 @@ class RequestMetricsMiddleware:
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     """Every ``ats_`` metric of this process (or of every worker) in Prometheus text format."""
+    # Imported on first use: importing it creates the shared gauges, and with it their files
+    # in the multiprocess folder, which a worker should not do before it serves anything.
+    from ats.observability.metrics import MULTIPROCESS_FOLDER_VARIABLE, metrics_payload
+
     body, content_type = metrics_payload()
     if not os.environ.get(MULTIPROCESS_FOLDER_VARIABLE, "").strip():
         body += generate_latest(HTTP_REGISTRY)
