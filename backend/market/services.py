@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,8 @@ from .models import Bar
 
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
 WRITE_BATCH_SIZE = 2000
+ASSET_MAX_LENGTH = 40
+INTERVAL_PATTERN = re.compile(r"^[1-9][0-9]{0,3}[mhd]$")
 
 
 @dataclass(frozen=True)
@@ -46,21 +49,32 @@ def bars_store(*, asset: str, interval: str, bars: Iterable[BarValues], source: 
     """Store bars of one asset and interval; return how many bars were written.
 
     Idempotent: a bar whose ``(asset, interval, timestamp)`` is already stored is
-    overwritten with the new values, never duplicated. Every bar is checked before any
+    overwritten with the new values, never duplicated (within one call, the last bar of
+    a timestamp wins). The asset is stored upper-case. Every bar is checked before any
     is written, so bad input stores nothing.
+
+    Parameters
+    ----------
+    asset
+        Ticker, 1..40 characters.
+    interval
+        Bar size such as ``1m``, ``1h`` or ``1d``.
+    bars
+        The bars, stamped with their end time.
+    source
+        Where the bars come from (``lean``, a provider's name), kept on each row.
 
     Raises
     ------
     ValueError
-        An empty asset or interval, or a bar that is not a valid OHLCV bar (its time
-        and the rule it breaks are named).
+        A bad asset or interval, or a bar that is not a valid OHLCV bar (its time and
+        the rule it breaks are named).
     """
     asset = asset.strip().upper()
-    interval = interval.strip()
-    if not asset or len(asset) > Bar._meta.get_field("asset").max_length:  # type: ignore[operator]
-        raise ValueError(f"asset must be 1..40 characters, got {asset!r}")
-    if not interval or len(interval) > Bar._meta.get_field("interval").max_length:  # type: ignore[operator]
-        raise ValueError(f"interval must be 1..10 characters, got {interval!r}")
+    if not asset or len(asset) > ASSET_MAX_LENGTH:
+        raise ValueError(f"asset must be 1..{ASSET_MAX_LENGTH} characters, got {asset!r}")
+    if not INTERVAL_PATTERN.match(interval):
+        raise ValueError(f"interval must look like 1m, 1h or 1d, got {interval!r}")
     rows: dict[datetime, Bar] = {}
     for bar in bars:
         problem = _bar_problem(bar)

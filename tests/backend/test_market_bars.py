@@ -63,9 +63,12 @@ def test_a_bad_bar_stores_nothing(bar: BarValues, rule: str) -> None:
     assert not Bar.objects.filter(asset="ETHUSD").exists()
 
 
-def test_empty_asset_is_refused() -> None:
+def test_bad_asset_or_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="asset"):
         bars_store(asset="  ", interval="1h", bars=hourly(1))
+    with pytest.raises(ValueError, match="interval"):
+        bars_store(asset="BTCUSD", interval="hourly", bars=hourly(1))
+    assert not Bar.objects.exists()
 
 
 def test_bars_api_roles(anonymous: Any, client_for: Any) -> None:
