@@ -21,7 +21,14 @@ REARM_CONFIG_KEY = "risk.rearm"
 
 
 def risk_messages_store(*, messages: Sequence[RiskUpdate]) -> int:
-    """Store risk updates (a stored message is skipped) and latch the breakers they name."""
+    """Store risk updates (a stored message is skipped) and mirror the engine's breakers.
+
+    The risk engine latches its breakers and names every held one in each decision, so
+    the stored breaker state follows the newest decision: named means tripped, and a
+    tripped breaker that a newer decision no longer names was re-armed and is armed again.
+    Decisions older than a breaker's last change (for example one made just before an
+    operator's re-arm reached the engine) do not move it.
+    """
     if not messages:
         return 0
     rows = [
@@ -38,23 +45,40 @@ def risk_messages_store(*, messages: Sequence[RiskUpdate]) -> int:
     ]
     with transaction.atomic():
         RiskDecision.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        breakers = {
+            row.name: row
+            for row in BreakerState.objects.select_for_update().filter(name__in=list(BREAKER_STATES))
+        }
+        changed: set[str] = set()
         for message in sorted(messages, key=lambda item: item.ts_event):
-            for breaker in message.reasons:
-                if breaker not in BREAKER_STATES:
-                    continue
-                current = BreakerState.objects.select_for_update().filter(name=breaker).first()
-                if current is None:
-                    BreakerState.objects.create(
-                        name=breaker,
-                        state=BreakerState.TRIPPED,
-                        reason=f"named by risk update {message.id}",
-                        changed_at=message.ts_event,
-                    )
-                elif current.state == BreakerState.ARMED and current.changed_at < message.ts_event:
-                    current.state = BreakerState.TRIPPED
-                    current.reason = f"named by risk update {message.id}"
+            named = {reason for reason in message.reasons if reason in BREAKER_STATES}
+            for name in BREAKER_STATES:
+                current = breakers.get(name)
+                if name in named:
+                    if current is None:
+                        breakers[name] = BreakerState(
+                            name=name,
+                            state=BreakerState.TRIPPED,
+                            reason=f"named by risk update {message.id}",
+                            changed_at=message.ts_event,
+                        )
+                        changed.add(name)
+                    elif current.state == BreakerState.ARMED and current.changed_at < message.ts_event:
+                        current.state = BreakerState.TRIPPED
+                        current.reason = f"named by risk update {message.id}"
+                        current.changed_at = message.ts_event
+                        changed.add(name)
+                elif (
+                    current is not None
+                    and current.state == BreakerState.TRIPPED
+                    and current.changed_at < message.ts_event
+                ):
+                    current.state = BreakerState.ARMED
+                    current.reason = f"cleared by risk update {message.id}"
                     current.changed_at = message.ts_event
-                    current.save(update_fields=["state", "reason", "changed_at"])
+                    changed.add(name)
+        for name in changed:
+            breakers[name].save()
     return len(rows)
 
 

@@ -220,3 +220,41 @@ def test_history_rows_are_append_only() -> None:
         change.save()
     with pytest.raises(RuntimeError, match="append-only"):
         change.delete()
+
+
+def test_breaker_state_follows_the_engine_and_ignores_decisions_older_than_a_rearm(
+    make_user: Any,
+) -> None:
+    from backend.risk.services import risk_rearm
+    from signal_bus.messages import RiskUpdate
+
+    def update(minute: int, *reasons: str) -> RiskUpdate:
+        return RiskUpdate.create(
+            risk_factor=0.0 if reasons else 1.0,
+            state="halted" if reasons else "active",
+            reasons=reasons,
+            now=START + timedelta(minutes=minute),
+        )
+
+    def state() -> str:
+        return BreakerState.objects.get(name="drawdown_limit").state
+
+    risk_messages_store(messages=[update(1, "drawdown_limit")])
+    assert state() == BreakerState.TRIPPED
+    risk_rearm(
+        breaker="drawdown_limit",
+        reason="losses reviewed",
+        user=make_user("operator"),
+        now=START + timedelta(minutes=10),
+    )
+    assert state() == BreakerState.ARMED
+    # A decision made before the re-arm, arriving late, does not trip it again.
+    risk_messages_store(messages=[update(5, "drawdown_limit")])
+    assert state() == BreakerState.ARMED
+    # The engine had not consumed the re-arm yet: it still holds the breaker, so do we ...
+    risk_messages_store(messages=[update(11, "drawdown_limit")])
+    assert state() == BreakerState.TRIPPED
+    # ... until its next decision no longer names it.
+    risk_messages_store(messages=[update(12)])
+    assert state() == BreakerState.ARMED
+    assert BreakerState.objects.get(name="drawdown_limit").reason.startswith("cleared by")
