@@ -120,6 +120,10 @@ class Localizer:
         for variable in ("METRICS_PORT", "METRICS_EXPORTER_PORT"):
             if variable in result:
                 result[variable] = str(self.ports[9100])
+        if "METRICS_EXPORTER_PORT" in result:
+            # In a container /tmp is the service's own; here each service gets its own folder,
+            # or the entrypoints would clear each other's metric files.
+            result.setdefault("PROMETHEUS_MULTIPROC_DIR", str(self.scratch / "ats-metrics"))
         if "DB_HOST" in result:
             result["DB_HOST"] = "127.0.0.1"
         if "REDIS_HOST" in result:
