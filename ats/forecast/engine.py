@@ -18,7 +18,6 @@ and the next cycle of the same engine sends them first.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -32,8 +31,8 @@ from alpha_models.horizon import Horizon
 from alpha_models.live import LiveForecaster
 from alpha_models.registry import ModelRegistry
 from alpha_models.walk_forward import WalkForwardConfig
+from ats.forecast.messages import forecast_messages
 from ats.forecast.sources import BarRequest, load_bars
-from market_data.lean import DATA_TIME_ZONES
 from signal_bus import Bus, ForecastUpdate, TransportConnectionError
 from signal_bus.outbox import OutboxBus
 
@@ -96,11 +95,6 @@ class CycleResult:
     """``<asset>:<horizon>`` pairs without a forecast (too little history to train)."""
     buffered: int = 0
     """Forecasts of this cycle that had to wait in the outbox (the bus was unreachable)."""
-
-
-def _utc(moment: pd.Timestamp, security_type: str) -> dt.datetime:
-    zone = DATA_TIME_ZONES.get(security_type, "UTC")
-    return pd.Timestamp(moment).tz_localize(zone).tz_convert("UTC").to_pydatetime()
 
 
 class ForecastEngine:
@@ -197,25 +191,9 @@ class ForecastEngine:
         return self.outbox.stats.buffered - buffered_before
 
     def _updates(self, latest: pd.DataFrame, now: dt.datetime) -> Sequence[ForecastUpdate]:
-        updates = []
-        for row in latest.to_dict("records"):
-            low, high = float(row["interval_low"]), float(row["interval_high"])
-            has_interval = math.isfinite(low) and math.isfinite(high)
-            updates.append(
-                ForecastUpdate.create(
-                    asset=str(row["symbol"]).upper(),
-                    horizon=str(row["horizon"]),
-                    prediction=float(row["prediction"]),
-                    confidence=float(row["confidence"]),
-                    now=now,
-                    ts_event=_utc(pd.Timestamp(row["time"]), self.config.bars.security_type),
-                    model=self.config.model,
-                    model_version=str(row["model_version"]),
-                    interval_low=low if has_interval else None,
-                    interval_high=high if has_interval else None,
-                )
-            )
-        return updates
+        return forecast_messages(
+            latest, now=now, model=self.config.model, security_type=self.config.bars.security_type
+        )
 
 
 # ---------------------------------------------------------------- scheduled entry points

@@ -9,7 +9,6 @@ take plain values, read no clock and touch no server.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,6 +16,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from alpha_models.registry import ModelVersion
+from ats.forecast.messages import forecast_messages
 from market_data.lean import DATA_TIME_ZONES
 from signal_bus import ForecastUpdate
 
@@ -112,26 +112,10 @@ def forecast_updates(
     cycle_id: str,
 ) -> list[ForecastUpdate]:
     """Turn forecast-table rows into messages with ids stable within ``cycle_id``."""
-    zone = DATA_TIME_ZONES.get(security_type, "UTC")
-    updates = []
-    for row in latest.to_dict("records"):
-        low, high = float(row["interval_low"]), float(row["interval_high"])
-        has_interval = math.isfinite(low) and math.isfinite(high)
-        ts_event = pd.Timestamp(row["time"]).tz_localize(zone).tz_convert("UTC").to_pydatetime()
-        update = ForecastUpdate.create(
-            asset=str(row["symbol"]).upper(),
-            horizon=str(row["horizon"]),
-            prediction=float(row["prediction"]),
-            confidence=float(row["confidence"]),
-            now=now,
-            ts_event=ts_event,
-            model=model,
-            model_version=str(row["model_version"]),
-            interval_low=low if has_interval else None,
-            interval_high=high if has_interval else None,
-        )
-        updates.append(replace(update, id=stable_message_id(cycle_id, update.key)))
-    return updates
+    return [
+        replace(update, id=stable_message_id(cycle_id, update.key))
+        for update in forecast_messages(latest, now=now, model=model, security_type=security_type)
+    ]
 
 
 @dataclass(frozen=True)
