@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.clients.records import RiskDecisionRecord
@@ -36,16 +37,31 @@ def risk_history_block(history: Sequence[RiskDecisionRecord]) -> None:
     )
 
 
+def breaker_trips(history: Sequence[RiskDecisionRecord]) -> list[dict[str, object]]:
+    """When each breaker tripped, newest first.
+
+    The risk engine names a latched breaker in every decision until it is re-armed, so a
+    trip is a decision naming a breaker that the decision before it did not name.
+    """
+    ordered = sorted(history, key=lambda row: pd.Timestamp(row["timestamp"]))
+    trips: list[dict[str, object]] = []
+    held: set[str] = set()
+    for row in ordered:
+        named = {reason for reason in row["reasons"] if reason in BREAKER_STATES}
+        trips.extend(
+            {"timestamp": row["timestamp"], "breaker": reason, "state": row["state"],
+             "risk_factor": row["risk_factor"]}
+            for reason in row["reasons"]
+            if reason in named - held
+        )  # fmt: skip
+        held = named
+    return trips[::-1]
+
+
 def breaker_trips_table(history: Sequence[RiskDecisionRecord]) -> None:
-    """Decisions naming a breaker: when each breaker tripped."""
+    """When each breaker tripped (not every decision that kept it tripped)."""
     st.subheader("Breaker trips")
-    rows = [
-        {"timestamp": row["timestamp"], "breaker": reason, "state": row["state"],
-         "risk_factor": row["risk_factor"]}
-        for row in history
-        for reason in row["reasons"]
-        if reason in BREAKER_STATES
-    ]  # fmt: skip
+    rows = breaker_trips(history)
     if not rows:
         st.caption("No breaker has tripped in this history.")
         return

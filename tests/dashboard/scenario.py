@@ -19,12 +19,14 @@ EXAMPLE_PREDICTION, EXAMPLE_CONFIDENCE = 0.0082, 0.76
 SHORT_ASSET, SHORT_HORIZON = "ETHUSD", "1d"
 SHORT_PREDICTION, SHORT_CONFIDENCE = -0.0125, 0.81
 
-# Risk decisions, oldest first: (hours before END, factor, state, reasons).
+# Risk decisions, oldest first: (hours before END, factor, state, reasons). As the risk
+# engine does, every decision names the breakers it holds: drawdown_limit stays named (and
+# the state halted) from its trip until a re-arm.
 RISK_STEPS = (
     (72, 1.0, "active", ()),
     (48, 0.8, "reducing", ("low_confidence", "high_volatility")),
     (24, 0.0, "halted", ("drawdown", "drawdown_limit")),
-    (2, 0.8, "reducing", ("low_confidence", "high_volatility")),
+    (2, 0.0, "halted", ("low_confidence", "high_volatility", "drawdown_limit")),
 )
 TRIPPED_BREAKER = "drawdown_limit"
 

@@ -67,7 +67,7 @@ def test_overview_shows_equity_risk_breakers_and_signals(
     assert metrics["Equity"] == f"{path[-1][1]:,.2f}"
     assert metrics["Total return"] == f"{(path[-1][1] / path[0][1] - 1) * 100:.2f} %"
     assert metrics["Risk factor"] == f"{scenario.RISK_STEPS[-1][1]:.2f}"
-    assert "reducing" in metrics["State"]
+    assert scenario.RISK_STEPS[-1][2] in metrics["State"]
     page = texts(app)
     assert "low_confidence, high_volatility" in page
     assert f"Tripped breakers: {scenario.TRIPPED_BREAKER}" in page
