@@ -107,9 +107,10 @@ class Localizer:
         self.data.mkdir(exist_ok=True)
 
     def text(self, value: str) -> str:
+        # The container's /tmp first: the repository itself may live under /tmp here.
+        value = re.sub(r"(?<![\w/])/tmp/", f"{self.scratch}/", value)
         value = value.replace("/app/docker/", f"{REPOSITORY_ROOT}/docker/")
         value = value.replace("/app/data", str(self.data))
-        value = re.sub(r"(?<![\w/])/tmp/", f"{self.scratch}/", value)
         value = value.replace("0.0.0.0", "127.0.0.1").replace("//backend:", "//127.0.0.1:")
         for container_port, local_port in self.ports.items():
             value = re.sub(rf"(?<=[:=]){container_port}\b", str(local_port), value)

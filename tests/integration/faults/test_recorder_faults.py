@@ -6,6 +6,7 @@ import json
 import re
 import signal
 import subprocess
+import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -40,13 +41,25 @@ def test_recorder_killed_mid_batch_stores_every_message_once(
             lambda: Forecast.objects.filter(message_id__in=run.forecast_ids).exists(), 20.0
         )
 
-        # A burst keeps the recorder busy; kill it while a batch is read but not acknowledged.
-        run.publish_burst(1500)
-        assert wait_until(lambda: probe.pending_count(FORECAST_UPDATES, GROUP) > 0, 20.0, 0.002)
+        # Bursts keep the recorder busy; freeze it (SIGSTOP) at a moment when a batch is read
+        # but not acknowledged, so the kill is mid-batch for certain, then SIGKILL it.
+        pending_at_kill = 0
+        deadline = time.monotonic() + 30.0
+        while pending_at_kill == 0 and time.monotonic() < deadline:
+            run.publish_burst(500)
+            burst_deadline = time.monotonic() + 2.0
+            while time.monotonic() < burst_deadline:
+                if probe.pending_count(FORECAST_UPDATES, GROUP) > 0:
+                    first.send_signal(signal.SIGSTOP)
+                    pending_at_kill = probe.pending_count(FORECAST_UPDATES, GROUP)
+                    if pending_at_kill > 0:
+                        break
+                    first.send_signal(signal.SIGCONT)
+                time.sleep(0.001)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
-        pending_at_kill = probe.pending_count(FORECAST_UPDATES, GROUP)
-        assert pending_at_kill > 0
+        assert pending_at_kill > 0, "the recorder was never caught holding an unacknowledged batch"
+        assert probe.pending_count(FORECAST_UPDATES, GROUP) == pending_at_kill
 
         run.run_for(1.0)  # the system keeps running without a recorder
         start_recorder("recorder-second")  # takes over the dead one's pending entries
