@@ -12,6 +12,7 @@ from typing import Any
 import click
 import redis
 
+from ats.cli.options import bus_options, open_bus
 from signal_bus.bus import StreamEntry
 from signal_bus.channels import (
     ALL_CHANNELS,
@@ -21,7 +22,6 @@ from signal_bus.channels import (
     STRATEGY_CONFIG,
 )
 from signal_bus.codec import decode, to_dict
-from signal_bus.connection import RedisConnectionConfig
 from signal_bus.errors import MessageValidationError, TransportConnectionError
 from signal_bus.messages import (
     ForecastUpdate,
@@ -37,19 +37,7 @@ _CHANNEL = click.Choice(ALL_CHANNELS)
 
 
 @click.group()
-@click.option(
-    "--redis-url",
-    envvar="REDIS_URL",
-    default=None,
-    help="Redis URL; default from REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD/REDIS_DB.",
-)
-@click.option(
-    "--namespace",
-    envvar="SIGNAL_BUS_NAMESPACE",
-    default="",
-    show_default=True,
-    help="Prefix of every channel and key (env SIGNAL_BUS_NAMESPACE).",
-)
+@bus_options
 @click.pass_context
 def bus(context: click.Context, redis_url: str | None, namespace: str) -> None:
     """Inspect and exercise the Redis signal bus."""
@@ -59,15 +47,8 @@ def bus(context: click.Context, redis_url: str | None, namespace: str) -> None:
 @contextmanager
 def _open_bus(context: click.Context) -> Iterator[RedisBus]:
     settings: dict[str, Any] = context.obj or {}
-    try:
-        config = (
-            RedisConnectionConfig.from_url(settings["redis_url"])
-            if settings.get("redis_url")
-            else RedisConnectionConfig.from_environment()
-        )
-        connection = RedisBus(config, namespace=settings.get("namespace", ""))
-    except ValueError as error:
-        raise click.ClickException(f"bad bus settings: {error}") from None
+    connection = open_bus(settings.get("redis_url"), settings.get("namespace", ""))
+    config = connection.config
     try:
         yield connection
     except (TransportConnectionError, redis.ConnectionError, redis.TimeoutError) as error:
