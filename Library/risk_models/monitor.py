@@ -132,7 +132,7 @@ class RiskMonitor:
         live = [f.confidence for f in self._forecasts.values() if f.made_at + ttl >= now]
         score = self.skill.score(parameters.skill_window)
         return RiskInputs(
-            confidence=float(np.mean(live)) if live else None,
+            confidence=math.fsum(live) / len(live) if live else None,
             drawdown=self.drawdown.drawdown,
             volatility_ratio=self._volatility_ratio(parameters, now),
             skill_hit_rate=score.hit_rate,

@@ -169,6 +169,7 @@ class RiskEngine:
             bus if isinstance(bus, OutboxBus) else OutboxBus(bus, capacity=outbox_capacity)
         )
         self._state_unsaved = False
+        self._saved_key: tuple[Any, ...] | None = None
         self._price_feed = price_feed
         self._prices_polled_at: datetime | None = None
         self.config = config
@@ -208,7 +209,33 @@ class RiskEngine:
         )
         _log.info("risk_engine_restored latched=%s", sorted(self.monitor.controller.latched))
 
+    def _durable_key(self) -> tuple[Any, ...]:
+        """What must never be lost in a crash: latches, re-arms, state, decision, peak, parameters.
+
+        Freshness times (last forecast, last market data, the decision's own time) and the
+        latest equity are left out: they change on nearly every input and are saved on the
+        timer, so a crash loses at most ``tick_seconds`` of them (an older last forecast on
+        restart only makes the staleness check more cautious).
+        """
+        controller, decision = self.monitor.controller, self.monitor.controller.last_decision
+        return (
+            controller.state,
+            tuple(sorted(controller.latched)),
+            len(controller.rearms),
+            None if decision is None else (decision.state, decision.risk_factor, decision.reasons),
+            self.monitor.drawdown.high_water_mark,
+            self.parameters,
+        )
+
+    def _save_if_durable_change(self) -> None:
+        """Save now if something durable changed, otherwise leave the save to the timer."""
+        if self._durable_key() != self._saved_key:
+            self._save()
+        else:
+            self._state_unsaved = True
+
     def _save(self) -> None:
+        key = self._durable_key()
         try:
             self._store.save(
                 {"monitor": self.monitor.to_dict(), "parameters": self.parameters.as_dict()}
@@ -218,6 +245,7 @@ class RiskEngine:
             _log.warning("risk_state_save_failed error=%s", error)
             return
         self._state_unsaved = False
+        self._saved_key = key
 
     @property
     def last_decision(self) -> RiskDecision | None:
@@ -253,14 +281,15 @@ class RiskEngine:
                 self._apply_config(message)
             else:
                 return
-            now = self._clock()
+            consumed_at = self._clock()
+            self._evaluate_and_publish(force=True)
+            # Metrics after publishing: they are not on the path to the risk update.
             publish_to_consume_latency_observe(
                 component=METRICS_COMPONENT,
                 channel=message.channel,
                 published_at=message.ts_init,
-                consumed_at=now,
+                consumed_at=consumed_at,
             )
-            self._evaluate_and_publish(force=True)
             messages_processed_add(component=METRICS_COMPONENT, channel=message.channel)
 
     def _apply_config(self, message: StrategyConfigUpdate) -> None:
@@ -349,7 +378,6 @@ class RiskEngine:
     def _evaluate_and_publish(self, *, force: bool) -> RiskDecision:
         now = self._clock()
         decision = self.monitor.evaluate(self.parameters, now)
-        risk_decision_record(risk_factor=decision.risk_factor, state=decision.state.value)
         changed = self._published is None or (
             decision.state,
             decision.risk_factor,
@@ -369,8 +397,9 @@ class RiskEngine:
                 )
             )
             self._published, self._published_at = decision, now
+        risk_decision_record(risk_factor=decision.risk_factor, state=decision.state.value)
         if force or changed:
-            self._save()
+            self._save_if_durable_change()
         return decision
 
     # ------------------------------------------------------------------ running

@@ -282,3 +282,51 @@ def test_metrics_follow_decisions_and_dead_letters(
         value("ats_dead_letters_total", component="risk-engine", channel=FORECAST_UPDATES)
         == dead + 1
     )
+
+
+class CountingStore(MemoryStateStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.saves = 0
+
+    def save(self, state: dict[str, object]) -> None:
+        self.saves += 1
+        super().save(state)
+
+
+def test_durable_changes_are_saved_at_once_freshness_on_the_timer() -> None:
+    bus, clock, store = InMemoryBus(), Clock(), CountingStore()
+    engine = make_engine(bus, clock, store)
+    bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
+    bus.publish(
+        ForecastUpdate.create(asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=T0)
+    )
+    engine.run_once()
+    saves = store.saves
+    assert saves >= 1  # the first decision and the high-water mark are durable
+
+    # Forecasts that leave the decision as it is: published at once, saved on the timer.
+    for _ in range(5):
+        clock.advance(1)
+        bus.publish(
+            ForecastUpdate.create(
+                asset="SPY", horizon="1d", prediction=0.01, confidence=0.8, now=clock.now
+            )
+        )
+        for consumer in engine.consumers:
+            consumer.run_once()
+    assert store.saves == saves
+    assert len(risk_updates(bus)) >= 6
+    engine.tick()
+    assert store.saves == saves + 1
+    assert store.saved is not None
+    assert store.saved["monitor"]["last_forecast_at"] == clock.now.isoformat()
+
+    # A drawdown trip is durable: saved before the next tick.
+    clock.advance(1)
+    bus.publish(PortfolioSnapshot.create(equity=80_000.0, cash=80_000.0, now=clock.now))
+    for consumer in engine.consumers:
+        consumer.run_once()
+    assert store.saves == saves + 2
+    latched = [trip["breaker"] for trip in store.saved["monitor"]["controller"]["latched"]]
+    assert latched == ["drawdown_limit"]

@@ -63,6 +63,21 @@ def test_drawdown_limit_halts_and_latches_until_rearm() -> None:
     assert decision.risk_factor == 1.0
 
 
+def test_an_early_rearm_still_waits_out_the_dwell_since_the_trip() -> None:
+    controller = RiskController()
+    controller.evaluate(fresh(T0, drawdown=0.2), PARAMETERS, T0)
+    soon = T0 + timedelta(seconds=60)
+    controller.rearm("drawdown_limit", reason="false alarm", by="ops", now=soon)
+    decision = controller.evaluate(fresh(soon, drawdown=0.0), PARAMETERS, soon)
+    assert decision.state is RiskState.HALTED
+    assert decision.reasons == ("state_dwell",)
+    assert decision.risk_factor == 0.0
+    dwell_over = T0 + timedelta(seconds=PARAMETERS.state_min_dwell_seconds)
+    decision = controller.evaluate(fresh(dwell_over, drawdown=0.0), PARAMETERS, dwell_over)
+    assert decision.state is RiskState.ACTIVE
+    assert decision.risk_factor == 1.0
+
+
 def test_rearm_errors() -> None:
     controller = RiskController()
     with pytest.raises(BreakerError, match="not tripped"):
