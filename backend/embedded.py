@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_SETTINGS = "backend.settings.development"
 
@@ -167,3 +168,20 @@ def bars_import(
         symbols=symbols,
     )
     return sum(written.values())
+
+
+def risk_engine_state_load() -> dict[str, Any] | None:
+    """The risk engine's state as the database knows it (see ``risk_engine_state``), or None.
+
+    Call :func:`django_setup` first. The connection is closed afterwards (unless a
+    transaction is open), since the engine does not use the database after its start.
+    """
+    from django.db import connection
+
+    from backend.risk.selectors import risk_engine_state
+
+    try:
+        return risk_engine_state()
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -167,6 +170,29 @@ def _print_report(report: dict[str, object]) -> None:
     )
 
 
+DATABASE_CONNECT_TIMEOUT_SECONDS = 5
+"""Longest wait for PostgreSQL at the engine's start (libpq's ``PGCONNECT_TIMEOUT``, unless set)."""
+
+
+def database_configured(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the environment names the backend's database (``DATABASE_URL`` or ``DB_HOST``)."""
+    values = os.environ if environ is None else environ
+    return bool(values.get("DATABASE_URL") or values.get("DB_HOST"))
+
+
+def database_state_loader() -> Callable[[], dict[str, Any] | None]:
+    """Return a loader of the engine state from the backend's database (Django set up on call)."""
+
+    def load() -> dict[str, Any] | None:
+        os.environ.setdefault("PGCONNECT_TIMEOUT", str(DATABASE_CONNECT_TIMEOUT_SECONDS))
+        from backend import embedded
+
+        embedded.django_setup()
+        return embedded.risk_engine_state_load()
+
+    return load
+
+
 @risk.command("run")
 @bus_options
 @click.option("--group", default="risk-engine", show_default=True, help="Consumer group name.")
@@ -232,6 +258,13 @@ def _print_report(report: dict[str, object]) -> None:
     show_default=True,
     help="Resolution of the price series.",
 )
+@click.option(
+    "--restore-from-database/--no-restore-from-database",
+    default=database_configured,
+    show_default="on when DATABASE_URL or DB_HOST is set",
+    help="On start, use the backend's database when Redis holds no (or a corrupt) engine "
+    "state, and keep breakers it saw trip after the Redis state was written.",
+)
 def run_command(
     namespace: str,
     redis_url: str | None,
@@ -247,6 +280,7 @@ def run_command(
     prices_security_type: str,
     prices_market: str,
     prices_resolution: str,
+    restore_from_database: bool,
 ) -> None:
     """Consume forecasts, portfolio snapshots and config; publish risk updates until stopped."""
     import logging
@@ -257,7 +291,7 @@ def run_command(
     from ats.risk.engine import RiskEngine, RiskEngineConfig
     from ats.risk.evaluation import parse_symbols
     from ats.risk.price_feed import LeanPriceFeed, LeanPriceFeedConfig
-    from ats.risk.state_store import RedisStateStore, state_key
+    from ats.risk.state_store import FallbackStateStore, RedisStateStore, StateStore, state_key
     from risk_models.monitor import RiskMonitorConfig
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -279,7 +313,13 @@ def run_command(
         from ats.observability.metrics import start_metrics_server
 
         click.echo(f"metrics on port {start_metrics_server(metrics_port)}")
+    starting_parameters = parse_parameters(parameters)
     bus = open_bus(redis_url, namespace)
+    store: StateStore = RedisStateStore(bus.client, state_key(namespace))
+    if restore_from_database:
+        store = FallbackStateStore(
+            store, database_state_loader(), base_parameters=starting_parameters.as_dict()
+        )
     engine = RiskEngine(
         bus,
         RiskEngineConfig(
@@ -290,8 +330,8 @@ def run_command(
             monitor=RiskMonitorConfig(bar_seconds=bar_seconds),
         ),
         clock=lambda: datetime.now(UTC),
-        state_store=RedisStateStore(bus.client, state_key(namespace)),
-        parameters=parse_parameters(parameters),
+        state_store=store,
+        parameters=starting_parameters,
         price_feed=price_feed,
     )
     stop = threading.Event()
