@@ -175,7 +175,11 @@ class FallbackStateStore:
             return database_state
         self.source = "redis"
         if database_state is not None:
-            redis_state, kept = merge_later_trips(redis_state, database_state)
+            try:
+                redis_state, kept = merge_later_trips(redis_state, database_state)
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                _log.warning("risk_state_merge_failed error=%s: using Redis alone", error)
+                kept = []
             self.kept_from_database = tuple(kept)
             for name in kept:
                 _log.warning(
@@ -272,7 +276,9 @@ def merge_later_trips(
         trip = BreakerTrip.from_dict(item)
         if trip.breaker in redis_latched or trip.breaker not in latching:
             continue
-        seen = [moment for moment in (decided_at, known_until.get(trip.breaker)) if moment]
+        seen = [
+            moment for moment in (decided_at, known_until.get(trip.breaker)) if moment is not None
+        ]
         if seen and trip.tripped_at <= max(seen):
             continue
         latched.append(trip.to_dict())

@@ -19,9 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 
-from ats.cli.risk import database_configured
+from ats.cli.risk import database_configured, run_command
 from ats.risk.engine import REARM_KEY, RiskEngine, RiskEngineConfig
 from ats.risk.state_store import FallbackStateStore, RedisStateStore, state_key
 from backend.embedded import risk_engine_state_load
@@ -307,10 +308,17 @@ def test_nothing_saved_anywhere_starts_fresh(system: System) -> None:
     assert system.engine.monitor.controller.latched == {}
 
 
-def test_database_option_default_follows_the_environment() -> None:
+def test_database_option_default_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert database_configured({"DATABASE_URL": "postgres://db/ats"})
     assert database_configured({"DB_HOST": "db"})
     assert not database_configured({"DATABASE_URL": "", "DB_SQLITE_PATH": "x.sqlite3"})
+
+    option = next(param for param in run_command.params if param.name == "restore_from_database")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("DB_HOST", raising=False)
+    assert option.get_default(click.Context(run_command)) is False
+    monkeypatch.setenv("DB_HOST", "db")
+    assert option.get_default(click.Context(run_command)) is True
 
 
 # ---------------------------------------------------------------- ats risk run
