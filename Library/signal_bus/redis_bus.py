@@ -47,6 +47,36 @@ def _entries(raw: Sequence[Any] | None) -> list[StreamEntry]:
     return entries
 
 
+def _payload_of(fields: Sequence[Any] | None) -> bytes | None:
+    """The payload among an entry's raw ``[name, value, ...]`` fields (the last one if repeated)."""
+    payload = None
+    if fields:
+        for index in range(0, len(fields) - 1, 2):
+            if fields[index] == _PAYLOAD_FIELD:
+                payload = fields[index + 1]
+    return payload
+
+
+def _raw_stream_entries(reply: Any) -> list[StreamEntry]:
+    """Entries of the first stream of a raw XREAD/XREADGROUP reply (None when it timed out).
+
+    The reply is ``[[stream, [[id, [field, value, ...]], ...]]]`` (a map in RESP3); an entry
+    deleted while pending has no fields and becomes an entry without payload.
+    """
+    if not reply:
+        return []
+    stream_entries = next(iter(reply.values())) if isinstance(reply, dict) else reply[0][1]
+    entries: list[StreamEntry] = []
+    append = entries.append
+    for entry_id, fields in stream_entries:
+        if fields and len(fields) == 2 and fields[0] == _PAYLOAD_FIELD:
+            payload = fields[1]  # the shape every publish writes
+        else:
+            payload = _payload_of(fields)
+        append(StreamEntry(_text(entry_id), payload))
+    return entries
+
+
 class _RedisSubscription:
     def __init__(self, client: Any, names: dict[str, str]) -> None:
         import redis
@@ -265,27 +295,55 @@ class RedisBus(Bus):
                 if "BUSYGROUP" not in str(error):
                     raise
 
+    def _raw_command(self, *arguments: bytes | str | int) -> Any:
+        """Send one command on a pooled connection and return its reply as the parser gives it.
+
+        Skips redis-py's reply callbacks (its stream-reply conversion builds a dict per entry);
+        like the client's own commands, a lost connection is retried once on a fresh one.
+        ``redis.ResponseError`` propagates.
+        """
+        import redis
+
+        pool = self.client.connection_pool
+        for attempt in (1, 2):
+            connection = None
+            try:
+                connection = pool.get_connection()
+                connection.send_command(*arguments)
+                return connection.read_response()
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as lost:
+                if connection is not None:
+                    connection.disconnect()
+                if attempt == 2 or isinstance(lost, redis.AuthenticationError):
+                    raise TransportConnectionError(f"redis: {lost}") from lost
+            finally:
+                if connection is not None:
+                    pool.release(connection)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def read_group(
         self, channel: str, group: str, consumer: str, *, count: int, block_ms: int, pending: bool
     ) -> list[StreamEntry]:
-        """XREADGROUP new entries (``>``) or, with ``pending``, the consumer's own (``0``)."""
+        """XREADGROUP new entries (``>``) or, with ``pending``, the consumer's own (``0``).
+
+        The command is sent directly and its raw reply turned into entries in one pass.
+        """
         import redis
 
-        stream = self.names.stream(channel)
-        with _translated_errors():
-            try:
-                response = self.client.xreadgroup(
-                    group,
-                    consumer,
-                    {stream: "0" if pending else ">"},
-                    count=count,
-                    block=None if pending or block_ms <= 0 else block_ms,
-                )
-            except redis.ResponseError as error:
-                if "NOGROUP" not in str(error):
-                    raise
-                raise KeyError(f"no consumer group {group!r} on {channel!r}") from error
-        return _entries(response[0][1]) if response else []
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count}")
+        arguments: list[bytes | str | int] = [b"XREADGROUP", b"GROUP", group, consumer]
+        arguments += [b"COUNT", count]
+        if not pending and block_ms > 0:
+            arguments += [b"BLOCK", block_ms]
+        arguments += [b"STREAMS", self.names.stream(channel), b"0" if pending else b">"]
+        try:
+            reply = self._raw_command(*arguments)
+        except redis.ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            raise KeyError(f"no consumer group {group!r} on {channel!r}") from error
+        return _raw_stream_entries(reply)
 
     def acknowledge(self, channel: str, group: str, entry_ids: Sequence[str]) -> int:
         """XACK ``entry_ids``."""

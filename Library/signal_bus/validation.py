@@ -78,6 +78,26 @@ def require_name(field: str, value: object) -> str:
     return value
 
 
+def is_name(value: object) -> bool:
+    """Whether :func:`require_name` accepts ``value`` as it is (a cheap test for fast paths)."""
+    return (
+        type(value) is str
+        and 0 < len(value) <= MAX_TEXT_LENGTH
+        and value.isprintable()
+        and value == value.strip()
+    )
+
+
+def is_text(value: object) -> bool:
+    """Whether :func:`require_text` accepts ``value`` as it is."""
+    return type(value) is str and len(value) <= MAX_FREE_TEXT_LENGTH
+
+
+def is_horizon(value: object) -> bool:
+    """Whether :func:`require_horizon` accepts ``value``."""
+    return type(value) is str and _HORIZON_PATTERN.match(value) is not None
+
+
 def require_text(field: str, value: object) -> str:
     """Return ``value`` as a (possibly empty) string of bounded length."""
     if not isinstance(value, str):

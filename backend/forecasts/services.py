@@ -48,12 +48,14 @@ def forecast_messages_store(*, messages: Sequence[ForecastUpdate]) -> int:
     min_magnitude = float(parameters["min_prediction_magnitude"])
     versions: dict[tuple[str, str], ModelVersion] = {}
     with transaction.atomic():
-        version_ids = {}
-        for message in messages:
-            row = model_version_resolve(
-                model=message.model, version=message.model_version, cache=versions
-            )
-            version_ids[message.id] = row.pk if row is not None else None
+        # Resolved once per distinct (model, version) of the batch, in order of first sight.
+        pair_ids: dict[tuple[str, str], int | None] = {}
+        for pair in dict.fromkeys((message.model, message.model_version) for message in messages):
+            row = model_version_resolve(model=pair[0], version=pair[1], cache=versions)
+            pair_ids[pair] = row.pk if row is not None else None
+        version_ids = {
+            message.id: pair_ids[(message.model, message.model_version)] for message in messages
+        }
         if connection.vendor == "postgresql":
             _store_with_copy(
                 messages=messages,
@@ -95,8 +97,11 @@ _SIGNAL_COLUMNS = ", ".join(f'"{name}"' for name in SIGNAL_COPY_COLUMNS)
 
 
 def _copy(cursor: Any, table: str, columns: str, payload: bytes) -> None:
+    # One read of the whole payload rather than psycopg2's default 8 KiB chunks.
     cursor.copy_expert(
-        f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)", io.BytesIO(payload)
+        f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)",
+        io.BytesIO(payload),
+        size=max(8192, len(payload)),
     )
 
 
