@@ -1,4 +1,4 @@
-"""The recorder observes one publish-to-consume latency sample per stored message, per batch."""
+"""The recorder observes one latency sample per stored message; record_streams runs the defaults."""
 
 from __future__ import annotations
 
@@ -47,3 +47,15 @@ def test_empty_batch_observes_nothing_and_naive_time_is_refused() -> None:
             channel=RISK_UPDATES, messages=[_update(1.0)], consumed_at=CONSUMED.replace(tzinfo=None)
         )
     assert _sample("_count") == count
+
+
+def test_record_streams_defaults_are_the_recorder_configuration() -> None:
+    from dataclasses import fields
+
+    from backend.recorder.management.commands.record_streams import Command
+    from backend.recorder.runner import RecorderConfig
+
+    options = vars(Command().create_parser("manage.py", "record_streams").parse_args([]))
+    defaults = {spec.name: spec.default for spec in fields(RecorderConfig)}
+    for name in ("batch_size", "block_ms", "claim_idle_ms", "workers_per_channel"):
+        assert options[name] == defaults[name], name

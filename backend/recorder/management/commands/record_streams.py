@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+from dataclasses import fields
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -12,6 +13,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from backend.common.bus import bus_get
 from backend.recorder.runner import Recorder, RecorderConfig
 from signal_bus.channels import ALL_CHANNELS
+
+# The command's defaults are the configuration's, so the benchmark measures what runs.
+DEFAULTS = {spec.name: spec.default for spec in fields(RecorderConfig)}
 
 
 class Command(BaseCommand):
@@ -29,10 +33,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--namespace", default=None, help="bus namespace (default: SIGNAL_BUS_NAMESPACE)"
         )
-        parser.add_argument("--batch-size", type=int, default=1000)
-        parser.add_argument("--block-ms", type=int, default=500)
-        parser.add_argument("--claim-idle-ms", type=int, default=30_000)
-        parser.add_argument("--workers-per-channel", type=int, default=1)
+        parser.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
+        parser.add_argument("--block-ms", type=int, default=DEFAULTS["block_ms"])
+        parser.add_argument("--claim-idle-ms", type=int, default=DEFAULTS["claim_idle_ms"])
+        parser.add_argument(
+            "--workers-per-channel", type=int, default=DEFAULTS["workers_per_channel"]
+        )
         parser.add_argument(
             "--stream-max-length",
             type=int,
