@@ -22,6 +22,18 @@ BREAKER_STATES: Mapping[str, RiskState] = {
 }
 """Each breaker and the state it forces while tripped."""
 
+ALWAYS_LATCHING = frozenset({DRAWDOWN_LIMIT, VOLATILITY_SPIKE})
+"""Breakers that stay tripped until re-armed whatever the parameters say."""
+
+
+def breaker_latches(breaker: str, *, auto_clear_stale: bool) -> bool:
+    """Whether ``breaker`` stays tripped until re-armed.
+
+    The drawdown and volatility breakers always latch; the stale-input breakers latch
+    only when ``auto_clear_stale`` is off (otherwise they clear when fresh data arrives).
+    """
+    return breaker in ALWAYS_LATCHING or not auto_clear_stale
+
 
 class BreakerError(ValueError):
     """A re-arm names an unknown breaker, one that is not tripped, or one whose condition persists."""

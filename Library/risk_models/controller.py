@@ -20,6 +20,7 @@ from risk_models.breakers import (
     BreakerError,
     BreakerTrip,
     RearmRecord,
+    breaker_latches,
 )
 from risk_models.decision import RiskDecision
 from risk_models.inputs import RiskInputs
@@ -101,7 +102,7 @@ class RiskController:
 
         conditions = self._breaker_conditions(inputs, parameters, now, measured)
         for name, tripped in conditions.items():
-            latches = name in (DRAWDOWN_LIMIT, VOLATILITY_SPIKE) or not parameters.auto_clear_stale
+            latches = breaker_latches(name, auto_clear_stale=parameters.auto_clear_stale)
             if tripped and latches and name not in self._latched:
                 self._latched[name] = BreakerTrip(name, now, dict(measured))
         active_breakers = [

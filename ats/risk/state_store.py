@@ -18,10 +18,9 @@ from typing import Any, Protocol
 
 from risk_models.breakers import (
     BREAKER_STATES,
-    DRAWDOWN_LIMIT,
-    VOLATILITY_SPIKE,
     BreakerTrip,
     RearmRecord,
+    breaker_latches,
 )
 from risk_models.decision import RiskDecision
 from risk_models.monitor import RiskMonitor
@@ -242,9 +241,10 @@ def check_state(state: Mapping[str, Any]) -> None:
 
 def latching_breakers(parameters: StrategyParameters) -> frozenset[str]:
     """The breakers that stay tripped until re-armed under ``parameters`` (as the controller)."""
-    if parameters.auto_clear_stale:
-        return frozenset({DRAWDOWN_LIMIT, VOLATILITY_SPIKE})
-    return frozenset(BREAKER_STATES)
+    auto_clear_stale = parameters.auto_clear_stale
+    return frozenset(
+        name for name in BREAKER_STATES if breaker_latches(name, auto_clear_stale=auto_clear_stale)
+    )
 
 
 def merge_later_trips(

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from backend.execution.models import PortfolioSnapshot
 from backend.strategy.selectors import strategy_config_current
-from risk_models.breakers import BREAKER_STATES, DRAWDOWN_LIMIT, VOLATILITY_SPIKE
+from risk_models.breakers import BREAKER_STATES, DRAWDOWN_LIMIT, breaker_latches
 from risk_models.parameters import PARAMETER_SPECS, ParameterError, validate
 
 from .models import BreakerState, Rearm, RiskDecision
@@ -79,7 +79,7 @@ def risk_engine_state() -> dict[str, Any] | None:
     latched = [
         _trip(row)
         for row in sorted(tripped, key=lambda row: (row.changed_at, row.name))
-        if row.name in (DRAWDOWN_LIMIT, VOLATILITY_SPIKE) or not auto_clear_stale
+        if breaker_latches(row.name, auto_clear_stale=auto_clear_stale)
     ]
     controller: dict[str, Any] = {"latched": latched, "rearms": []}
     monitor: dict[str, Any] = {"controller": controller}

@@ -247,3 +247,15 @@ def test_worse_inputs_never_raise_the_factor_or_relax_the_state(
     worse = RiskController().evaluate(build(worsen(values, deltas)), PARAMETERS, T0)
     assert worse.risk_factor <= better.risk_factor
     assert worse.state.severity >= better.state.severity
+
+
+@pytest.mark.parametrize("auto_clear_stale", [True, False])
+def test_which_breakers_latch(auto_clear_stale: bool) -> None:
+    from risk_models.breakers import BREAKER_STATES, breaker_latches
+
+    latching = {
+        name for name in BREAKER_STATES if breaker_latches(name, auto_clear_stale=auto_clear_stale)
+    }
+    stale = {"stale_forecasts", "stale_market_data"}
+    expected = {"drawdown_limit", "volatility_spike"} | (set() if auto_clear_stale else stale)
+    assert latching == expected
