@@ -54,7 +54,7 @@ def parse_arguments() -> argparse.Namespace:
         "--workers",
         type=int,
         default=None,
-        help="recorder consumers on the channel (default: record_streams' default)",
+        help="recorder consumers of forecast_updates (default: record_streams' default)",
     )
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
@@ -158,14 +158,30 @@ def truncate_forecasts(arguments: argparse.Namespace, database: str) -> None:
 
 
 def recorder_defaults() -> dict[str, int]:
-    """The batch size, workers per channel and block time ``manage.py record_streams`` uses."""
+    """The batch size, forecast consumers and block time ``manage.py record_streams`` runs with
+    by default on this database (read from the command's own parser)."""
+    from django.db import connection
+
+    from backend.recorder.management.commands.record_streams import (
+        Command,
+        forecast_workers_resolve,
+    )
     from backend.recorder.runner import RecorderConfig
 
-    defaults = RecorderConfig(channels=("forecast_updates",), group="g", consumer="c")
+    options = vars(Command().create_parser("manage.py", "record_streams").parse_args([]))
+    config = RecorderConfig(
+        channels=("forecast_updates",),
+        group="g",
+        consumer="c",
+        workers_per_channel=options["workers_per_channel"],
+        forecast_workers=forecast_workers_resolve(
+            requested=options["forecast_workers"], vendor=connection.vendor
+        ),
+    )
     return {
-        "batch_size": defaults.batch_size,
-        "workers": defaults.workers_per_channel,
-        "block_ms": defaults.block_ms,
+        "batch_size": options["batch_size"],
+        "workers": config.workers_for("forecast_updates"),
+        "block_ms": options["block_ms"],
     }
 
 
@@ -191,7 +207,7 @@ def recorder_seconds(
                 consumer="bench-1",
                 batch_size=arguments.batch_size,
                 block_ms=arguments.block_ms,
-                workers_per_channel=arguments.workers,
+                forecast_workers=arguments.workers,
             ),
         )
         started = time.perf_counter()

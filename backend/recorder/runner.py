@@ -16,6 +16,7 @@ from django.db import connection
 
 from ats.observability.metrics import consumer_lag_set, dead_letters_add, messages_processed_add
 from signal_bus.bus import Bus
+from signal_bus.channels import FORECAST_UPDATES
 from signal_bus.group_consumer import ConsumerStats, GroupConsumer, GroupConsumerConfig
 
 from .handlers import METRICS_COMPONENT, batch_handler_for
@@ -46,6 +47,9 @@ class RecorderConfig:
     workers_per_channel
         Consumers (threads, each with its own database connection) per channel; with more
         than one, one thread's database round trips overlap another's decoding.
+    forecast_workers
+        Consumers of ``forecast_updates`` (the high-volume channel, whose store does not
+        depend on the order of batches) when set; ``workers_per_channel`` otherwise.
     metrics_interval_s
         How often the consumers' counters are copied into the Prometheus metrics.
     """
@@ -58,6 +62,7 @@ class RecorderConfig:
     claim_idle_ms: int = 30_000
     retry_delay_s: float = 0.5
     workers_per_channel: int = 1
+    forecast_workers: int | None = None
     metrics_interval_s: float = 1.0
 
     def __post_init__(self) -> None:
@@ -65,10 +70,18 @@ class RecorderConfig:
             raise ValueError("metrics_interval_s must be positive")
         if self.workers_per_channel < 1:
             raise ValueError("workers_per_channel must be at least 1")
+        if self.forecast_workers is not None and self.forecast_workers < 1:
+            raise ValueError("forecast_workers must be at least 1 (or None)")
         if not self.channels:
             raise ValueError("give at least one channel")
         if self.batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+
+    def workers_for(self, channel: str) -> int:
+        """How many consumers read ``channel``."""
+        if channel == FORECAST_UPDATES and self.forecast_workers is not None:
+            return self.forecast_workers
+        return self.workers_per_channel
 
 
 class Recorder:
@@ -84,7 +97,7 @@ class Recorder:
                     channel=channel,
                     group=config.group,
                     consumer=config.consumer
-                    if config.workers_per_channel == 1
+                    if config.workers_for(channel) == 1
                     else f"{config.consumer}-{worker}",
                     batch_size=config.batch_size,
                     block_ms=config.block_ms,
@@ -97,7 +110,7 @@ class Recorder:
                 ),
             )
             for channel in config.channels
-            for worker in range(config.workers_per_channel)
+            for worker in range(config.workers_for(channel))
         ]
         self._threads: list[threading.Thread] = []
         self._reported = [(0, 0) for _ in self.consumers]

@@ -9,6 +9,7 @@ from dataclasses import fields
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 
 from backend.common.bus import bus_get
 from backend.recorder.runner import Recorder, RecorderConfig
@@ -16,6 +17,17 @@ from signal_bus.channels import ALL_CHANNELS
 
 # The command's defaults are the configuration's, so the benchmark measures what runs.
 DEFAULTS = {spec.name: spec.default for spec in fields(RecorderConfig)}
+# On PostgreSQL a second forecast consumer overlaps one's COPY and commit with the other's
+# reading and decoding (about 1.4 times the rate of one on the 2-core benchmark machine);
+# SQLite serialises writers, so elsewhere the channel gets --workers-per-channel.
+FORECAST_WORKERS_POSTGRESQL = 2
+
+
+def forecast_workers_resolve(*, requested: int | None, vendor: str) -> int | None:
+    """The ``forecast_workers`` the command runs with: as given, else 2 on PostgreSQL."""
+    if requested is not None:
+        return requested
+    return FORECAST_WORKERS_POSTGRESQL if vendor == "postgresql" else None
 
 
 class Command(BaseCommand):
@@ -38,6 +50,12 @@ class Command(BaseCommand):
         parser.add_argument("--claim-idle-ms", type=int, default=DEFAULTS["claim_idle_ms"])
         parser.add_argument(
             "--workers-per-channel", type=int, default=DEFAULTS["workers_per_channel"]
+        )
+        parser.add_argument(
+            "--forecast-workers",
+            type=int,
+            default=None,
+            help="consumers of forecast_updates (default: 2 on PostgreSQL, else --workers-per-channel)",
         )
         parser.add_argument(
             "--stream-max-length",
@@ -72,6 +90,9 @@ class Command(BaseCommand):
                 block_ms=options["block_ms"],
                 claim_idle_ms=options["claim_idle_ms"],
                 workers_per_channel=options["workers_per_channel"],
+                forecast_workers=forecast_workers_resolve(
+                    requested=options["forecast_workers"], vendor=connection.vendor
+                ),
             ),
         )
         if options["metrics_port"]:
