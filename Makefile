@@ -25,6 +25,7 @@ run: install  ## The main job on embedded defaults.
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install  ## mypy: --strict on the cores and the dashboard, LEAN code against quantconnect-stubs, the backend with django-stubs.
 	$(BIN)/mypy

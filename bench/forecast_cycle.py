@@ -72,10 +72,17 @@ def raw_features(panel: BarPanel) -> np.ndarray:
     log_volume = np.log1p(panel.volume)
     volume_z = (log_volume - log_volume.rolling(20).mean()) / log_volume.rolling(20).std()
     frames = [
-        r1, r1.shift(1), r1.shift(2), log_close - log_close.shift(5),
-        log_close - log_close.shift(20), log_close - log_close.shift(60),
-        gains / (gains + losses) - 0.5, volatility, volume_z,
-        close / close.rolling(20).mean() - 1, (np.log(high) - np.log(low)).rolling(5).mean(),
+        r1,
+        r1.shift(1),
+        r1.shift(2),
+        log_close - log_close.shift(5),
+        log_close - log_close.shift(20),
+        log_close - log_close.shift(60),
+        gains / (gains + losses) - 0.5,
+        volatility,
+        volume_z,
+        close / close.rolling(20).mean() - 1,
+        (np.log(high) - np.log(low)).rolling(5).mean(),
         r1 / volatility,
     ]
     return np.stack([f.to_numpy() for f in frames], axis=2)
@@ -92,7 +99,9 @@ def median_seconds(function: Callable[[], object], repeat: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--assets", type=int, default=1000)
     parser.add_argument("--bars", type=int, default=2500)
     parser.add_argument("--window", type=int, default=100)
@@ -120,16 +129,34 @@ def main() -> None:
     booster = model._booster
     assert booster is not None
     calibrator = ConfidenceCalibrator.fit(
-        np.abs(generator.normal(size=2000)), (generator.random(2000) < 0.52).astype(float), generator.normal(size=2000)
+        np.abs(generator.normal(size=2000)),
+        (generator.random(2000) < 0.52).astype(float),
+        generator.normal(size=2000),
     )
     metadata = ModelVersion(
-        version="bench", model="lightgbm", horizon="1d", training_start="", training_end="",
-        last_label_end="", valid_from=period_start(panel.times[-1], "monthly").isoformat(), features=engine_features.names, assets=panel.assets,
-        data_hash="", seed=0, params=model.params, training_rows=int(keep.sum()),
-        prediction_scale=0.001, calibration=calibrator.to_dict(),
+        version="bench",
+        model="lightgbm",
+        horizon="1d",
+        training_start="",
+        training_end="",
+        last_label_end="",
+        valid_from=period_start(panel.times[-1], "monthly").isoformat(),
+        features=engine_features.names,
+        assets=panel.assets,
+        data_hash="",
+        seed=0,
+        params=model.params,
+        training_rows=int(keep.sum()),
+        prediction_scale=0.001,
+        calibration=calibrator.to_dict(),
     )
     window_start = len(panel.times) - arguments.window
-    tail = BarPanel(*(getattr(panel, name).iloc[window_start:] for name in ("open", "high", "low", "close", "volume", "end_time")))
+    tail = BarPanel(
+        *(
+            getattr(panel, name).iloc[window_start:]
+            for name in ("open", "high", "low", "close", "volume", "end_time")
+        )
+    )
 
     live = LiveForecaster(WalkForwardConfig(model="lightgbm"), window_bars=arguments.window)
     live.use(model, metadata)
@@ -137,7 +164,9 @@ def main() -> None:
     def engine_cycle() -> pd.DataFrame:
         forecasts = live.forecast_latest(panel)
         if live.full_runs:
-            raise SystemExit("the live forecaster retrained: the cycle measured would not be inference")
+            raise SystemExit(
+                "the live forecaster retrained: the cycle measured would not be inference"
+            )
         return forecasts
 
     def raw_cycle() -> object:

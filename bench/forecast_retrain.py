@@ -41,10 +41,14 @@ class RecordingTrainer(WalkForwardTrainer):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--assets", type=int, default=60)
     parser.add_argument("--bars", type=int, default=1500)
-    parser.add_argument("--retrain", default="quarterly", choices=["weekly", "monthly", "quarterly"])
+    parser.add_argument(
+        "--retrain", default="quarterly", choices=["weekly", "monthly", "quarterly"]
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
@@ -58,7 +62,9 @@ def main() -> None:
     parameters = {k: v for k, v in template.params.items() if k != "rounds"}
     clipped = []
     for features, targets in trainer.matrices:
-        low, high = np.quantile(targets, [config.target_clip_quantile, 1 - config.target_clip_quantile])
+        low, high = np.quantile(
+            targets, [config.target_clip_quantile, 1 - config.target_clip_quantile]
+        )
         clipped.append((np.ascontiguousarray(features), np.clip(targets, low, high)))
     started = time.perf_counter()
     for features, targets in clipped:

@@ -75,7 +75,11 @@ def main(argv: list[str]) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     print(f"figures written to {out.relative_to(ROOT)}")
-    failed = [name for name, outcome in results.items() if isinstance(outcome, dict) and "error" in outcome]
+    failed = [
+        name
+        for name, outcome in results.items()
+        if isinstance(outcome, dict) and "error" in outcome
+    ]
     return 1 if failed else 0
 
 

@@ -68,5 +68,3 @@ def ensure_labels_end_before(
             f"{pd.Timestamp(limit)} (forecast time {forecast_time} minus embargo {embargo}); "
             f"latest label end {latest}"
         )
-
-

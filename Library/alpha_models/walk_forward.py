@@ -51,6 +51,7 @@ __all__ = [
     "latest_forecasts",
 ]
 
+
 @dataclass(frozen=True)
 class WalkForwardConfig:
     """Settings of the walk-forward trainer.

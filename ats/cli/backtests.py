@@ -16,8 +16,12 @@ def backtests() -> None:
 @backtests.command("import")
 @click.argument("result_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name", default=None, help="Run name (default: the file name).")
-@click.option("--by", "imported_by", default=None,
-              help="Who imports it, for the audit trail (default: the current user).")
+@click.option(
+    "--by",
+    "imported_by",
+    default=None,
+    help="Who imports it, for the audit trail (default: the current user).",
+)
 def import_(result_file: Path, name: str | None, imported_by: str | None) -> None:
     """Import a LEAN result JSON (backtests/<time>/<id>.json; camelCase or the older PascalCase).
 

@@ -20,18 +20,40 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--quick", is_flag=True,
-              help="Short version (two symbols, from 2010): print the summary and exit without servers.")
-@click.option("--data-folder", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
-              show_default=True, help="LEAN data folder the bundled bars are written into.")
-@click.option("--output-folder", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("reports"), show_default=True,
-              help="Where the forecasts file, model versions and the report go.")
-@click.option("--model", type=click.Choice(list(MODEL_KINDS)), default="lightgbm", show_default=True)
-@click.option("--store/--no-store", default=True, show_default=True,
-              help="Record forecasts, risk decisions and portfolio snapshots in the database.")
-@click.option("--serve/--no-serve", default=True, show_default=True,
-              help="Start the backend and the dashboard on localhost afterwards (never with --quick).")
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="Short version (two symbols, from 2010): print the summary and exit without servers.",
+)
+@click.option(
+    "--data-folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data"),
+    show_default=True,
+    help="LEAN data folder the bundled bars are written into.",
+)
+@click.option(
+    "--output-folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where the forecasts file, model versions and the report go.",
+)
+@click.option(
+    "--model", type=click.Choice(list(MODEL_KINDS)), default="lightgbm", show_default=True
+)
+@click.option(
+    "--store/--no-store",
+    default=True,
+    show_default=True,
+    help="Record forecasts, risk decisions and portfolio snapshots in the database.",
+)
+@click.option(
+    "--serve/--no-serve",
+    default=True,
+    show_default=True,
+    help="Start the backend and the dashboard on localhost afterwards (never with --quick).",
+)
 @click.option("--api-port", type=int, default=8000, show_default=True)
 @click.option("--dashboard-port", type=int, default=8501, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
@@ -72,14 +94,17 @@ def demo(
     started = time.monotonic()
 
     columns = (
-        TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+        TextColumn("{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
         try:
-            imports = progress.add_task("1/4 bundled bars → LEAN data", total=len(config.symbols) or 4)
-            outcomes = pipeline.import_bundled(
-                config, tick=lambda _rows: progress.advance(imports)
+            imports = progress.add_task(
+                "1/4 bundled bars → LEAN data", total=len(config.symbols) or 4
             )
+            outcomes = pipeline.import_bundled(config, tick=lambda _rows: progress.advance(imports))
             symbols = pipeline.imported_symbols(outcomes)
             progress.update(imports, total=len(outcomes), completed=len(outcomes))
 
@@ -140,7 +165,9 @@ def demo(
 
     if quick or not serve:
         return
-    _serve(api_port=api_port, dashboard_port=dashboard_port, log_folder=output_folder, console=console)
+    _serve(
+        api_port=api_port, dashboard_port=dashboard_port, log_folder=output_folder, console=console
+    )
 
 
 def _use_own_database(path: Path) -> None:
@@ -203,7 +230,9 @@ def _serve(*, api_port: int, dashboard_port: int, log_folder: Path, console: obj
     password = os.environ.get("ATS_DEMO_PASSWORD") or secrets.token_urlsafe(12)
     embedded.django_setup()
     embedded.demo_user_ensure(username=username, password=password)
-    with services(api_port=api_port, dashboard_port=dashboard_port, log_folder=log_folder) as running:
+    with services(
+        api_port=api_port, dashboard_port=dashboard_port, log_folder=log_folder
+    ) as running:
         for service in running:
             console.print(f"{service.name:<10} {service.url}")
         console.print(f"login      {username} / {password}  (operator)")

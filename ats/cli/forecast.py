@@ -168,32 +168,91 @@ def evaluate(
 
 
 @forecast.command()
-@click.option("--once", is_flag=True, help="Run one cycle and exit (default: repeat every --interval).")
-@click.option("--interval", type=click.FloatRange(min=1.0), default=3600.0, show_default=True,
-              envvar="ATS_FORECAST_INTERVAL", help="Seconds between cycles.")
-@click.option("--source", type=click.Choice(["lean", "bundled", "binance"]), default="lean", show_default=True,
-              envvar="ATS_FORECAST_SOURCE",
-              help="Bars from a LEAN data folder, the bundled data, or Binance klines (crypto).")
-@click.option("--history-days", type=click.IntRange(min=1), default=730, show_default=True,
-              envvar="ATS_FORECAST_HISTORY_DAYS", help="Days of bars fetched from a provider source.")
-@click.option("--data-folder", type=click.Path(file_okay=False, path_type=Path), default=None,
-              envvar="ATS_DATA_FOLDER", help="LEAN data folder (env ATS_DATA_FOLDER).")
-@click.option("--security-type", type=click.Choice(["equity", "crypto"]), default="equity",
-              show_default=True, envvar="ATS_FORECAST_SECURITY_TYPE")
+@click.option(
+    "--once", is_flag=True, help="Run one cycle and exit (default: repeat every --interval)."
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1.0),
+    default=3600.0,
+    show_default=True,
+    envvar="ATS_FORECAST_INTERVAL",
+    help="Seconds between cycles.",
+)
+@click.option(
+    "--source",
+    type=click.Choice(["lean", "bundled", "binance"]),
+    default="lean",
+    show_default=True,
+    envvar="ATS_FORECAST_SOURCE",
+    help="Bars from a LEAN data folder, the bundled data, or Binance klines (crypto).",
+)
+@click.option(
+    "--history-days",
+    type=click.IntRange(min=1),
+    default=730,
+    show_default=True,
+    envvar="ATS_FORECAST_HISTORY_DAYS",
+    help="Days of bars fetched from a provider source.",
+)
+@click.option(
+    "--data-folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    envvar="ATS_DATA_FOLDER",
+    help="LEAN data folder (env ATS_DATA_FOLDER).",
+)
+@click.option(
+    "--security-type",
+    type=click.Choice(["equity", "crypto"]),
+    default="equity",
+    show_default=True,
+    envvar="ATS_FORECAST_SECURITY_TYPE",
+)
 @click.option("--market", default="usa", show_default=True, envvar="ATS_FORECAST_MARKET")
-@click.option("--symbols", default="", envvar="ATS_FORECAST_SYMBOLS",
-              help="Comma-separated tickers (env ATS_FORECAST_SYMBOLS).")
-@click.option("--resolution", type=click.Choice(["daily", "hour"]), default="daily", show_default=True,
-              envvar="ATS_FORECAST_RESOLUTION")
-@click.option("--horizons", default="1d", show_default=True, envvar="ATS_FORECAST_HORIZONS",
-              help="Comma-separated horizons: 1h, 4h, 1d.")
-@click.option("--model", type=click.Choice(list(MODEL_KINDS)), default="lightgbm", show_default=True,
-              envvar="ATS_FORECAST_MODEL")
-@click.option("--retrain", type=click.Choice(list(RETRAIN_FREQUENCIES)), default="monthly",
-              show_default=True, envvar="ATS_FORECAST_RETRAIN")
+@click.option(
+    "--symbols",
+    default="",
+    envvar="ATS_FORECAST_SYMBOLS",
+    help="Comma-separated tickers (env ATS_FORECAST_SYMBOLS).",
+)
+@click.option(
+    "--resolution",
+    type=click.Choice(["daily", "hour"]),
+    default="daily",
+    show_default=True,
+    envvar="ATS_FORECAST_RESOLUTION",
+)
+@click.option(
+    "--horizons",
+    default="1d",
+    show_default=True,
+    envvar="ATS_FORECAST_HORIZONS",
+    help="Comma-separated horizons: 1h, 4h, 1d.",
+)
+@click.option(
+    "--model",
+    type=click.Choice(list(MODEL_KINDS)),
+    default="lightgbm",
+    show_default=True,
+    envvar="ATS_FORECAST_MODEL",
+)
+@click.option(
+    "--retrain",
+    type=click.Choice(list(RETRAIN_FREQUENCIES)),
+    default="monthly",
+    show_default=True,
+    envvar="ATS_FORECAST_RETRAIN",
+)
 @click.option("--seed", type=int, default=0, show_default=True, envvar="ATS_FORECAST_SEED")
-@click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=Path("artifacts/models"),
-              show_default=True, envvar="ATS_MODEL_REGISTRY", help="Folder of saved model versions.")
+@click.option(
+    "--registry",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("artifacts/models"),
+    show_default=True,
+    envvar="ATS_MODEL_REGISTRY",
+    help="Folder of saved model versions.",
+)
 @bus_options
 @click.option("--dry-run", is_flag=True, help="Compute and print the forecasts without publishing.")
 def run(
@@ -250,7 +309,11 @@ def run(
             try:
                 result = engine.run_cycle(dt.datetime.now(dt.UTC))
             except (BarSourceError, TransportConnectionError, ValueError) as error:
-                reason = f"cannot publish to Redis: {error}" if isinstance(error, TransportConnectionError) else str(error)
+                reason = (
+                    f"cannot publish to Redis: {error}"
+                    if isinstance(error, TransportConnectionError)
+                    else str(error)
+                )
                 if once:
                     raise click.ClickException(reason) from error
                 click.echo(f"error: cycle failed, retrying in {interval:.0f}s: {reason}", err=True)
@@ -268,7 +331,9 @@ def run(
                     err=True,
                 )
             action = "published" if result.published else "computed (dry run)"
-            click.echo(f"{len(result.forecasts)} forecasts {action}; {result.versions_trained} model versions trained")
+            click.echo(
+                f"{len(result.forecasts)} forecasts {action}; {result.versions_trained} model versions trained"
+            )
             if once:
                 break
             time.sleep(interval)

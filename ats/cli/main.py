@@ -13,7 +13,11 @@ import click
 
 # name -> (module, attribute, one-line help). Each module owns its group.
 _GROUPS: dict[str, tuple[str, str, str]] = {
-    "backtests": ("ats.cli.backtests", "backtests", "Import LEAN backtest results into the backend."),
+    "backtests": (
+        "ats.cli.backtests",
+        "backtests",
+        "Import LEAN backtest results into the backend.",
+    ),
     "bus": ("ats.cli.bus", "bus", "Inspect and exercise the Redis signal bus."),
     "data": ("ats.cli.data", "data", "Import market data into a LEAN data folder."),
     "demo": ("ats.cli.demo", "demo", "Run the whole pipeline on the bundled data (the main job)."),

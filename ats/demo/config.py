@@ -57,8 +57,13 @@ class DemoConfig:
     def run_key(self) -> str:
         """A short name for what this run computes; messages of different runs never collide."""
         recipe = "|".join(
-            [",".join(self.symbols), self.score_start.isoformat(), self.model,
-             self.retrain_frequency, str(self.seed)]
+            [
+                ",".join(self.symbols),
+                self.score_start.isoformat(),
+                self.model,
+                self.retrain_frequency,
+                str(self.seed),
+            ]
         )
         return hashlib.sha256(recipe.encode("utf-8")).hexdigest()[:12]
 

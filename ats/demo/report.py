@@ -65,7 +65,9 @@ def summarize(run: EvaluationRun, runs: RiskRuns) -> Summary:
     """Collect forecast quality and the three equity curves' statistics."""
     pooled = run.report.pooled
     return Summary(
-        forecast={name: pooled.get(name) for name in ("n", "ic", "rank_ic", "hit_rate", "brier", "ece")},
+        forecast={
+            name: pooled.get(name) for name in ("n", "ic", "rank_ic", "hit_rate", "brier", "ece")
+        },
         unmanaged=runs.stats(runs.unmanaged),
         managed=runs.stats(runs.managed),
         buy_and_hold=performance_stats(runs.buy_and_hold_returns(), runs.periods_per_year),
@@ -110,7 +112,9 @@ def write_figure(run: EvaluationRun, runs: RiskRuns, path: Path) -> Path:
     equity_axis.set_yscale("log")
     equity_axis.legend(fontsize=8)
     drawdown_axis.set_title("Drawdown")
-    factor_axis.plot(runs.managed.risk_factors.index, runs.managed.risk_factors.to_numpy(), linewidth=0.8)
+    factor_axis.plot(
+        runs.managed.risk_factors.index, runs.managed.risk_factors.to_numpy(), linewidth=0.8
+    )
     factor_axis.set_ylim(-0.05, 1.05)
     factor_axis.set_title("Risk factor (risk engine)")
     table = run.report.pooled.get("reliability", [])
@@ -119,7 +123,9 @@ def write_figure(run: EvaluationRun, runs: RiskRuns, path: Path) -> Path:
         confidence = [row["mean_confidence"] for row in rows]
         observed = [row["hit_rate"] for row in rows]
         reliability_axis.plot([0.4, 0.8], [0.4, 0.8], color="grey", linestyle="--", linewidth=0.8)
-        reliability_axis.scatter(confidence, observed, s=[max(8.0, row["count"] / 20) for row in rows])
+        reliability_axis.scatter(
+            confidence, observed, s=[max(8.0, row["count"] / 20) for row in rows]
+        )
     for axis in (equity_axis, drawdown_axis, factor_axis):
         locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
         axis.xaxis.set_major_locator(locator)
@@ -140,7 +146,8 @@ def write_html(summary: Summary, figure: Path, path: Path, *, settings: dict[str
     def table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
         head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in rows
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 

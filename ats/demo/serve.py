@@ -45,7 +45,14 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float)
 
 
 def _start(
-    name: str, command: list[str], *, url: str, ready_url: str, env: Mapping[str, str], log: Path, timeout_s: float
+    name: str,
+    command: list[str],
+    *,
+    url: str,
+    ready_url: str,
+    env: Mapping[str, str],
+    log: Path,
+    timeout_s: float,
 ) -> Service:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as sink:
@@ -74,7 +81,13 @@ def services(
         started.append(
             _start(
                 "backend",
-                [sys.executable, "backend/manage.py", "runserver", f"127.0.0.1:{api_port}", "--noreload"],
+                [
+                    sys.executable,
+                    "backend/manage.py",
+                    "runserver",
+                    f"127.0.0.1:{api_port}",
+                    "--noreload",
+                ],
                 url=f"{api_url}/api/docs/",
                 ready_url=f"{api_url}/api/schema/",
                 env=env,
@@ -86,9 +99,19 @@ def services(
             _start(
                 "dashboard",
                 [
-                    sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-                    "--server.address", "127.0.0.1", "--server.port", str(dashboard_port),
-                    "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    "dashboard/app.py",
+                    "--server.address",
+                    "127.0.0.1",
+                    "--server.port",
+                    str(dashboard_port),
+                    "--server.headless",
+                    "true",
+                    "--browser.gatherUsageStats",
+                    "false",
                 ],
                 url=f"http://127.0.0.1:{dashboard_port}",
                 ready_url=f"http://127.0.0.1:{dashboard_port}/_stcore/health",

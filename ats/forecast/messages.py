@@ -31,7 +31,10 @@ def forecast_messages(
                 prediction=float(row["prediction"]),
                 confidence=float(row["confidence"]),
                 now=now,
-                ts_event=pd.Timestamp(row["time"]).tz_localize(zone).tz_convert("UTC").to_pydatetime(),
+                ts_event=pd.Timestamp(row["time"])
+                .tz_localize(zone)
+                .tz_convert("UTC")
+                .to_pydatetime(),
                 model=model,
                 model_version=str(row["model_version"]),
                 interval_low=low if has_interval else None,

@@ -47,7 +47,9 @@ def risk_messages_store(*, messages: Sequence[RiskUpdate]) -> int:
         RiskDecision.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
         breakers = {
             row.name: row
-            for row in BreakerState.objects.select_for_update().filter(name__in=list(BREAKER_STATES))
+            for row in BreakerState.objects.select_for_update().filter(
+                name__in=list(BREAKER_STATES)
+            )
         }
         changed: set[str] = set()
         for message in sorted(messages, key=lambda item: item.ts_event):
@@ -63,7 +65,10 @@ def risk_messages_store(*, messages: Sequence[RiskUpdate]) -> int:
                             changed_at=message.ts_event,
                         )
                         changed.add(name)
-                    elif current.state == BreakerState.ARMED and current.changed_at < message.ts_event:
+                    elif (
+                        current.state == BreakerState.ARMED
+                        and current.changed_at < message.ts_event
+                    ):
                         current.state = BreakerState.TRIPPED
                         current.reason = f"named by risk update {message.id}"
                         current.changed_at = message.ts_event

@@ -40,11 +40,18 @@ def _result() -> dict[str, object]:
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DB_HOST", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DB_HOST", "DJANGO_SETTINGS_MODULE"}
+    }
     env["DB_SQLITE_PATH"] = str(tmp_path / "backtests.sqlite3")
     subprocess.run(
         [sys.executable, "backend/manage.py", "migrate", "--verbosity", "0"],
-        cwd=ROOT, env=env, check=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
     )
     return env
 
@@ -52,7 +59,12 @@ def environment(tmp_path: Path) -> dict[str, str]:
 def _ats(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ats.cli.main", "backtests", "import", *arguments],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -68,7 +80,9 @@ def test_import_stores_the_run_once(environment: dict[str, str], tmp_path: Path)
     assert "already imported" in again.stdout
     with sqlite3.connect(environment["DB_SQLITE_PATH"]) as database:
         (runs,) = database.execute("select count(*) from backtests_backtestrun").fetchone()
-        (name, by) = database.execute("select name, imported_by from backtests_backtestrun").fetchone()
+        (name, by) = database.execute(
+            "select name, imported_by from backtests_backtestrun"
+        ).fetchone()
     assert runs == 1
     assert (name, by) == ("adaptive_forecast", "tester")
 

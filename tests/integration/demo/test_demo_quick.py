@@ -26,8 +26,16 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, objec
     env["DB_SQLITE_PATH"] = str(work / "demo.sqlite3")
     result = subprocess.run(
         [
-            sys.executable, "-m", "ats.cli.main", "demo", "--quick", "--json",
-            "--data-folder", str(work / "data"), "--output-folder", str(work / "reports"),
+            sys.executable,
+            "-m",
+            "ats.cli.main",
+            "demo",
+            "--quick",
+            "--json",
+            "--data-folder",
+            str(work / "data"),
+            "--output-folder",
+            str(work / "reports"),
         ],
         cwd=ROOT,
         env=env,

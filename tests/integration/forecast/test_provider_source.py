@@ -16,7 +16,9 @@ from tests.unit.alpha_models.synthetic import random_walk_bars
 from tests.unit.market_data.recorded_server import RecordedServer, Reply, Request
 
 NOW = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
-DAYS = pd.date_range(NOW.date() - dt.timedelta(days=800), NOW.date() - dt.timedelta(days=1), freq="D")
+DAYS = pd.date_range(
+    NOW.date() - dt.timedelta(days=800), NOW.date() - dt.timedelta(days=1), freq="D"
+)
 
 
 def _klines() -> dict[str, list[list[object]]]:
@@ -27,8 +29,20 @@ def _klines() -> dict[str, list[list[object]]]:
         for day, bar in zip(DAYS, frame.itertuples(index=False), strict=True):
             open_ms = int(day.value // 1_000_000)
             rows.append(
-                [open_ms, f"{bar.open:.2f}", f"{bar.high:.2f}", f"{bar.low:.2f}", f"{bar.close:.2f}",
-                 f"{bar.volume:.4f}", open_ms + 86_399_999, "0", 100, "0", "0", "0"]
+                [
+                    open_ms,
+                    f"{bar.open:.2f}",
+                    f"{bar.high:.2f}",
+                    f"{bar.low:.2f}",
+                    f"{bar.close:.2f}",
+                    f"{bar.volume:.4f}",
+                    open_ms + 86_399_999,
+                    "0",
+                    100,
+                    "0",
+                    "0",
+                    "0",
+                ]
             )
         table[symbol] = rows
     return table
@@ -55,8 +69,13 @@ def binance(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordedServer]:
 
 def _request(**changes: object) -> BarRequest:
     values: dict[str, object] = {
-        "source": "binance", "data_folder": None, "security_type": "crypto", "market": "binance",
-        "resolution": "daily", "symbols": ("BTCUSDT", "ETHUSDT"), "history_days": 760,
+        "source": "binance",
+        "data_folder": None,
+        "security_type": "crypto",
+        "market": "binance",
+        "resolution": "daily",
+        "symbols": ("BTCUSDT", "ETHUSDT"),
+        "history_days": 760,
     }
     values.update(changes)
     return BarRequest(**values)  # type: ignore[arg-type]

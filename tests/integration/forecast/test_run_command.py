@@ -26,13 +26,19 @@ def _write(folder: Path, days: int) -> None:
     for symbol, bars in random_walk_bars(("AAA", "BBB"), days=days, seed=9).items():
         frame = bars.drop(columns=["end_time"])
         frame[["open", "high", "low", "close"]] = frame[["open", "high", "low", "close"]].round(2)
-        write_bars(folder, frame, security_type="equity", market="usa", symbol=symbol, resolution="daily")
+        write_bars(
+            folder, frame, security_type="equity", market="usa", symbol=symbol, resolution="daily"
+        )
 
 
 def _config(folder: Path, registry: Path) -> ForecastEngineConfig:
     request = BarRequest(
-        source="lean", data_folder=folder, security_type="equity", market="usa",
-        resolution="daily", symbols=("AAA", "BBB"),
+        source="lean",
+        data_folder=folder,
+        security_type="equity",
+        market="usa",
+        resolution="daily",
+        symbols=("AAA", "BBB"),
     )
     return ForecastEngineConfig(bars=request, registry_folder=registry, model="sklearn")
 
@@ -45,8 +51,15 @@ def test_engine_publishes_the_walk_forward_forecast_of_the_latest_bar(tmp_path: 
     assert first.versions_trained > 1
     assert {update.asset for update in first.forecasts} == {"AAA", "BBB"}
 
-    frames = {s: read_bars(tmp_path / "data", security_type="equity", market="usa", symbol=s, resolution="daily") for s in ("AAA", "BBB")}
-    expected = WalkForwardTrainer(WalkForwardConfig(model="sklearn")).run(BarPanel.from_frames(frames))
+    frames = {
+        s: read_bars(
+            tmp_path / "data", security_type="equity", market="usa", symbol=s, resolution="daily"
+        )
+        for s in ("AAA", "BBB")
+    }
+    expected = WalkForwardTrainer(WalkForwardConfig(model="sklearn")).run(
+        BarPanel.from_frames(frames)
+    )
     last_aaa = expected[expected["symbol"] == "AAA"].iloc[-1]
     published = bus.last(FORECAST_UPDATES, "AAA:1d")
     assert isinstance(published, ForecastUpdate)
@@ -80,9 +93,21 @@ def test_run_command_publishes_forecasts_to_redis(tmp_path: Path) -> None:
         result = CliRunner().invoke(
             cli,
             [
-                "forecast", "run", "--once", "--data-folder", str(tmp_path / "data"), "--symbols", "AAA,BBB",
-                "--model", "statsmodels", "--registry", str(tmp_path / "models"),
-                "--redis-url", SHARED_REDIS_URL, "--namespace", namespace,
+                "forecast",
+                "run",
+                "--once",
+                "--data-folder",
+                str(tmp_path / "data"),
+                "--symbols",
+                "AAA,BBB",
+                "--model",
+                "statsmodels",
+                "--registry",
+                str(tmp_path / "models"),
+                "--redis-url",
+                SHARED_REDIS_URL,
+                "--namespace",
+                namespace,
             ],
         )
         assert result.exit_code == 0, result.output
@@ -103,20 +128,46 @@ def test_dry_run_and_bad_settings(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(
         cli,
-        ["forecast", "run", "--once", "--dry-run", "--data-folder", str(tmp_path / "data"), "--symbols", "AAA",
-         "--model", "statsmodels", "--registry", str(tmp_path / "models")],
+        [
+            "forecast",
+            "run",
+            "--once",
+            "--dry-run",
+            "--data-folder",
+            str(tmp_path / "data"),
+            "--symbols",
+            "AAA",
+            "--model",
+            "statsmodels",
+            "--registry",
+            str(tmp_path / "models"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "1 forecasts computed (dry run)" in result.output
     short = runner.invoke(
         cli,
-        ["forecast", "run", "--once", "--dry-run", "--data-folder", str(tmp_path / "short"), "--symbols", "AAA",
-         "--model", "statsmodels", "--registry", str(tmp_path / "models")],
+        [
+            "forecast",
+            "run",
+            "--once",
+            "--dry-run",
+            "--data-folder",
+            str(tmp_path / "short"),
+            "--symbols",
+            "AAA",
+            "--model",
+            "statsmodels",
+            "--registry",
+            str(tmp_path / "models"),
+        ],
     )
     assert short.exit_code == 0
     assert "no forecast for AAA:1d: too little history" in short.output
     assert "0 forecasts computed" in short.output
-    bad = runner.invoke(cli, ["forecast", "run", "--once", "--dry-run", "--source", "bundled", "--horizons", "4h"])
+    bad = runner.invoke(
+        cli, ["forecast", "run", "--once", "--dry-run", "--source", "bundled", "--horizons", "4h"]
+    )
     assert bad.exit_code != 0
     assert "shorter than one daily bar" in bad.output
     missing = runner.invoke(cli, ["forecast", "run", "--once", "--dry-run", "--symbols", "AAA"])
@@ -128,9 +179,21 @@ def test_unreachable_redis_fails_the_cycle_with_a_clear_message(tmp_path: Path) 
     _write(tmp_path / "data", days=700)
     result = CliRunner().invoke(
         cli,
-        ["forecast", "run", "--once", "--data-folder", str(tmp_path / "data"), "--symbols", "AAA",
-         "--model", "statsmodels", "--registry", str(tmp_path / "models"),
-         "--redis-url", "redis://127.0.0.1:1/0"],
+        [
+            "forecast",
+            "run",
+            "--once",
+            "--data-folder",
+            str(tmp_path / "data"),
+            "--symbols",
+            "AAA",
+            "--model",
+            "statsmodels",
+            "--registry",
+            str(tmp_path / "models"),
+            "--redis-url",
+            "redis://127.0.0.1:1/0",
+        ],
     )
     assert result.exit_code != 0
     assert "cannot publish to Redis" in result.output

@@ -34,7 +34,12 @@ def engine_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
 
 def test_config_follows_the_environment() -> None:
     config = config_from_environment(
-        "1d", {"ATS_FORECAST_SOURCE": "bundled", "ATS_FORECAST_MODEL": "ensemble", "ATS_FORECAST_SEED": "7"}
+        "1d",
+        {
+            "ATS_FORECAST_SOURCE": "bundled",
+            "ATS_FORECAST_MODEL": "ensemble",
+            "ATS_FORECAST_SEED": "7",
+        },
     )
     assert config.horizons == ("1d",)
     assert (config.model, config.seed, config.bars.source) == ("ensemble", 7, "bundled")

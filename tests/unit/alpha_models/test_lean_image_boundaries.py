@@ -11,8 +11,28 @@ from pathlib import Path
 import alpha_models
 
 CORE = Path(alpha_models.__file__).parent
-ALLOWED_ROOTS = {"numpy", "pandas", "sklearn", "lightgbm", "statsmodels", "scipy", "arch", "alpha_models"}
-FORBIDDEN_LOADED = ("redis", "pydantic", "click", "rich", "structlog", "httpx", "django", "market_data", "ats", "AlgorithmImports")
+ALLOWED_ROOTS = {
+    "numpy",
+    "pandas",
+    "sklearn",
+    "lightgbm",
+    "statsmodels",
+    "scipy",
+    "arch",
+    "alpha_models",
+}
+FORBIDDEN_LOADED = (
+    "redis",
+    "pydantic",
+    "click",
+    "rich",
+    "structlog",
+    "httpx",
+    "django",
+    "market_data",
+    "ats",
+    "AlgorithmImports",
+)
 
 
 def _core_files() -> list[Path]:
@@ -30,13 +50,22 @@ def test_core_imports_only_what_leans_image_ships() -> None:
                 names = [node.module]
             for name in names:
                 root = name.split(".")[0]
-                assert root in ALLOWED_ROOTS or root in sys.stdlib_module_names, f"{path.name} imports {name}"
+                assert root in ALLOWED_ROOTS or root in sys.stdlib_module_names, (
+                    f"{path.name} imports {name}"
+                )
 
 
 def test_core_never_reads_the_clock() -> None:
     for path in _core_files():
         text = path.read_text()
-        for call in ("datetime.now", "dt.datetime.now", "time.time(", "Timestamp.now", "date.today", "utcnow"):
+        for call in (
+            "datetime.now",
+            "dt.datetime.now",
+            "time.time(",
+            "Timestamp.now",
+            "date.today",
+            "utcnow",
+        ):
             assert call not in text, f"{path.name} reads the clock ({call})"
 
 
@@ -51,5 +80,7 @@ def test_importing_the_core_loads_no_application_package() -> None:
         f"for name in {modules!r}: importlib.import_module(name)\n"
         f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {list(FORBIDDEN_LOADED)!r})))\n"
     )
-    output = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
+    output = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    )
     assert json.loads(output.stdout) == []

@@ -39,8 +39,12 @@ def test_live_forecasts_match_the_walk_forward_and_retrain_only_when_due(panel: 
         assert list(forecasts["symbol"]) == list(expected["symbol"])
         assert (forecasts["bar_time"] == day).all()
         assert list(forecasts["model_version"]) == list(expected["model_version"])
-        np.testing.assert_allclose(forecasts["prediction"], expected["prediction"], rtol=1e-9, atol=1e-15)
-        np.testing.assert_allclose(forecasts["confidence"], expected["confidence"], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            forecasts["prediction"], expected["prediction"], rtol=1e-9, atol=1e-15
+        )
+        np.testing.assert_allclose(
+            forecasts["confidence"], expected["confidence"], rtol=1e-9, atol=1e-12
+        )
         if position < len(month):
             assert live.full_runs == 1  # one walk-forward for the whole month
     assert live.full_runs == 2  # a new period: retrained once

@@ -135,7 +135,9 @@ def test_ensemble_forecasts_do_not_change_when_data_continues(panel: BarPanel) -
         minimum_training_rows=200,
         calibration=CalibrationConfig(minimum_rows=60, rows_per_bin=20),
     )
-    assert assert_truncation_invariant(WalkForwardTrainer(config).run, panel, panel.times[300]) > 200
+    assert (
+        assert_truncation_invariant(WalkForwardTrainer(config).run, panel, panel.times[300]) > 200
+    )
 
 
 def test_hourly_four_hour_forecasts_do_not_change_when_data_continues() -> None:

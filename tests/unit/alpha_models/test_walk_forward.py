@@ -147,7 +147,9 @@ def test_each_calibrator_uses_only_outcomes_known_when_its_period_starts(
             informed += 1
         else:
             assert metadata.calibration["rows"] == 0
-            assert (forecasts.loc[forecasts["model_version"] == metadata.version, "confidence"] == 0.5).all()
+            assert (
+                forecasts.loc[forecasts["model_version"] == metadata.version, "confidence"] == 0.5
+            ).all()
     assert informed >= 5
 
 

@@ -171,7 +171,11 @@ def test_entry_weights_agree_with_the_scalar_rule(
     )
     scalar = [
         entry_weight(
-            p, c, entry_confidence=threshold, max_allocation=0.25, min_prediction_magnitude=magnitude
+            p,
+            c,
+            entry_confidence=threshold,
+            max_allocation=0.25,
+            min_prediction_magnitude=magnitude,
         )
         for p, c in rows
     ]
