@@ -1,10 +1,11 @@
 """Migration operation: turn a time-series table into a TimescaleDB hypertable when possible.
 
-On PostgreSQL with the ``timescaledb`` extension available, the operation creates the
+On PostgreSQL with the ``timescaledb`` extension available and preloaded, the operation creates the
 extension, widens the primary key to ``(id, <time column>)`` (TimescaleDB requires every
 unique index to contain the partitioning column; the models' unique constraints already do),
-converts the table and adds compression and retention policies. On plain PostgreSQL or
-SQLite it does nothing and the table stays an ordinary indexed table.
+converts the table and adds compression and retention policies. On plain PostgreSQL, on a
+server where the extension is installed but not in ``shared_preload_libraries``, or on SQLite
+it does nothing and the table stays an ordinary indexed table.
 """
 
 from __future__ import annotations
@@ -22,9 +23,19 @@ def timescale_available(connection: Any) -> bool:
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")
+        if cursor.fetchone() is not None:
+            return True
         cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")
         if cursor.fetchone() is None:
             return False
+        # Installed but not preloaded, CREATE EXTENSION ends the session (FATAL), which no
+        # savepoint can catch: ask the server before trying.
+        cursor.execute("SELECT current_setting('shared_preload_libraries')")
+        preloaded = {name.strip().strip('"') for name in cursor.fetchone()[0].split(",")}
+    if not any(name.rsplit("/", 1)[-1].startswith("timescaledb") for name in preloaded):
+        logger.warning("timescaledb_not_preloaded", shared_preload_libraries=sorted(preloaded))
+        return False
     try:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             cursor.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
