@@ -56,7 +56,7 @@ def listening_ports(name: str, service: dict[str, Any]) -> set[int]:
     ports: set[int] = set()
     environment = environment_of(service)
     for variable in METRICS_PORT_VARIABLES:
-        if variable in environment:
+        if environment.get(variable):
             ports.add(int(environment[variable]))
     for word in command_of(service) if "command" in service else []:
         if match := re.search(r"(?:--bind=|--server\.port=)(?:[\d.]+:)?(\d+)$", word):
@@ -81,7 +81,7 @@ def test_every_service_with_a_metrics_port_and_the_backend_are_scraped() -> None
     for name, service in services().items():
         for variable in METRICS_PORT_VARIABLES:
             port = environment_of(service).get(variable)
-            if port is not None:
+            if port:
                 assert f"{name}:{port}" in targets, name
     assert "backend:8000" in targets
 

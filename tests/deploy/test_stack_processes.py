@@ -119,9 +119,9 @@ class Localizer:
     def environment(self, environment: Mapping[str, str]) -> dict[str, str]:
         result = {key: self.text(value) for key, value in environment.items()}
         for variable in ("METRICS_PORT", "METRICS_EXPORTER_PORT"):
-            if variable in result:
+            if result.get(variable):
                 result[variable] = str(self.ports[9100])
-        if "METRICS_EXPORTER_PORT" in result:
+        if result.get("METRICS_EXPORTER_PORT"):
             # In a container /tmp is the service's own; here each service gets its own folder,
             # or the entrypoints would clear each other's metric files.
             result.setdefault("PROMETHEUS_MULTIPROC_DIR", str(self.scratch / "ats-metrics"))
@@ -160,7 +160,9 @@ def local_services(
         result[name] = LocalService(
             name=name,
             argv=[localizer.text(interpolate(part, variables)) for part in command_of(service)],
-            environment={**base, **env_file, **localizer.environment(environment)},
+            # The .env file's values are localized too: a port or folder it sets for every
+            # container (METRICS_EXPORTER_PORT) must not be shared by the processes here.
+            environment={**base, **localizer.environment({**env_file, **environment})},
             healthcheck=healthcheck,
             one_shot=is_one_shot(service),
         )
