@@ -84,6 +84,10 @@ class RiskMonitor:
         self._last_forecast_at: datetime | None = None
         self._last_market_data_at: datetime | None = None
         self._volatility: dict[str, VolatilityEstimate] = {}
+        # Volatility changes only when a bar is added (or a GARCH refit falls due): each
+        # asset's estimate is kept with the bar revision and windows it was computed for.
+        self._bar_revision: dict[str, int] = {}
+        self._estimates: dict[str, tuple[tuple[int, int, int], VolatilityEstimate | None]] = {}
 
     # ------------------------------------------------------------------ inputs
     def on_forecast(
@@ -112,6 +116,7 @@ class RiskMonitor:
         bar_length = timedelta(seconds=self.config.bar_seconds)
         if not bars or at >= bars[-1][0] + bar_length:
             bars.append((at, float(price)))
+            self._bar_revision[asset] = self._bar_revision.get(asset, 0) + 1
         self.skill.observe_price(asset, price, at)
         self._mark_market_data(at)
 
@@ -164,20 +169,30 @@ class RiskMonitor:
     def _volatility_ratio(self, parameters: StrategyParameters, now: datetime) -> float | None:
         ratios: list[float] = []
         for asset, bars in self._bars.items():
-            prices = np.array([price for _, price in bars])
-            if prices.size < 3:
+            if len(bars) < 3:
                 continue
             garch = (
                 self._garch.setdefault(asset, GarchVolatility()) if self.config.use_garch else None
             )
-            estimate = estimate_volatility(
-                prices[1:] / prices[:-1] - 1.0,
-                window=parameters.volatility_window,
-                long_run_window=parameters.volatility_long_run_window,
-                now=now,
-                refit_seconds=parameters.garch_refit_seconds,
-                garch=garch,
+            key = (
+                self._bar_revision.get(asset, 0),
+                parameters.volatility_window,
+                parameters.volatility_long_run_window,
             )
+            cached = self._estimates.get(asset)
+            if cached is not None and cached[0] == key and not _refit_due(garch, parameters, now):
+                estimate = cached[1]
+            else:
+                prices = np.array([price for _, price in bars])
+                estimate = estimate_volatility(
+                    prices[1:] / prices[:-1] - 1.0,
+                    window=parameters.volatility_window,
+                    long_run_window=parameters.volatility_long_run_window,
+                    now=now,
+                    refit_seconds=parameters.garch_refit_seconds,
+                    garch=garch,
+                )
+                self._estimates[asset] = (key, estimate)
             if estimate is not None:
                 self._volatility[asset] = estimate
                 ratios.append(estimate.ratio)
@@ -203,6 +218,17 @@ class RiskMonitor:
         monitor._last_forecast_at = _parse(data.get("last_forecast_at"))
         monitor._last_market_data_at = _parse(data.get("last_market_data_at"))
         return monitor
+
+
+def _refit_due(
+    garch: GarchVolatility | None, parameters: StrategyParameters, now: datetime
+) -> bool:
+    """Whether a GARCH estimate made now could differ from the cached one (a refit is due)."""
+    if garch is None:
+        return False
+    if garch.fitted_at is None:
+        return True
+    return (now - garch.fitted_at).total_seconds() >= parameters.garch_refit_seconds
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -42,6 +42,10 @@ class ForecastSkillTracker:
         self._latest_price: dict[str, float] = {}
         self._pending: deque[_Pending] = deque(maxlen=MAX_PENDING)
         self._resolved: deque[tuple[float, float]] = deque(maxlen=MAX_RESOLVED)
+        # Scores are recomputed only when a forecast resolves: the risk engine evaluates on
+        # every input, and a rank correlation costs far more than the rest of a decision.
+        self._revision = 0
+        self._scores: dict[int, tuple[int, SkillScore]] = {}
 
     def add_forecast(
         self, asset: str, prediction: float, *, made_at: datetime, horizon: timedelta
@@ -66,6 +70,7 @@ class ForecastSkillTracker:
                 keep.append(pending)
             elif at >= pending.resolve_at:
                 self._resolved.append((pending.prediction, price / pending.entry_price - 1.0))
+                self._revision += 1
                 resolved += 1
             else:
                 keep.append(pending)
@@ -75,9 +80,18 @@ class ForecastSkillTracker:
     def record_outcome(self, prediction: float, realized_return: float) -> None:
         """Record an already-resolved forecast directly."""
         self._resolved.append((float(prediction), float(realized_return)))
+        self._revision += 1
 
     def score(self, window: int) -> SkillScore:
         """Return hit rate and rank IC over the last ``window`` resolved forecasts."""
+        cached = self._scores.get(window)
+        if cached is not None and cached[0] == self._revision:
+            return cached[1]
+        score = self._score(window)
+        self._scores[window] = (self._revision, score)
+        return score
+
+    def _score(self, window: int) -> SkillScore:
         recent = list(self._resolved)[-window:]
         if not recent:
             return SkillScore(None, None, 0)

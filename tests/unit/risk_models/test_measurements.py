@@ -128,7 +128,7 @@ def test_monitor_volatility_from_prices() -> None:
         monitor.on_price("A", price, now)
     monitor.on_forecast("A", "1h", 0.01, 0.9, made_at=now, horizon_length=timedelta(hours=1))
     decision = monitor.evaluate(parameters, now)
-    assert decision.inputs["volatility_ratio"] > 2.0
+    assert decision.inputs.get("volatility_ratio") > 2.0
     assert "high_volatility" in decision.reasons
     assert monitor.volatility()["A"].forecast is not None
 
@@ -165,3 +165,75 @@ def test_garch_refit_from_the_previous_fit_matches_a_fresh_fit() -> None:
     fresh_sigma = garch_variance_forecast(later, omega=fresh[0], alpha=fresh[1], beta=fresh[2])
     warm_sigma = garch_variance_forecast(later, omega=warm[0], alpha=warm[1], beta=warm[2])
     assert warm_sigma == pytest.approx(fresh_sigma, rel=0.02)
+
+
+def test_skill_score_follows_every_resolved_forecast() -> None:
+    tracker = ForecastSkillTracker()
+    tracker.record_outcome(0.01, 0.02)
+    assert tracker.score(10).hit_rate == 1.0
+    tracker.record_outcome(0.01, -0.02)
+    assert tracker.score(10).hit_rate == 0.5
+    assert tracker.score(1).hit_rate == 0.0  # another window is its own figure
+    tracker.add_forecast("A", -0.01, made_at=T0, horizon=timedelta(hours=1))
+    tracker.observe_price("A", 100.0, T0)
+    tracker.observe_price("A", 99.0, T0 + timedelta(hours=1))
+    score = tracker.score(10)
+    assert (score.observations, score.hit_rate) == (3, pytest.approx(2 / 3))
+
+
+def replayed(steps: list[tuple[datetime, float]], use_garch: bool) -> RiskMonitor:
+    monitor = RiskMonitor(RiskMonitorConfig(bar_seconds=60.0, use_garch=use_garch))
+    for at, price in steps:
+        monitor.on_price("A", price, at)
+    return monitor
+
+
+@pytest.mark.parametrize("use_garch", [False, True])
+def test_evaluating_on_every_input_gives_the_figures_of_a_fresh_monitor(use_garch: bool) -> None:
+    """The volatility estimates kept between evaluations never go stale: after every price
+    (a new bar or one within the current bar) and a window change, the ratio equals that of a
+    monitor given the same prices and evaluated once."""
+    parameters = StrategyParameters().replace(
+        volatility_window=10, volatility_long_run_window=120, garch_refit_seconds=600.0
+    )
+    live = RiskMonitor(RiskMonitorConfig(bar_seconds=60.0, use_garch=use_garch))
+    steps: list[tuple[datetime, float]] = []
+    price = 100.0
+    for step, value in enumerate(returns_with_spike(calm=150, spike=30)):
+        at = T0 + timedelta(seconds=30 * step)  # two prices per bar: every other one is a bar
+        price *= 1.0 + value
+        steps.append((at, price))
+        live.on_price("A", price, at)
+        ratio = live.evaluate(parameters, at).inputs.get("volatility_ratio")
+        if step % 25 == 24 or step == 179:
+            fresh = replayed(steps, use_garch)
+            if use_garch:  # the same fit times as the live monitor's
+                fresh._garch["A"] = live._garch["A"]
+            assert ratio == fresh.evaluate(parameters, at).inputs.get("volatility_ratio")
+    assert ratio is not None
+    assert ratio > 1.5
+    wider = parameters.replace(volatility_window=30)
+    fresh = replayed(steps, use_garch)
+    if use_garch:
+        fresh._garch["A"] = live._garch["A"]
+    at = steps[-1][0]
+    assert live.evaluate(wider, at).inputs.get("volatility_ratio") == pytest.approx(
+        fresh.evaluate(wider, at).inputs.get("volatility_ratio")
+    )
+    assert live.evaluate(wider, at).inputs.get("volatility_ratio") != ratio
+
+
+def test_garch_refit_still_falls_due_between_bars() -> None:
+    parameters = StrategyParameters().replace(garch_refit_seconds=600.0)
+    monitor = RiskMonitor(RiskMonitorConfig(bar_seconds=60.0, use_garch=True))
+    price = 100.0
+    for step, value in enumerate(returns_with_spike()):
+        price *= 1.0 + value
+        monitor.on_price("A", price, T0 + timedelta(minutes=step))
+    last = T0 + timedelta(minutes=319)
+    monitor.evaluate(parameters, last)
+    fitted = monitor._garch["A"].fitted_at
+    monitor.evaluate(parameters, last + timedelta(seconds=599))
+    assert monitor._garch["A"].fitted_at == fitted
+    monitor.evaluate(parameters, last + timedelta(seconds=600))
+    assert monitor._garch["A"].fitted_at == last + timedelta(seconds=600)
