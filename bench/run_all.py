@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, tuple[str, list[str]]] = {
     "forecast_cycle": ("forecast_cycle.py", []),
     "forecast_retrain": ("forecast_retrain.py", []),
     "risk_latency": ("risk_latency.py", []),
+    "risk_decision": ("risk_decision.py", []),
     "alpha_latency": ("alpha_latency.py", []),
     "backend_ingest": ("backend_ingest.py", []),
     "backend_api": ("backend_api.py", []),

@@ -151,7 +151,10 @@ def _print_report(report: dict[str, object]) -> None:
             return "n/a"
         return f"{value:.2%}" if percent else f"{value:.3f}"
 
-    click.echo(f"bars: {report['bars']}  forecasts: {report['forecasts']}")
+    click.echo(
+        f"bars: {report['bars']} measured from {report['measured_from']} "
+        f"(after {report['warm_up_bars']} warm-up bars)  forecasts: {report['forecasts']}"
+    )
     click.echo(f"{'':12}{'CAGR':>10}{'Sharpe':>10}{'max DD':>10}{'trips':>7}  time in state")
     for name in ("unmanaged", "managed"):
         row = report[name]

@@ -82,19 +82,36 @@ def evaluate(
 
     The goal (managed max drawdown at most half the unmanaged one, keeping at least
     80 % of its Sharpe ratio) is reported, not tuned for.
+
+    Without ``selection.start`` the figures are measured from the first forecast: the
+    bars before it are still replayed (they give the engine its price history) but a
+    stretch with nothing to trade would only dilute both runs, and the managed one
+    would count it as time in ``reducing`` (no forecasts yet reads as stale forecasts).
     """
     forecasts = read_forecasts(forecasts_path, time_zone=DATA_TIME_ZONES[selection.security_type])
     wanted = {symbol.upper() for symbol in selection.symbols}
     forecasts = forecasts[forecasts["symbol"].isin(wanted)]
     closes = load_closes(selection)
-    periods = periods_per_year(pd.DatetimeIndex(closes.index))
-    unmanaged = summarize(replay(forecasts, closes, _with(config, managed=False)), periods)
-    managed = summarize(replay(forecasts, closes, _with(config, managed=True)), periods)
+    measured_from = pd.Timestamp(closes.index[0])
+    if selection.start is None and len(forecasts):
+        measured_from = max(measured_from, pd.Timestamp(forecasts["time"].min()))
+    runs = {
+        name: replay(forecasts, closes, _with(config, managed=name == "managed")).since(
+            measured_from
+        )
+        for name in ("unmanaged", "managed")
+    }
+    measured = pd.DatetimeIndex(runs["managed"].states.index)
+    periods = periods_per_year(measured)
+    unmanaged = summarize(runs["unmanaged"], periods)
+    managed = summarize(runs["managed"], periods)
     return {
         "unmanaged": unmanaged,
         "managed": managed,
         "goal": _goal(unmanaged, managed),
-        "bars": len(closes),
+        "bars": len(measured),
+        "warm_up_bars": len(closes) - len(measured),
+        "measured_from": measured[0].isoformat(),
         "forecasts": len(forecasts),
         "periods_per_year": periods,
     }

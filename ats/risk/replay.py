@@ -77,6 +77,8 @@ class ReplayResult:
         unmanaged).
     weights
         Target weight per symbol set at each bar end.
+    rearms_per_bar
+        Re-arms made at each bar end (their sum is ``rearms``).
     """
 
     returns: pd.Series
@@ -86,6 +88,42 @@ class ReplayResult:
     rearms: int
     reasons: pd.Series
     weights: pd.DataFrame
+    rearms_per_bar: pd.Series
+
+    def since(self, start: pd.Timestamp | datetime) -> ReplayResult:
+        """The replay from the first bar ending at or after ``start``.
+
+        The bars before it still warmed the engine up (price history for volatility,
+        the equity peak); they are only left out of what is measured. Returns start with
+        the period after that bar; a breaker already holding at the bar before ``start``
+        is not counted as a trip again.
+
+        Raises
+        ------
+        ValueError
+            If no bar ends at or after ``start``.
+        """
+        index = pd.DatetimeIndex(self.states.index)
+        first = int(index.searchsorted(pd.Timestamp(start), side="left"))
+        if first >= len(index):
+            raise ValueError(f"no bar at or after {pd.Timestamp(start).isoformat()}")
+        previous = _breakers(self.reasons.iloc[first - 1]) if first > 0 else set()
+        trips = 0
+        for why in self.reasons.iloc[first:]:
+            breakers = _breakers(why)
+            trips += len(breakers - previous)
+            previous = breakers
+        kept_rearms = self.rearms_per_bar.iloc[first:]
+        return ReplayResult(
+            returns=self.returns[self.returns.index > index[first]],
+            states=self.states.iloc[first:],
+            risk_factors=self.risk_factors.iloc[first:],
+            breaker_trips=trips,
+            rearms=int(kept_rearms.sum()),
+            reasons=self.reasons.iloc[first:],
+            weights=self.weights.iloc[first:],
+            rearms_per_bar=kept_rearms,
+        )
 
     def time_in_state(self) -> dict[str, float]:
         """Share of bars spent in each state."""
@@ -135,6 +173,7 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
     factors: list[float] = []
     reasons: list[tuple[str, ...]] = []
     held: list[list[float]] = []
+    rearm_counts: list[int] = []
     previous_breakers: set[str] = set()
     trips = rearms = 0
 
@@ -164,20 +203,23 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
 
         factor, state = 1.0, RiskState.ACTIVE
         why: tuple[str, ...] = ()
+        rearmed = 0
         if config.managed:
             for symbol, price in zip(symbols, prices[step], strict=True):
                 if math.isfinite(price) and price > 0.0:
                     monitor.on_price(symbol, float(price), now)
             monitor.on_portfolio(equity, now)
-            rearms += _simulated_rearms(monitor, config, now)
+            rearmed = _simulated_rearms(monitor, config, now)
+            rearms += rearmed
             decision = monitor.evaluate(parameters, now)
             factor, state, why = decision.risk_factor, decision.state, tuple(decision.reasons)
-            breakers = {reason for reason in decision.reasons if reason in BREAKER_STATES}
+            breakers = _breakers(decision.reasons)
             trips += len(breakers - previous_breakers)
             previous_breakers = breakers
         states.append(state.value)
         factors.append(factor)
         reasons.append(why)
+        rearm_counts.append(rearmed)
 
         signals = {
             symbol: (prediction, confidence)
@@ -204,7 +246,13 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
         rearms=rearms,
         reasons=pd.Series(reasons, index=index, dtype=object),
         weights=pd.DataFrame(held, index=index, columns=symbols, dtype=float),
+        rearms_per_bar=pd.Series(rearm_counts, index=index, dtype=int),
     )
+
+
+def _breakers(reasons: tuple[str, ...] | list[str]) -> set[str]:
+    """The breakers among a decision's reasons."""
+    return {reason for reason in reasons if reason in BREAKER_STATES}
 
 
 def _forecast_rows(forecasts: pd.DataFrame) -> list[tuple[str, datetime, str, float, float]]:

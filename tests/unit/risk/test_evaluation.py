@@ -163,3 +163,85 @@ def test_unmanaged_replay_return_matches_hand_computation() -> None:
     result = replay(forecasts, closes, ReplayConfig(parameters=parameters, managed=False))
     # Long 0.5 over +10 %, then short 0.5 over -10 %, then unchanged prices.
     assert result.returns.tolist() == pytest.approx([0.05, 0.05, 0.0])
+
+
+@pytest.fixture
+def late_forecasts(tmp_path: Path) -> tuple[Path, Path, str]:
+    """The crash market, with forecasts only from its 101st bar on."""
+    bars = crash_market()
+    folder = tmp_path / "data"
+    write_bars(
+        folder, bars, security_type="equity", market="usa", symbol="TEST", resolution="daily"
+    )
+    times = (bars.index + pd.Timedelta(hours=16))[100:]
+    forecasts = pd.DataFrame(
+        {
+            "symbol": "TEST",
+            "time": [t.isoformat() for t in times],
+            "horizon": "1d",
+            "prediction": 0.002,
+            "confidence": 0.9,
+        }
+    )
+    path = tmp_path / "late.csv"
+    forecasts.to_csv(path, index=False)
+    return folder, path, bars.index[100].strftime("%Y-%m-%d")
+
+
+def test_figures_are_measured_from_the_first_forecast(
+    late_forecasts: tuple[Path, Path, str],
+) -> None:
+    folder, path, first_day = late_forecasts
+    report = run(folder, path)
+    assert report["warm_up_bars"] == 100
+    assert report["bars"] == 160
+    assert str(report["measured_from"]).startswith(first_day)
+    managed, unmanaged = report["managed"], report["unmanaged"]
+    assert isinstance(managed, dict)
+    assert isinstance(unmanaged, dict)
+    # The 100 bars without forecasts would be stale-forecast time in "reducing".
+    assert managed["time_in_state"]["reducing"] < 0.2
+    # Unmanaged sizing has no state: measuring from the first forecast is the same as
+    # starting the data there.
+    started = run(folder, path, "--start", first_day)
+    assert started["warm_up_bars"] == 0
+    started_unmanaged = started["unmanaged"]
+    assert isinstance(started_unmanaged, dict)
+    for figure in ("cagr", "sharpe", "max_drawdown", "total_return"):
+        assert unmanaged[figure] == pytest.approx(started_unmanaged[figure])
+
+
+def test_a_trimmed_replay_counts_only_what_happens_after_its_start() -> None:
+    times = pd.date_range("2024-01-01", periods=40, freq="D", tz="UTC")
+    # Up for 10 days, a 30 % fall over 10 (drawdown breaker: halted), then flat.
+    path = np.concatenate([np.linspace(100, 110, 10), np.linspace(110, 77, 10), np.full(20, 77)])
+    closes = pd.DataFrame({"A": path}, index=times)
+    forecasts = pd.DataFrame(
+        {
+            "symbol": "A",
+            "time": times,
+            "horizon": "1d",
+            "prediction": 0.01,
+            "confidence": 0.9,
+        }
+    )
+    config = ReplayConfig(
+        parameters=StrategyParameters().replace(max_allocation=1.0),
+        rearm_after=pd.Timedelta(days=3).to_pytimedelta(),
+        use_garch=False,
+    )
+    full = replay(forecasts, closes, config)
+    assert full.breaker_trips >= 1
+    assert full.rearms >= 1
+    assert int(full.rearms_per_bar.sum()) == full.rearms
+    tripped = [i for i, why in enumerate(full.reasons) if "drawdown_limit" in why]
+    assert tripped
+    # Start while the breaker holds: it was tripped before, so it is no trip here.
+    inside = full.since(times[tripped[0] + 1])
+    assert len(inside.states) == len(times) - tripped[0] - 1
+    assert inside.returns.index[0] > inside.states.index[0]
+    assert inside.breaker_trips <= full.breaker_trips - 1
+    assert inside.rearms == int(full.rearms_per_bar.iloc[tripped[0] + 1 :].sum())
+    assert full.since(times[0]).breaker_trips == full.breaker_trips
+    with pytest.raises(ValueError, match="no bar at or after"):
+        full.since(times[-1] + pd.Timedelta(days=1))
