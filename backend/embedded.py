@@ -64,6 +64,8 @@ class RecordingResult:
 
     processed: dict[str, int]
     dead_lettered: dict[str, int]
+    handler_failures: dict[str, int]
+    """Batches whose store raised and were retried (each channel's count)."""
 
 
 def messages_record(
@@ -119,6 +121,7 @@ def messages_record(
     return RecordingResult(
         processed={c: s.processed for c, s in zip(channels, stats, strict=True)},
         dead_lettered={c: s.dead_lettered for c, s in zip(channels, stats, strict=True)},
+        handler_failures={c: s.handler_failures for c, s in zip(channels, stats, strict=True)},
     )
 
 

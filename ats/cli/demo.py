@@ -202,6 +202,7 @@ def _record(messages: Sequence[Message], *, tick: Callable[[int], None]) -> dict
         "bus": type(bus).__name__,
         "processed": result.processed,
         "dead_lettered": result.dead_lettered,
+        "retried_batches": result.handler_failures,
     }
 
 

@@ -33,4 +33,11 @@ def database_from_environment(base_directory: Path) -> dict[str, Any]:
         }
     sqlite_path = os.environ.get("DB_SQLITE_PATH", str(base_directory / "db.sqlite3"))
     # The recorder writes from one thread per channel: wait for SQLite's lock instead of failing.
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path, "OPTIONS": {"timeout": 30}}
+    # IMMEDIATE takes the write lock when a transaction begins; a deferred transaction that
+    # reads first (model versions, existing ids) and then writes cannot wait for a lock held
+    # by another writer and fails at once with "database is locked", whatever the timeout.
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": sqlite_path,
+        "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+    }

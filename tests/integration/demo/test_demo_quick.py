@@ -75,6 +75,7 @@ def test_quick_demo_records_every_message_once(quick_run: tuple[dict[str, object
     assert recorded["bus"] == "InMemoryBus"
     assert recorded["processed"]["forecast_updates"] == len(forecasts)
     assert all(count == 0 for count in recorded["dead_lettered"].values())
+    assert all(count == 0 for count in recorded["retried_batches"].values())
     with sqlite3.connect(work / "demo.sqlite3") as database:
         (stored,) = database.execute("select count(*) from forecasts_forecast").fetchone()
         (decisions,) = database.execute("select count(*) from risk_riskdecision").fetchone()
