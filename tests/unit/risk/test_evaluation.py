@@ -30,14 +30,14 @@ def crash_market(days: int = 260) -> pd.DataFrame:
     )
 
 
-@pytest.fixture
-def market(tmp_path: Path) -> tuple[Path, Path]:
+def write_market(tmp_path: Path, *, first_forecast: int = 0) -> tuple[Path, Path]:
+    """The crash market in LEAN format, and a forecasts file from its ``first_forecast``-th bar."""
     bars = crash_market()
     folder = tmp_path / "data"
     write_bars(
         folder, bars, security_type="equity", market="usa", symbol="TEST", resolution="daily"
     )
-    times = bars.index + pd.Timedelta(hours=16)
+    times = (bars.index + pd.Timedelta(hours=16))[first_forecast:]
     forecasts = pd.DataFrame(
         {
             "symbol": "TEST",
@@ -51,6 +51,11 @@ def market(tmp_path: Path) -> tuple[Path, Path]:
     path = tmp_path / "forecasts.csv"
     forecasts.to_csv(path, index=False)
     return folder, path
+
+
+@pytest.fixture
+def market(tmp_path: Path) -> tuple[Path, Path]:
+    return write_market(tmp_path)
 
 
 def run(folder: Path, path: Path, *extra: str) -> dict[str, object]:
@@ -168,24 +173,8 @@ def test_unmanaged_replay_return_matches_hand_computation() -> None:
 @pytest.fixture
 def late_forecasts(tmp_path: Path) -> tuple[Path, Path, str]:
     """The crash market, with forecasts only from its 101st bar on."""
-    bars = crash_market()
-    folder = tmp_path / "data"
-    write_bars(
-        folder, bars, security_type="equity", market="usa", symbol="TEST", resolution="daily"
-    )
-    times = (bars.index + pd.Timedelta(hours=16))[100:]
-    forecasts = pd.DataFrame(
-        {
-            "symbol": "TEST",
-            "time": [t.isoformat() for t in times],
-            "horizon": "1d",
-            "prediction": 0.002,
-            "confidence": 0.9,
-        }
-    )
-    path = tmp_path / "late.csv"
-    forecasts.to_csv(path, index=False)
-    return folder, path, bars.index[100].strftime("%Y-%m-%d")
+    folder, path = write_market(tmp_path, first_forecast=100)
+    return folder, path, crash_market().index[100].strftime("%Y-%m-%d")
 
 
 def test_figures_are_measured_from_the_first_forecast(
