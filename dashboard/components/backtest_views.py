@@ -10,7 +10,8 @@ import streamlit as st
 from dashboard.clients.records import BacktestDetailRecord, BacktestSummaryRecord
 
 from .charts import curves_chart
-from .frames import drawdown_from_equity, equity_series, statistics_table
+from .frames import drawdown_from_equity, equity_series, statistics_table, utc_times
+from .tables import time_columns
 
 
 def backtest_label(run: BacktestSummaryRecord) -> str:
@@ -47,7 +48,11 @@ def backtests_table(runs: Sequence[BacktestSummaryRecord]) -> None:
         }
         for run in runs
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.dataframe(
+        utc_times(pd.DataFrame(rows), "imported"),
+        hide_index=True,
+        column_config=time_columns("imported"),
+    )
 
 
 def backtest_detail(run: BacktestDetailRecord) -> None:

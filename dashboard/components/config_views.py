@@ -10,6 +10,8 @@ import streamlit as st
 from dashboard.clients.records import ConfigChangeRecord, ConfigEntryRecord
 
 from .config_form import allowed_range_text
+from .frames import utc_times
+from .tables import time_columns
 
 
 def config_read_only_table(entries: Sequence[ConfigEntryRecord]) -> None:
@@ -46,4 +48,8 @@ def config_history_table(history: Sequence[ConfigChangeRecord]) -> None:
         }
         for change in history
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.dataframe(
+        utc_times(pd.DataFrame(rows), "changed at"),
+        hide_index=True,
+        column_config=time_columns("changed at"),
+    )

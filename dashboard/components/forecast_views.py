@@ -12,6 +12,7 @@ from dashboard.clients.api import BackendSession
 from .data import load_bars, load_forecasts
 from .forecast_chart import forecast_chart_html
 from .frames import horizon_minutes
+from .tables import time_columns
 
 CHART_HEIGHT = 520
 
@@ -68,5 +69,6 @@ def forecast_table(forecasts: pd.DataFrame) -> None:
         column_config={
             "prediction": st.column_config.NumberColumn(format="%.5f"),
             "confidence": st.column_config.NumberColumn(format="%.3f"),
+            **time_columns("timestamp"),
         },
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -147,3 +148,24 @@ def _format_value(value: Any) -> str:
 def percent(value: float | None, digits: int = 1) -> str:
     """``0.1234`` → ``"12.3 %"``; None → ``"—"``."""
     return "—" if value is None else f"{value * 100:.{digits}f} %"
+
+
+def utc_text(value: str | datetime | None) -> str:
+    """One time (ISO 8601 text or a datetime) as ``YYYY-MM-DD HH:MM:SS UTC``; ``—`` if blank."""
+    if value is None or value == "":
+        return "—"
+    moment = pd.to_datetime(value, utc=True, format="ISO8601", errors="coerce")
+    return "—" if pd.isna(moment) else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def utc_times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``frame`` with ``columns`` (ISO 8601 text or datetimes) as UTC datetimes; blanks stay empty."""
+    present = [column for column in columns if column in frame]
+    if not present:
+        return frame
+    return frame.assign(
+        **{
+            column: pd.to_datetime(frame[column], utc=True, format="ISO8601", errors="coerce")
+            for column in present
+        }
+    )

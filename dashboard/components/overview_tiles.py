@@ -12,6 +12,7 @@ from dashboard.clients.records import PerformanceRecord, PortfolioRecord, Signal
 from .errors import backend_errors
 from .frames import latest_per_pair, percent
 from .session import backend_client, dashboard_config
+from .tables import time_columns
 
 DIRECTION_NAMES = {1: "long", -1: "short", 0: "flat"}
 
@@ -40,7 +41,10 @@ def latest_signals_table(signals: Sequence[SignalRecord], limit: int = 30) -> No
     st.dataframe(
         table[["asset", "horizon", "direction", "confidence", "strength", "active", "timestamp"]],
         hide_index=True,
-        column_config={"confidence": st.column_config.NumberColumn(format="%.3f")},
+        column_config={
+            "confidence": st.column_config.NumberColumn(format="%.3f"),
+            **time_columns("timestamp"),
+        },
     )
 
 

@@ -11,7 +11,8 @@ from dashboard.clients.records import RiskDecisionRecord
 from risk_models.breakers import BREAKER_STATES
 
 from .charts import STATE_COLORS, risk_factor_chart, state_timeline_chart, timeline_height
-from .frames import records_frame
+from .frames import records_frame, utc_times
+from .tables import time_columns
 
 
 def risk_history_block(history: Sequence[RiskDecisionRecord]) -> None:
@@ -33,7 +34,10 @@ def risk_history_block(history: Sequence[RiskDecisionRecord]) -> None:
     st.dataframe(
         table[["timestamp", "risk_factor", "state", "reasons"]].iloc[::-1],
         hide_index=True,
-        column_config={"risk_factor": st.column_config.NumberColumn(format="%.3f")},
+        column_config={
+            "risk_factor": st.column_config.NumberColumn(format="%.3f"),
+            **time_columns("timestamp"),
+        },
     )
 
 
@@ -65,4 +69,11 @@ def breaker_trips_table(history: Sequence[RiskDecisionRecord]) -> None:
     if not rows:
         st.caption("No breaker has tripped in this history.")
         return
-    st.dataframe(rows, hide_index=True)
+    st.dataframe(
+        utc_times(pd.DataFrame(rows), "timestamp"),
+        hide_index=True,
+        column_config={
+            "risk_factor": st.column_config.NumberColumn(format="%.3f"),
+            **time_columns("timestamp"),
+        },
+    )

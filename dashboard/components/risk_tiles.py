@@ -11,7 +11,9 @@ from dashboard.clients.api import BackendSession
 from dashboard.clients.records import BreakerRecord, RiskCurrentRecord
 
 from .errors import backend_errors
+from .frames import utc_text, utc_times
 from .session import backend_client, dashboard_config
+from .tables import time_columns
 
 STATE_COLORS: dict[str, Literal["green", "orange", "red"]] = {
     "active": "green", "reducing": "orange", "halted": "red",
@@ -27,7 +29,7 @@ def risk_verdict_tile(risk: RiskCurrentRecord) -> None:
     columns[1].metric("State", risk["state"])
     st.badge(f"state: {risk['state']}", color=STATE_COLORS.get(risk["state"], "gray"))
     reasons = ", ".join(risk["reasons"]) if risk["reasons"] else "none"
-    st.caption(f"Reasons: {reasons} · decided at {risk['timestamp'] or '—'}")
+    st.caption(f"Reasons: {reasons} · decided at {utc_text(risk['timestamp'])}")
 
 
 def breakers_frame(breakers: list[BreakerRecord]) -> pd.DataFrame:
@@ -56,7 +58,11 @@ def breakers_tile(breakers: list[BreakerRecord]) -> None:
     else:
         st.info("No breaker has tripped yet.")
     if breakers:
-        st.dataframe(breakers_frame(breakers), hide_index=True)
+        st.dataframe(
+            utc_times(breakers_frame(breakers), "since"),
+            hide_index=True,
+            column_config=time_columns("since"),
+        )
 
 
 def live_risk_panel(session: BackendSession) -> None:

@@ -16,6 +16,8 @@ from dashboard.components.frames import (
     signal_matrix,
     sorted_horizons,
     state_segments,
+    utc_text,
+    utc_times,
 )
 
 
@@ -82,3 +84,25 @@ def test_monthly_returns_compound_within_each_month() -> None:
 def test_percent_formats_and_handles_missing() -> None:
     assert percent(0.1234) == "12.3 %"
     assert percent(None) == "—"
+
+
+def test_utc_times_parse_iso_text_of_any_offset_and_keep_blanks() -> None:
+    frame = pd.DataFrame(
+        {
+            "since": ["2026-03-30T23:00:00Z", "2026-03-31T01:00:00+02:00", None],
+            "name": ["a", "b", "c"],
+        }
+    )
+    shown = utc_times(frame, "since", "missing")
+    assert str(shown["since"].dt.tz) == "UTC"
+    assert shown["since"].iloc[0] == shown["since"].iloc[1]
+    assert pd.isna(shown["since"].iloc[2])
+    assert shown["name"].tolist() == ["a", "b", "c"]
+    assert frame["since"].iloc[0] == "2026-03-30T23:00:00Z"  # the input is left as it was
+
+
+def test_utc_text_shows_one_time_in_utc() -> None:
+    assert utc_text("2026-03-31T23:00:00+02:00") == "2026-03-31 21:00:00 UTC"
+    assert utc_text("2026-03-31T21:00:00Z") == "2026-03-31 21:00:00 UTC"
+    assert utc_text(None) == "—"
+    assert utc_text("not a time") == "—"

@@ -104,6 +104,8 @@ def test_operator_visits_every_page(stack: tuple[BackendServer, str]) -> None:
 
             open_page(page, "Strategy configuration")
             page.get_by_role("heading", name="Change history").wait_for()
+            # Every kind of field is drawn, the checkbox of a boolean key included.
+            page.get_by_role("checkbox", name="auto_clear_stale").wait_for()
             assert page.get_by_role("button", name="Save changes").count() == 1
             _no_exception_boxes(page)
             page.screenshot(path=SCREENSHOTS / "strategy.png", full_page=True)
