@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.clients.records import BacktestDetailRecord, BacktestSummaryRecord
 
 from .charts import curves_chart
-from .frames import drawdown_from_equity, equity_series, statistics_table, utc_times
+from .frames import drawdown_from_equity, equity_series, statistics_table, utc_text, utc_times
 from .tables import time_columns
 
 
@@ -59,7 +59,7 @@ def backtest_detail(run: BacktestDetailRecord) -> None:
     """Statistics, equity curve with drawdown, and orders of one run."""
     equity = equity_series(run["equity_curve"])
     st.caption(
-        f"{run['started_at'] or '?'} → {run['ended_at'] or '?'} · format {run['source_format']}"
+        f"{utc_text(run['started_at'])} → {utc_text(run['ended_at'])} · format {run['source_format']}"
     )
     if equity.empty:
         st.info("This run has no equity curve.")
