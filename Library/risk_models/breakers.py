@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +33,11 @@ def breaker_latches(breaker: str, *, auto_clear_stale: bool) -> bool:
     only when ``auto_clear_stale`` is off (otherwise they clear when fresh data arrives).
     """
     return breaker in ALWAYS_LATCHING or not auto_clear_stale
+
+
+def breakers_named(reasons: Iterable[str]) -> set[str]:
+    """The breakers among a risk decision's reasons."""
+    return {reason for reason in reasons if reason in BREAKER_STATES}
 
 
 class BreakerError(ValueError):

@@ -180,7 +180,8 @@ class RiskMonitor:
                 parameters.volatility_long_run_window,
             )
             cached = self._estimates.get(asset)
-            if cached is not None and cached[0] == key and not _refit_due(garch, parameters, now):
+            refit_due = garch is not None and garch.refit_due(now, parameters.garch_refit_seconds)
+            if cached is not None and cached[0] == key and not refit_due:
                 estimate = cached[1]
             else:
                 prices = np.array([price for _, price in bars])
@@ -218,17 +219,6 @@ class RiskMonitor:
         monitor._last_forecast_at = _parse(data.get("last_forecast_at"))
         monitor._last_market_data_at = _parse(data.get("last_market_data_at"))
         return monitor
-
-
-def _refit_due(
-    garch: GarchVolatility | None, parameters: StrategyParameters, now: datetime
-) -> bool:
-    """Whether a GARCH estimate made now could differ from the cached one (a refit is due)."""
-    if garch is None:
-        return False
-    if garch.fitted_at is None:
-        return True
-    return (now - garch.fitted_at).total_seconds() >= parameters.garch_refit_seconds
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -75,6 +75,14 @@ class GarchVolatility:
         """When the cached parameters were estimated."""
         return self._fitted_at
 
+    def refit_due(self, now: datetime, refit_seconds: float) -> bool:
+        """Whether a forecast made at ``now`` fits the model again (never fitted, or too old)."""
+        return (
+            self._parameters is None
+            or self._fitted_at is None
+            or (now - self._fitted_at).total_seconds() >= refit_seconds
+        )
+
     def forecast(self, returns: ArrayLike, *, now: datetime, refit_seconds: float) -> float | None:
         """Return the one-bar-ahead volatility forecast, or ``None`` if it cannot be made.
 
@@ -91,13 +99,8 @@ class GarchVolatility:
         if values.size < MIN_GARCH_OBSERVATIONS or float(np.std(values)) == 0.0:
             return None
         scaled = values * PERCENT
-        refit = (
-            self._parameters is None
-            or self._fitted_at is None
-            or (now - self._fitted_at).total_seconds() >= refit_seconds
-        )
         parameters = self._parameters
-        if refit or parameters is None:
+        if self.refit_due(now, refit_seconds) or parameters is None:
             # Start from the previous fit: the parameters move slowly, so the optimizer
             # converges in a few steps instead of searching from arch's defaults.
             parameters = _fit_garch(scaled, starting=parameters) or (

@@ -9,6 +9,7 @@ returns, less trading costs on the turnover.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ats.risk.forecasts_file import HORIZON_LENGTHS
-from risk_models.breakers import BREAKER_STATES, BreakerError
+from risk_models.breakers import BreakerError, breakers_named
 from risk_models.monitor import RiskMonitor, RiskMonitorConfig
 from risk_models.parameters import StrategyParameters
 from risk_models.sizing import target_weights
@@ -70,25 +71,27 @@ class ReplayResult:
         Risk factor in force after each bar end.
     breaker_trips
         How many times a breaker started to hold.
-    rearms
-        How many latched breakers the simulated operator re-armed.
     reasons
         Reasons of the risk decision in force after each bar end (tuples; empty when
         unmanaged).
     weights
         Target weight per symbol set at each bar end.
     rearms_per_bar
-        Re-arms made at each bar end (their sum is ``rearms``).
+        Latched breakers the simulated operator re-armed at each bar end.
     """
 
     returns: pd.Series
     states: pd.Series
     risk_factors: pd.Series
     breaker_trips: int
-    rearms: int
     reasons: pd.Series
     weights: pd.DataFrame
     rearms_per_bar: pd.Series
+
+    @property
+    def rearms(self) -> int:
+        """How many latched breakers the simulated operator re-armed."""
+        return int(self.rearms_per_bar.sum())
 
     def since(self, start: pd.Timestamp | datetime) -> ReplayResult:
         """The replay from the first bar ending at or after ``start``.
@@ -107,22 +110,15 @@ class ReplayResult:
         first = int(index.searchsorted(pd.Timestamp(start), side="left"))
         if first >= len(index):
             raise ValueError(f"no bar at or after {pd.Timestamp(start).isoformat()}")
-        previous = _breakers(self.reasons.iloc[first - 1]) if first > 0 else set()
-        trips = 0
-        for why in self.reasons.iloc[first:]:
-            breakers = _breakers(why)
-            trips += len(breakers - previous)
-            previous = breakers
-        kept_rearms = self.rearms_per_bar.iloc[first:]
+        held = breakers_named(self.reasons.iloc[first - 1]) if first > 0 else set()
         return ReplayResult(
             returns=self.returns[self.returns.index > index[first]],
             states=self.states.iloc[first:],
             risk_factors=self.risk_factors.iloc[first:],
-            breaker_trips=trips,
-            rearms=int(kept_rearms.sum()),
+            breaker_trips=_trips(self.reasons.iloc[first:], held=held),
             reasons=self.reasons.iloc[first:],
             weights=self.weights.iloc[first:],
-            rearms_per_bar=kept_rearms,
+            rearms_per_bar=self.rearms_per_bar.iloc[first:],
         )
 
     def time_in_state(self) -> dict[str, float]:
@@ -174,8 +170,6 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
     reasons: list[tuple[str, ...]] = []
     held: list[list[float]] = []
     rearm_counts: list[int] = []
-    previous_breakers: set[str] = set()
-    trips = rearms = 0
 
     for step, now in enumerate(times):
         if step > 0:
@@ -210,12 +204,8 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
                     monitor.on_price(symbol, float(price), now)
             monitor.on_portfolio(equity, now)
             rearmed = _simulated_rearms(monitor, config, now)
-            rearms += rearmed
             decision = monitor.evaluate(parameters, now)
             factor, state, why = decision.risk_factor, decision.state, tuple(decision.reasons)
-            breakers = _breakers(decision.reasons)
-            trips += len(breakers - previous_breakers)
-            previous_breakers = breakers
         states.append(state.value)
         factors.append(factor)
         reasons.append(why)
@@ -242,17 +232,24 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
         returns=pd.Series(returns, index=index[1:], dtype=float),
         states=pd.Series(states, index=index, dtype=object),
         risk_factors=pd.Series(factors, index=index, dtype=float),
-        breaker_trips=trips,
-        rearms=rearms,
+        breaker_trips=_trips(reasons),
         reasons=pd.Series(reasons, index=index, dtype=object),
         weights=pd.DataFrame(held, index=index, columns=symbols, dtype=float),
         rearms_per_bar=pd.Series(rearm_counts, index=index, dtype=int),
     )
 
 
-def _breakers(reasons: tuple[str, ...] | list[str]) -> set[str]:
-    """The breakers among a decision's reasons."""
-    return {reason for reason in reasons if reason in BREAKER_STATES}
+def _trips(reasons: Iterable[Iterable[str]], *, held: set[str] | None = None) -> int:
+    """Breakers that start to hold over successive decisions' ``reasons``.
+
+    ``held``: the breakers named just before the first of them (not trips again).
+    """
+    trips, previous = 0, held or set()
+    for why in reasons:
+        named = breakers_named(why)
+        trips += len(named - previous)
+        previous = named
+    return trips
 
 
 def _forecast_rows(forecasts: pd.DataFrame) -> list[tuple[str, datetime, str, float, float]]:

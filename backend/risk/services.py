@@ -11,7 +11,7 @@ from django.db import transaction
 from backend.audit.services import audit_event_append
 from backend.common.bus import bus_message_publish
 from backend.common.exceptions import InvalidInput
-from risk_models.breakers import BREAKER_STATES
+from risk_models.breakers import BREAKER_STATES, breakers_named
 from signal_bus.messages import RiskUpdate, StrategyConfigUpdate
 
 from .models import BreakerState, Rearm, RiskDecision
@@ -53,7 +53,7 @@ def risk_messages_store(*, messages: Sequence[RiskUpdate]) -> int:
         }
         changed: set[str] = set()
         for message in sorted(messages, key=lambda item: item.ts_event):
-            named = {reason for reason in message.reasons if reason in BREAKER_STATES}
+            named = breakers_named(message.reasons)
             for name in BREAKER_STATES:
                 current = breakers.get(name)
                 if name in named:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.clients.records import RiskDecisionRecord
-from risk_models.breakers import BREAKER_STATES
+from risk_models.breakers import breakers_named
 
 from .charts import STATE_COLORS, risk_factor_chart, state_timeline_chart, timeline_height
 from .frames import records_frame, utc_times
@@ -51,7 +51,7 @@ def breaker_trips(history: Sequence[RiskDecisionRecord]) -> list[dict[str, objec
     trips: list[dict[str, object]] = []
     held: set[str] = set()
     for row in ordered:
-        named = {reason for reason in row["reasons"] if reason in BREAKER_STATES}
+        named = breakers_named(row["reasons"])
         trips.extend(
             {"timestamp": row["timestamp"], "breaker": reason, "state": row["state"],
              "risk_factor": row["risk_factor"]}
