@@ -3,6 +3,7 @@ using System.Globalization;
 using Python.Runtime;
 using QuantConnect.Algorithm.Framework.Execution;
 using QuantConnect.Orders;
+using QuantConnect.Python;
 
 namespace QuantConnect.Algorithm.CSharp
 {
@@ -10,8 +11,10 @@ namespace QuantConnect.Algorithm.CSharp
     /// A C# algorithm that hosts the Python models of the linked libraries: the forecast
     /// alpha model, the sizing portfolio construction model and the adaptive risk model.
     /// Forecasts are replayed from an export in the ObjectStore (written by
-    /// <c>ats lean export-forecasts</c>); lean.json puts /Library on Python's path.
+    /// <c>ats lean export-forecasts</c>). LEAN starts Python only for Python algorithms, so
+    /// <see cref="Initialize"/> starts it and puts the linked libraries on Python's path first.
     /// </summary>
+    // lean-cli lean/components/config/lean_config_manager.py, get_complete_lean_config: the first QCAlgorithm subclass in Main.cs is the algorithm type, loaded from <project folder>.dll.
     public class AdaptiveForecastShim : QCAlgorithm
     {
         private PyObject _recorder;
@@ -37,6 +40,16 @@ namespace QuantConnect.Algorithm.CSharp
             }
             var export = ObjectStore.Read(location);
 
+            // AlgorithmFactory/Loader.cs, TryCreatePythonAlgorithm: LEAN calls PythonInitializer.Initialize() only when it loads a Python algorithm.
+            // Common/Python/PythonInitializer.cs, Initialize: starts the engine once, releases the GIL (BeginAllowThreads) and adds the config's python-additional-paths; it must run before any Py.GIL().
+            // DockerfileLeanFoundation, ENV PYTHONNET_PYDLL: the image tells Python.NET which libpython to start.
+            PythonInitializer.Initialize();
+            // lean-cli lean/components/config/lean_config_manager.py, get_complete_lean_config: a Python project gets "/" + each library path, then /Library; a C# project gets neither, so add them the same way here.
+            // lean-cli lean/components/docker/lean_runner.py, mount_project_and_library_directories: the workspace's Library/ is mounted at /Library.
+            // Common/Python/PythonInitializer.cs, AddPythonPaths: takes the GIL itself and inserts only paths not yet on sys.path.
+            PythonInitializer.AddPythonPaths(new[] { "/Library/alpha_models", "/Library/risk_models", "/Library/signal_bus", "/Library" });
+
+            // Algorithm.CSharp/BasicPythonIntegrationTemplateAlgorithm.cs, Initialize: Py.Import runs while holding Py.GIL().
             using (Py.GIL())
             {
                 dynamic settingsModule = Py.Import("risk_models.lean.strategy_settings");
@@ -57,6 +70,7 @@ namespace QuantConnect.Algorithm.CSharp
                 PyObject risk = riskModule.AdaptiveRiskManagementModel(settings);
                 _recorder = recorderModule.ExecutionRecorder(sinksModule.DiscardSink());
 
+                // Algorithm/QCAlgorithm.Framework.Python.cs, SetAlpha / SetPortfolioConstruction / AddRiskManagement take a PyObject and wrap the Python model.
                 SetAlpha(alpha);
                 SetPortfolioConstruction(construction);
                 AddRiskManagement(risk);
