@@ -40,9 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.lean import fake_lean  # noqa: E402 - the framework fake stands in for LEAN
+from tests.lean.lean_model import install as lean_model  # noqa: E402 - the framework fake stands in for LEAN
 
-fake_lean.install()
+lean_model.install()
 
 import redis  # noqa: E402
 
@@ -55,7 +55,7 @@ from signal_bus.lean.redis_listener import start_redis_signal_feed  # noqa: E402
 from signal_bus.lean.signal_inbox import SignalInbox  # noqa: E402
 from signal_bus.messages import ForecastUpdate  # noqa: E402
 from signal_bus.redis_bus import RedisBus  # noqa: E402
-from tests.lean.fake_lean.algorithm_imports import QCAlgorithm, Slice  # noqa: E402
+from tests.lean.lean_model.algorithm_imports import QCAlgorithm, Slice  # noqa: E402
 
 WARMUP = 20
 # LEAN calls update() once per data slice; between calls the algorithm thread is busy in

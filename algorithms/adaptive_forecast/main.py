@@ -12,6 +12,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from AlgorithmImports import (
+    AccountType,
+    BrokerageName,
+    DeploymentTarget,
     ImmediateExecutionModel,
     OrderEvent,
     QCAlgorithm,
@@ -41,12 +44,7 @@ from signal_bus.lean.command_payload import (
     parse_signal_command,
 )
 from signal_bus.lean.execution_recorder import ExecutionRecorder
-from signal_bus.lean.execution_sinks import (
-    DiscardSink,
-    ExecutionSink,
-    RedisExecutionSink,
-    WebNotificationSink,
-)
+from signal_bus.lean.execution_sinks import ExecutionSink, select_execution_sink
 from signal_bus.lean.redis_listener import start_redis_signal_feed
 from signal_bus.lean.signal_inbox import SignalInbox
 from signal_bus.lean.time_utc import as_utc
@@ -58,6 +56,10 @@ BAR_PERIODS = {
     "minute": timedelta(minutes=1),
 }
 SOURCES = ("in_algorithm", "recorded", "redis", "command")
+# The brokerage model whose default market is each crypto market ``ats data import`` writes
+# (Common/Brokerages/*BrokerageModel.cs DefaultMarkets); margin accounts, so the sizing
+# rule's short positions are allowed.
+CRYPTO_BROKERAGES = {"binance": BrokerageName.BINANCE, "coinbase": BrokerageName.COINBASE}
 
 
 class AdaptiveForecastAlgorithm(QCAlgorithm):
@@ -77,12 +79,28 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
             for ticker in self._text("assets", "AAPL,MSFT").split(",")
             if ticker.strip()
         ]
-        add = (
-            self.add_crypto
-            if self._text("security_type", "equity") == "crypto"
-            else self.add_equity
-        )
-        self.assets = [add(ticker, resolution).symbol for ticker in tickers]
+        self.crypto = self._text("security_type", "equity") == "crypto"
+        if self.crypto:
+            # Crypto trades around the clock in UTC; the algorithm's clock and its time
+            # rules follow (Common/Scheduling/TimeRules.cs uses the algorithm's zone).
+            self.set_time_zone("UTC")
+            market = (self._optional("market") or "binance").lower()
+            if market in CRYPTO_BROKERAGES:
+                self.set_brokerage_model(CRYPTO_BROKERAGES[market], AccountType.MARGIN)
+            currency = self._text("account_currency", "")
+            if currency:
+                self.set_account_currency(currency)
+            # QCAlgorithm.AddCrypto without a market would use the brokerage model's default
+            # market (Common/Brokerages/DefaultBrokerageModel.cs: coinbase), not the folder
+            # `ats data import` wrote (crypto/<market>/...).
+            self.assets = [
+                add.symbol for add in (self.add_crypto(t, resolution, market) for t in tickers)
+            ]
+        else:
+            market = (self._optional("market") or "usa").lower()
+            self.assets = [
+                add.symbol for add in (self.add_equity(t, resolution, market) for t in tickers)
+            ]
 
         settings = StrategySettings(parameters_from_lookup(self._optional))
         self.inbox = SignalInbox()
@@ -103,9 +121,8 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
         self.add_risk_management(self.risk_model)
         self.set_execution(ImmediateExecutionModel())
         snapshot_minutes = float(self._text("snapshot_minutes", "60"))
-        self.recorder = ExecutionRecorder(
-            self._execution_sink(source_name), timedelta(minutes=snapshot_minutes)
-        )
+        self.execution_sink = self._execution_sink(source_name)
+        self.recorder = ExecutionRecorder(self.execution_sink, timedelta(minutes=snapshot_minutes))
 
     def on_data(self, slice: Slice) -> None:
         """Send a portfolio snapshot when one is due."""
@@ -132,9 +149,10 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
         return accepted
 
     def on_end_of_algorithm(self) -> None:
-        """Stop the background subscriber, if any."""
+        """Stop the background subscriber and flush the execution records."""
         if self.feed is not None:
             self.feed.stop()
+        self.log(self.execution_sink.close(timeout=5.0).log_line())
 
     # ------------------------------------------------------------------ wiring
 
@@ -166,12 +184,18 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
                 WalkForwardTrainer(config), BAR_PERIODS[resolution_name]
             )
             lookback = int(self._text("lookback_bars", "750"))
+            time_zones = {
+                str(symbol.value): str(self.securities[symbol].exchange.time_zone)
+                for symbol in self.assets
+            }
 
             def refresh() -> None:
                 history = self.history(self.assets, lookback, RESOLUTIONS[resolution_name])
-                source.refresh(history, self.utc_time)
+                source.refresh(history, as_utc(self.utc_time), time_zones)
 
-            self.train(self.date_rules.every_day(), self.time_rules.midnight, refresh)
+            self.train(
+                self.date_rules.every_day(self.assets[0]), self._bar_ends(resolution_name), refresh
+            )
             return source
         if name == "redis":
             self.feed = start_redis_signal_feed(
@@ -179,15 +203,29 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
             )
         return InboxForecastSource(self.inbox)
 
+    def _bar_ends(self, resolution_name: str) -> Any:
+        """A time rule firing when each bar ends, so training sees it on its own slice.
+
+        US equity daily bars end at the close (16:00 New York, 13:00 on early closes:
+        Common/Util/LeanData.cs SetStrictEndTimes), which BeforeMarketClose(symbol, 0)
+        follows day by day; other bars end every bar period from midnight in the
+        algorithm's time zone (TimeRules.Every).
+        """
+        if resolution_name == "daily" and not self.crypto:
+            return self.time_rules.before_market_close(self.assets[0], 0)
+        return self.time_rules.every(BAR_PERIODS[resolution_name])
+
     def _execution_sink(self, source_name: str) -> ExecutionSink:
-        if not self.live_mode:
-            return DiscardSink()
-        webhook = self._text("execution_webhook_url", "")
-        if webhook:
-            return WebNotificationSink(self.notify, webhook)
-        if source_name == "redis":
-            return RedisExecutionSink(self._redis_url(), self._text("bus_namespace", ""))
-        return DiscardSink()
+        configured = self._text("redis_url", "") or os.environ.get("REDIS_URL", "")
+        return select_execution_sink(
+            live_mode=self.live_mode,
+            # Engine/Setup/BaseSetupHandler.cs Setup: LocalPlatform under open-source LEAN.
+            cloud=self.deployment_target != DeploymentTarget.LOCAL_PLATFORM,
+            webhook_url=self._text("execution_webhook_url", ""),
+            redis_url=configured or (self._redis_url() if source_name == "redis" else None),
+            namespace=self._text("bus_namespace", ""),
+            notifier=self.notify,
+        )
 
     def _redis_url(self) -> str:
         return self._text("redis_url", "") or os.environ.get(

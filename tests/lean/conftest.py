@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.lean import fake_lean
+from tests.lean.lean_model import install as lean_model
 
-fake_lean.install()
+lean_model.install()

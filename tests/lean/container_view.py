@@ -57,13 +57,13 @@ class LeanImageGuard(importlib.abc.MetaPathFinder):
 
 
 def load_fake(workspace: Path) -> ModuleType:
-    path = workspace / "tests" / "lean" / "fake_lean" / "algorithm_imports.py"
-    spec = importlib.util.spec_from_file_location("AlgorithmImports", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
+    """Import the LEAN model (it is the framework here, not project code) as AlgorithmImports."""
+    sys.path.insert(0, str(workspace))
+    try:
+        module = importlib.import_module("tests.lean.lean_model.algorithm_imports")
+    finally:
+        sys.path.remove(str(workspace))
     sys.modules["AlgorithmImports"] = module
-    spec.loader.exec_module(module)
     return module
 
 
@@ -75,7 +75,8 @@ def main() -> None:
     local_paths = [str(project_dir), *library_paths, str(root / "Library")]
     guard = LeanImageGuard(local_paths)
     sys.path.append(site_packages)
-    fake = load_fake(root)  # before the guard: the fake is the framework, not project code
+    fake = load_fake(root)  # before the guard: the model is the framework, not project code
+    framework_modules = set(sys.modules)
     sys.path[:0] = local_paths
     sys.meta_path.insert(0, guard)
 
@@ -107,7 +108,7 @@ def main() -> None:
     report["execution"] = type(algorithm._execution).__name__
     report["assets"] = [str(symbol) for symbol in algorithm.assets]
     report["source"] = type(algorithm._alpha.source).__name__
-    report["scheduled_training"] = len(algorithm._training)
+    report["scheduled_training"] = len(algorithm._schedule._events)
     if scenario == "command":
         payload = sys.stdin.read()
         report["command_accepted"] = algorithm.on_command(
@@ -126,6 +127,7 @@ def main() -> None:
             str(loaded.__file__).startswith(local) for local in [*local_paths, site_packages]
         )
         and name != "AlgorithmImports"
+        and name not in framework_modules
         and str(loaded.__file__) != __file__
     )
     print(json.dumps(report))

@@ -1,8 +1,14 @@
-"""A faithful, minimal re-enactment of LEAN's framework loop for one time step.
+"""One framework time step at a time, for unit tests of the adapters.
 
-alpha.update -> insights registered (generated time set) -> portfolio construction ->
-risk management (its targets override the constructed ones per symbol) -> immediate
-execution at the current price, with order events carrying the target's tag.
+alpha.update -> insights initialized as LEAN does (generated time, close time through the
+security's exchange hours) -> portfolio construction -> risk management (its targets
+override the constructed ones per symbol, QCAlgorithm.Framework.cs ProcessInsights) ->
+execution at the step's price, with order events carrying the target's tag.
+
+Fills here are immediate at the given price, so tests can read positions right after a
+step; the securities should be added with ``always_open_market`` so that no LEAN rule
+would have delayed the order. Exchange hours, market-on-open conversion and fills as
+LEAN makes them are modelled by ``lean_model.engine`` and tested end to end there.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tests.lean.fake_lean.algorithm_imports import (
+from tests.lean.lean_model.algorithm_imports import (
     Insight,
     IPortfolioTarget,
     OrderDirection,
@@ -62,6 +68,7 @@ class FrameworkLoop:
         bars = [TradeBar(time, Symbol(t), p, p, p, p, 0.0) for t, p in prices.items()]
         insights = list(self.alpha.update(algorithm, Slice(time, bars, time)))
         for insight in insights:
+            algorithm._initialize_insight(insight)
             algorithm.insights._add(insight)
         constructed = list(self.portfolio_construction.create_targets(algorithm, insights))
         adjusted = list(self.risk_management.manage_risk(algorithm, constructed))
@@ -88,10 +95,20 @@ class FrameworkLoop:
         price = algorithm.securities[symbol].price
         order_id = self._next_order_id
         self._next_order_id += 1
-        algorithm.transactions._add_order(order_id, symbol, delta, target.tag)
+        algorithm.transactions._add_order(
+            order_id, symbol, delta, target.tag
+        )._status = OrderStatus.FILLED
         algorithm.portfolio._fill(symbol, delta, price)
         direction = OrderDirection.BUY if delta > 0 else OrderDirection.SELL
         event = OrderEvent(order_id, symbol, time, OrderStatus.FILLED, direction, price, delta)
         if self.on_order_event is not None:
             self.on_order_event(event)
         return event
+
+
+def always_open_market(algorithm: QCAlgorithm) -> None:
+    """Give equities added afterwards a market that never closes (crypto's hours)."""
+    from tests.lean.lean_model.algorithm_imports import SecurityType
+    from tests.lean.lean_model.market_hours import CRYPTO
+
+    algorithm._default_hours[SecurityType.EQUITY] = CRYPTO

@@ -13,7 +13,7 @@ from alpha_models.lean.forecast_sources import InAlgorithmForecastSource
 from alpha_models.lean.in_algorithm_forecasts import frames_from_history
 from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
 from risk_models.lean.strategy_settings import StrategySettings
-from tests.lean.fake_lean.algorithm_imports import QCAlgorithm, Slice
+from tests.lean.lean_model.algorithm_imports import QCAlgorithm, Slice
 
 
 def _lean_history() -> pd.DataFrame:

@@ -27,8 +27,8 @@ from signal_bus.messages import (
 )
 from signal_bus.redis_bus import RedisBus
 from signal_bus.subscriber import LatestValueSubscriber
-from tests.lean.fake_lean.algorithm_imports import QCAlgorithm, Slice, Symbol
 from tests.lean.framework_loop import FrameworkLoop
+from tests.lean.lean_model.algorithm_imports import QCAlgorithm, Slice, Symbol
 from tests.support.redis_namespace import SHARED_REDIS_URL, redis_namespace
 from tests.support.redis_server import RedisServer
 
@@ -37,6 +37,9 @@ pytestmark = pytest.mark.redis
 START = datetime(2024, 3, 1, 12, 0)
 START_UTC = START.replace(tzinfo=UTC)
 BTC = Symbol("BTCUSD")
+# PortfolioTarget.Percent sizes on the value less the free buffer (AlgorithmSettings
+# FreePortfolioValuePercentage = 0.25 %).
+INVESTABLE = 1 - 0.0025
 
 
 def _wait(condition: Callable[[], object], timeout: float = 5.0) -> bool:
@@ -113,7 +116,11 @@ def test_published_forecast_becomes_an_insight_on_the_next_update(
     assert _wait(lambda: algo.inbox.forecasts())
     insights = algo.alpha.update(algo.algorithm, Slice(START, [], START))
     assert [(i.symbol, int(i.direction), i.tag) for i in insights] == [(BTC, 1, forecast.id)]
-    assert insights[0].period == timedelta(hours=4)
+    # The framework sets the close time when the insight is emitted (QCAlgorithm.Framework.cs
+    # InitializeInsightFields): the forecast's horizon end, exactly, in a 24/7 market.
+    emitted = algo.algorithm._initialize_insight(insights[0])
+    assert emitted.close_time_utc == START + timedelta(hours=4)
+    assert emitted.period == timedelta(hours=4)
     assert algo.alpha.update(algo.algorithm, Slice(START, [], START)) == [], "emitted once"
 
 
@@ -124,14 +131,14 @@ def test_risk_update_scales_targets(live: tuple[LiveAlgorithm, RedisBus]) -> Non
     assert _wait(lambda: algo.inbox.forecasts() and algo.inbox.risk())
     full = algo.loop.step(START, {"BTCUSD": 50_000.0}).final["BTCUSD"]
     expected_full = 0.25 * 100_000 / 50_000
-    assert full == pytest.approx(expected_full, rel=1e-6)
+    assert full == pytest.approx(expected_full * INVESTABLE, rel=1e-4)
 
     later = START_UTC + timedelta(minutes=1)
     bus.publish(_risk(0.4, at=later))
     assert _wait(lambda: algo.inbox.risk() is not None and algo.inbox.risk().risk_factor == 0.4)
     scaled = algo.loop.step(START + timedelta(minutes=1), {"BTCUSD": 50_000.0}).final["BTCUSD"]
     equity = algo.algorithm.portfolio.total_portfolio_value
-    assert scaled == pytest.approx(0.25 * equity / 50_000 * 0.4, rel=1e-6)
+    assert scaled == pytest.approx(0.25 * equity / 50_000 * 0.4 * INVESTABLE, rel=1e-4)
 
     # Stale updates never raise the factor: min(0.4, conservative 0.5) stays 0.4.
     stale_time = START + timedelta(seconds=algo.settings.current.stale_risk_update_seconds + 120)
@@ -141,7 +148,9 @@ def test_risk_update_scales_targets(live: tuple[LiveAlgorithm, RedisBus]) -> Non
     assert "stale_risk_updates" in algo.risk.last_risk.reasons
     assert algo.risk.last_risk.factor == pytest.approx(0.4)
     equity = algo.algorithm.portfolio.total_portfolio_value
-    assert result.final["BTCUSD"] == pytest.approx(0.25 * equity / 50_000 * 0.4, rel=1e-6)
+    assert result.final["BTCUSD"] == pytest.approx(
+        0.25 * equity / 50_000 * 0.4 * INVESTABLE, rel=1e-4
+    )
 
 
 def test_stale_risk_factor_caps_at_conservative(live: tuple[LiveAlgorithm, RedisBus]) -> None:
@@ -153,7 +162,9 @@ def test_stale_risk_factor_caps_at_conservative(live: tuple[LiveAlgorithm, Redis
     result = algo.loop.step(stale_time, {"BTCUSD": 50_000.0})
     assert algo.risk.last_risk is not None
     assert algo.risk.last_risk.factor == algo.settings.current.conservative_risk_factor
-    assert result.final["BTCUSD"] == pytest.approx(0.25 * 100_000 / 50_000 * 0.5, rel=1e-6)
+    assert result.final["BTCUSD"] == pytest.approx(
+        0.25 * 100_000 / 50_000 * 0.5 * INVESTABLE, rel=1e-4
+    )
 
 
 def test_halted_risk_update_flattens_and_cancels_insights(
@@ -169,7 +180,9 @@ def test_halted_risk_update_flattens_and_cancels_insights(
     result = algo.loop.step(START + timedelta(minutes=1), {"BTCUSD": 50_000.0})
     assert result.final == {"BTCUSD": 0.0}
     assert algo.algorithm.portfolio[BTC].quantity == 0.0
-    assert BTC in algo.algorithm.insights._cancelled
+    # InsightManager.Cancel: the halted symbol has no active insight left.
+    active = algo.algorithm.insights.get_active_insights(algo.algorithm.utc_time)
+    assert [insight for insight in active if insight.symbol == BTC] == []
 
 
 def test_config_change_sets_new_threshold(live: tuple[LiveAlgorithm, RedisBus]) -> None:

@@ -10,7 +10,7 @@ from AlgorithmImports import AlphaModel, Insight, InsightDirection, QCAlgorithm,
 
 from alpha_models.lean.forecast_selection import plan_insights
 from alpha_models.lean.forecast_sources import ForecastSource
-from signal_bus.lean.time_utc import as_utc
+from signal_bus.lean.time_utc import as_utc, to_exchange_time
 
 _DIRECTIONS = {1: InsightDirection.UP, -1: InsightDirection.DOWN, 0: InsightDirection.FLAT}
 MAX_REMEMBERED_FORECASTS = 10_000
@@ -50,10 +50,15 @@ class ForecastAlphaModel(AlphaModel):
 
     Notes
     -----
-    Insight: ``Insight.price(symbol, period, direction, magnitude=|prediction|,
-    confidence, source_model="<model>:<version>", weight, tag=<forecast id>)``; the
-    period ends when the horizon ends or the forecast goes stale. Forecasts for
-    assets the algorithm has not subscribed are skipped and counted.
+    Insight: ``Insight.price(symbol, close_time_local, direction, magnitude=|prediction|,
+    confidence, source_model="<model>:<version>", weight, tag=<forecast id>)``. The close
+    time is absolute: when the forecast's horizon ends (or it goes stale, if sooner), in
+    the security's exchange time. A ``timedelta`` period would be counted in trading time
+    through the exchange hours (Insight.cs ``ComputeCloseTime``), so 23 wall-clock hours
+    would last about three and a half trading days. LEAN moves a close time that falls
+    while the market is closed to the next market open (Insight.cs
+    ``CloseTimePeriodSpecification``), the first moment anything can trade again.
+    Forecasts for assets the algorithm has not subscribed are skipped and counted.
     """
 
     def __init__(
@@ -81,8 +86,11 @@ class ForecastAlphaModel(AlphaModel):
         )
         if not plans:
             return []
-        securities = algorithm.securities.keys()  # LEAN dictionaries iterate as key/value pairs
-        symbols: dict[str, Symbol] = {str(symbol.value): symbol for symbol in securities}
+        securities = algorithm.securities
+        symbols: dict[str, Symbol] = {
+            str(symbol.value): symbol
+            for symbol in securities.keys()  # noqa: SIM118 - LEAN dictionaries iterate as pairs
+        }
         insights: list[Insight] = []
         for plan in plans:
             forecast = plan.forecast
@@ -92,10 +100,12 @@ class ForecastAlphaModel(AlphaModel):
                 self.unknown_assets += 1
                 continue
             source_model = f"{forecast.model}:{forecast.model_version}".strip(":") or self.name
+            # NodaTime's DateTimeZone prints as its IANA id ("America/New_York", "UTC").
+            time_zone = str(securities[symbol].exchange.time_zone)
             insights.append(
                 Insight.price(
                     symbol,
-                    plan.period,
+                    to_exchange_time(plan.close_time, time_zone),
                     _DIRECTIONS[plan.direction],
                     abs(forecast.prediction),
                     forecast.confidence,

@@ -14,6 +14,9 @@ from datetime import datetime, timedelta
 from signal_bus.messages import ForecastUpdate
 
 _HORIZON = re.compile(r"^(\d+)([mhd])$")
+# Common/Algorithm/Framework/Alphas/Insight.cs Price(..., TimeSpan period, ...) refuses
+# periods under one second; an insight closing sooner than that is not worth emitting.
+MINIMUM_INSIGHT_LIFE = timedelta(seconds=1)
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 
 
@@ -43,11 +46,15 @@ class InsightPlan:
         ``1`` up, ``-1`` down, ``0`` flat (magnitude below the minimum).
     period
         Remaining life: until the horizon ends or the forecast goes stale, whichever first.
+    close_time
+        When that life ends (UTC, timezone-aware): ``ts_event`` plus the horizon or the
+        time to live, whichever is shorter.
     """
 
     forecast: ForecastUpdate
     direction: int
     period: timedelta
+    close_time: datetime
 
 
 def plan_insights(
@@ -78,10 +85,10 @@ def plan_insights(
         if forecast.id in already_emitted or forecast.ts_event > now:
             continue
         expiry = forecast.ts_event + min(horizon_duration(forecast.horizon), time_to_live)
-        if expiry <= now:
+        if expiry - now < MINIMUM_INSIGHT_LIFE:
             continue
         small = abs(forecast.prediction) < min_magnitude or forecast.prediction == 0.0
         direction = 0 if small else int(math.copysign(1.0, forecast.prediction))
-        plans.append(InsightPlan(forecast, direction, expiry - now))
+        plans.append(InsightPlan(forecast, direction, expiry - now, expiry))
     plans.sort(key=lambda plan: (plan.forecast.asset, plan.forecast.horizon))
     return plans

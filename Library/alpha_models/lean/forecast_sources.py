@@ -5,6 +5,7 @@ Every source answers ``latest(now)`` immediately (no I/O on the algorithm thread
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -82,8 +83,11 @@ def load_recorded_forecasts(
 class InAlgorithmForecastSource:
     """Forecasts the algorithm makes itself with the forecasting core.
 
-    :meth:`refresh` is the training step (run it from ``algorithm.train`` or a
-    scheduled event); :meth:`latest` only returns what the last refresh produced.
+    :meth:`refresh` is the training step: run it from ``algorithm.train`` scheduled at
+    the time each bar ends, so that the bar is in ``history()`` and the forecast it gives
+    is fresh on the slice that carries the bar (a scheduled event due at a slice's time
+    fires before ``on_data`` and the framework, Engine/RealTime/BacktestingRealTimeHandler.cs
+    ``SetTime``). :meth:`latest` only returns what the last refresh produced.
 
     Parameters
     ----------
@@ -99,9 +103,17 @@ class InAlgorithmForecastSource:
         self._forecasts: list[ForecastUpdate] = []
         self.refreshes = 0
 
-    def refresh(self, history: pd.DataFrame, now: datetime) -> list[ForecastUpdate]:
-        """Re-run the walk-forward on ``history`` and keep the newest forecast per asset."""
-        frames = frames_from_history(history, self.bar_period)
+    def refresh(
+        self,
+        history: pd.DataFrame,
+        now: datetime,
+        time_zones: Mapping[str, str] | None = None,
+    ) -> list[ForecastUpdate]:
+        """Re-run the walk-forward on ``history`` and keep the newest forecast per asset.
+
+        ``time_zones``: each symbol's exchange time zone, in which ``history`` is indexed.
+        """
+        frames = frames_from_history(history, self.bar_period, time_zones)
         self._forecasts = latest_forecasts(self.trainer, frames, now)
         self.refreshes += 1
         return list(self._forecasts)

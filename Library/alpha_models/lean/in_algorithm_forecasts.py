@@ -1,14 +1,19 @@
 """Forecasts made inside the algorithm by the forecasting core (backtests, QuantConnect cloud).
 
 Pure: LEAN's history frame in, forecast messages out. The walk-forward trainer sees
-only bars that ended at or before ``now``, so nothing from the future leaks in.
+only bars that ended at or before ``now``, so nothing from the future leaks in. LEAN
+indexes history by each bar's end time in its exchange's time zone
+(``Common/Python/PandasData.cs``), so the times are converted to UTC here and every
+forecast is stamped with the true UTC end of the bar it used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from alpha_models.bars import BarPanel
@@ -18,16 +23,24 @@ from signal_bus.messages import ForecastUpdate
 PRICE_COLUMNS = ("open", "high", "low", "close", "volume")
 
 
-def frames_from_history(history: pd.DataFrame, bar_period: timedelta) -> dict[str, pd.DataFrame]:
+def frames_from_history(
+    history: pd.DataFrame,
+    bar_period: timedelta,
+    time_zones: Mapping[str, str] | None = None,
+) -> dict[str, pd.DataFrame]:
     """Split LEAN's history frame into one bar frame per asset, as ``BarPanel`` expects.
 
     Parameters
     ----------
     history
-        Indexed by ``(symbol, time)``, ``time`` being when each bar ended (LEAN's
-        convention), with ``open, high, low, close, volume`` columns.
+        Indexed by ``(symbol, time)``, ``time`` being when each bar ended, naive, in the
+        symbol's exchange time zone (LEAN's convention), with ``open, high, low, close,
+        volume`` columns.
     bar_period
         Length of one bar; a bar's start is its end minus this.
+    time_zones
+        Exchange time zone (IANA name) per symbol; a symbol not named is taken as UTC.
+        The frames' times are naive UTC.
 
     Raises
     ------
@@ -42,13 +55,26 @@ def frames_from_history(history: pd.DataFrame, bar_period: timedelta) -> dict[st
     if missing:
         raise ValueError(f"history lacks columns {missing}")
     frames: dict[str, pd.DataFrame] = {}
+    zones = time_zones or {}
     for symbol, rows in history.groupby(level="symbol", sort=True):
+        name = str(symbol)
         bars = rows.droplevel("symbol")[list(PRICE_COLUMNS)].astype("float64")
-        ends = pd.DatetimeIndex(bars.index)
+        ends = _to_utc(pd.DatetimeIndex(bars.index), zones.get(name, "UTC"))
         bars = bars.set_axis(pd.DatetimeIndex(ends - bar_period, name="time"))
         bars["end_time"] = ends
-        frames[str(symbol)] = bars[~bars.index.duplicated(keep="last")].sort_index()
+        frames[name] = bars[~bars.index.duplicated(keep="last")].sort_index()
     return frames
+
+
+def _to_utc(local: pd.DatetimeIndex, time_zone: str) -> pd.DatetimeIndex:
+    """Naive exchange times to naive UTC (an hour repeated by a DST change: standard time)."""
+    if local.tz is not None:
+        return local.tz_convert("UTC").tz_localize(None)
+    if time_zone == "UTC":
+        return local
+    standard_time = np.zeros(len(local), dtype=bool)
+    aware = local.tz_localize(time_zone, ambiguous=standard_time, nonexistent="shift_forward")
+    return aware.tz_convert("UTC").tz_localize(None)
 
 
 def latest_forecasts(

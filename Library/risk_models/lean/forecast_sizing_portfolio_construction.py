@@ -61,7 +61,8 @@ class ForecastSizingPortfolioConstructionModel(PortfolioConstructionModel):
         tags: dict[str, str] = {}
         symbols: dict[str, Symbol] = {}
         for symbol, insight in list(self._insights.items()):
-            if as_utc(insight.close_time_utc) <= now:
+            # Insight.cs IsExpired: CloseTimeUtc < utcTime (active at exactly its close).
+            if as_utc(insight.close_time_utc) < now:
                 del self._insights[symbol]
                 continue
             name = str(symbol.value)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.lean import fake_lean
+from tests.lean.lean_model import install as lean_model
 from tests.support.redis_server import RedisServer
 
 # The LEAN side runs in the framework fake, installed before any adapter is imported.
-fake_lean.install()
+lean_model.install()
 
 MANAGE = Path(__file__).resolve().parents[3] / "backend" / "manage.py"
 

@@ -35,8 +35,8 @@ from signal_bus.lean.signal_inbox import SignalInbox
 from signal_bus.messages import ForecastUpdate, OrderEvent, PortfolioSnapshot
 from signal_bus.redis_bus import RedisBus
 from tests.integration.faults.conftest import wait_until
-from tests.lean.fake_lean.algorithm_imports import QCAlgorithm
 from tests.lean.framework_loop import FrameworkLoop
+from tests.lean.lean_model.algorithm_imports import QCAlgorithm
 from tests.support.redis_server import RedisServer
 
 STEP_SECONDS = 0.1

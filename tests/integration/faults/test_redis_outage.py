@@ -29,7 +29,9 @@ OUTAGE_SECONDS = 10.0
 def full_size(run: Run, factor: float) -> dict[str, float]:
     """The brief's sizing: a quarter of equity per confident forecast, times the risk factor."""
     equity = run.algorithm.portfolio.total_portfolio_value
-    return dict.fromkeys(ASSETS, 0.25 * equity / PRICE * factor)
+    # PortfolioTarget.Percent sizes on the value less the 0.25 % free buffer
+    # (AlgorithmSettings.FreePortfolioValuePercentage).
+    return dict.fromkeys(ASSETS, 0.25 * equity * (1 - 0.0025) / PRICE * factor)
 
 
 def test_redis_outage_loses_nothing(

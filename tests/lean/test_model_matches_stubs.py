@@ -1,4 +1,4 @@
-"""The framework fake may only use names and parameters that LEAN's published stubs have."""
+"""The LEAN model may only use names and parameters that LEAN's published stubs have."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.lean.fake_lean import algorithm_imports
+from tests.lean.lean_model import algorithm_imports
 from tests.lean.stub_index import Parameter, StubClass, lineage, stub_classes
 
 # LEAN builds these itself; algorithms never call their constructors, so the fake's
@@ -27,6 +27,11 @@ FRAMEWORK_CONSTRUCTED = {
     "TradeBars",
     "IDateRule",
     "ITimeRule",
+    "SecurityExchange",
+    "SecurityExchangeHours",
+    "DateRules",
+    "TimeRules",
+    "ScheduleManager",
 }
 CHECKED_DUNDERS = {"__init__", "__getitem__", "__contains__", "__iter__", "__len__"}
 
