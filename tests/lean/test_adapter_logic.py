@@ -60,6 +60,7 @@ def test_plan_insights_period_direction_staleness_and_once_only() -> None:
         ("BTCUSD", 1, timedelta(hours=1)),  # ttl (2h) shorter than horizon (4h): 1h left
         ("ETHUSD", 0, timedelta(hours=2)),
     ]
+    assert [p.close_time for p in plans] == [NOW + timedelta(hours=1), NOW + timedelta(hours=2)]
     again = plan_insights(
         [fresh],
         now=NOW,
@@ -222,3 +223,18 @@ def test_web_sink_counts_refused_and_failing_notifications() -> None:
         sink.send(_forecast())
     assert sink.failures == 2
     assert json.loads(str(notifier.sent[0][1]))["type"] == "forecast_update"
+
+
+def test_plan_insights_skips_forecasts_with_less_than_a_second_left() -> None:
+    # Insight.Price refuses periods under one second; such a forecast is skipped, not
+    # turned into an exception inside update().
+    almost_over = _forecast(NOW - timedelta(hours=4) + timedelta(milliseconds=500))
+    one_second = _forecast(NOW - timedelta(hours=4) + timedelta(seconds=1), asset="ETHUSD")
+    plans = plan_insights(
+        [almost_over, one_second],
+        now=NOW,
+        time_to_live=timedelta(hours=5),
+        min_magnitude=0.0,
+        already_emitted=set(),
+    )
+    assert [(p.forecast.asset, p.period) for p in plans] == [("ETHUSD", timedelta(seconds=1))]

@@ -55,18 +55,34 @@ def test_frames_from_history_rejects_a_frame_without_prices() -> None:
         frames_from_history(history, timedelta(hours=16))
 
 
+NEW_YORK = {"AAPL": "America/New_York", "MSFT": "America/New_York"}
+
+
+def test_frames_from_history_convert_exchange_time_to_utc() -> None:
+    # Common/Python/PandasData.cs: history is indexed by end time in exchange time.
+    frames = frames_from_history(_lean_history(), timedelta(days=1), NEW_YORK)
+    ends = frames["AAPL"]["end_time"]
+    assert ends.loc["2004-01-01":"2004-01-03"].iloc[0] == pd.Timestamp("2004-01-02 21:00")
+    assert pd.Timestamp("2006-06-01 20:00") in set(ends)  # 16:00 EDT
+
+
 def test_in_algorithm_source_forecasts_newest_bar_only_from_the_past() -> None:
     history = _lean_history()
-    source = InAlgorithmForecastSource(_trainer(), timedelta(hours=16))
+    source = InAlgorithmForecastSource(_trainer(), timedelta(days=1))
+    # 16:00 New York on 2006-06-01 is 20:00 UTC: that day's bar has just ended.
     now = datetime(2006, 6, 1, 20, 0, tzinfo=UTC)
-    forecasts = source.refresh(history, now)
+    forecasts = source.refresh(history, now, NEW_YORK)
     assert sorted(f.asset for f in forecasts) == ["AAPL", "MSFT"]
-    newest_bar_end = datetime(2006, 6, 1, 16, 0, tzinfo=UTC)
+    newest_bar_end = datetime(2006, 6, 1, 20, 0, tzinfo=UTC)
     assert {f.ts_event for f in forecasts} == {newest_bar_end}
+    # A minute earlier the bar had not ended: the forecast is the previous day's.
+    earlier = source.refresh(history, now - timedelta(minutes=1), NEW_YORK)
+    assert {f.ts_event for f in earlier} == {datetime(2006, 5, 31, 20, 0, tzinfo=UTC)}
+    forecasts = source.refresh(history, now, NEW_YORK)
     assert all(0.0 <= f.confidence <= 1.0 for f in forecasts)
     assert all(f.model == "sklearn" and f.model_version for f in forecasts)
 
-    # The alpha model turns them into insights on the fake algorithm.
+    # The alpha model turns them into insights on the modelled algorithm.
     algorithm = QCAlgorithm()
     for ticker in ("AAPL", "MSFT"):
         algorithm.add_equity(ticker)

@@ -378,10 +378,12 @@ class Engine:
 
     def _fee(self, security: Security, quantity: float, price: float) -> float:
         if security.type == SecurityType.EQUITY:
-            # InteractiveBrokersFeeModel, US equity: $0.005 a share, at least $1, at most
-            # 0.5 % of the trade value.
-            value = abs(quantity * price)
-            return min(max(0.005 * abs(quantity), 1.0), 0.005 * value)
+            # InteractiveBrokersFeeModel, US equity: $0.005 a share; below $1 it is $1 (even
+            # when that exceeds the cap), otherwise at most 0.5 % of the trade value.
+            fee = 0.005 * abs(quantity)
+            if fee < 1.0:
+                return 1.0
+            return min(fee, 0.005 * abs(quantity * price))
         if self.algorithm._brokerage == BrokerageName.BINANCE:
             return 0.001 * abs(quantity * price)  # BinanceFeeModel: 0.1 % taker
         return 0.0  # DefaultBrokerageModel.GetFeeModel: crypto -> ConstantFeeModel(0)
