@@ -1,55 +1,24 @@
-"""Signal bus: message contracts, JSON codec, channel names and transports.
+"""LEAN library project ``signal_bus``: its code is the package ``signal_bus/`` inside this folder.
 
-Importing this package needs only the standard library; ``redis`` is imported
-lazily when a :class:`RedisBus` connects.
+lean-cli puts this folder on Python's path for a project that links the library
+(lean/components/config/lean_config_manager.py, ``get_complete_lean_config``), so there
+``import signal_bus`` finds the inner package and the folder adds no other top-level name
+that could shadow a package in LEAN's image. Where only the folder above is on the path
+(``/Library``, which lean-cli appends as well, or a project holding its libraries under
+their names, as QuantConnect cloud does), this file is imported as ``signal_bus`` instead:
+it runs the inner package's ``__init__`` and looks up submodules there, so both routes
+give the same modules.
 """
 
-from __future__ import annotations
+from pathlib import Path as _Path
 
-from signal_bus.bus import Bus, DeadLetter, StreamEntry
-from signal_bus.channels import (
-    ALL_CHANNELS,
-    EXECUTION_EVENTS,
-    FORECAST_UPDATES,
-    RISK_UPDATES,
-    STRATEGY_CONFIG,
-    ChannelNames,
+_inner = _Path(__file__).resolve().parent / "signal_bus"
+__path__ = [str(_inner)]
+exec(
+    compile(
+        (_inner / "__init__.py").read_text(encoding="utf-8"),
+        str(_inner / "__init__.py"),
+        "exec",
+        dont_inherit=True,
+    )
 )
-from signal_bus.codec import decode, encode
-from signal_bus.connection import RedisConnectionConfig
-from signal_bus.errors import MessageValidationError, TransportConnectionError
-from signal_bus.memory_bus import InMemoryBus
-from signal_bus.messages import (
-    ForecastUpdate,
-    Message,
-    OrderEvent,
-    PortfolioSnapshot,
-    RiskUpdate,
-    StrategyConfigUpdate,
-)
-from signal_bus.redis_bus import RedisBus
-
-__all__ = [
-    "ALL_CHANNELS",
-    "EXECUTION_EVENTS",
-    "FORECAST_UPDATES",
-    "RISK_UPDATES",
-    "STRATEGY_CONFIG",
-    "Bus",
-    "ChannelNames",
-    "DeadLetter",
-    "ForecastUpdate",
-    "InMemoryBus",
-    "Message",
-    "MessageValidationError",
-    "OrderEvent",
-    "PortfolioSnapshot",
-    "RedisBus",
-    "RedisConnectionConfig",
-    "RiskUpdate",
-    "StrategyConfigUpdate",
-    "StreamEntry",
-    "TransportConnectionError",
-    "decode",
-    "encode",
-]

@@ -106,7 +106,15 @@ def running_backend(
         "SEED_VIEWER": server.viewer,
         "SEED_OPERATOR": server.operator,
         "SEED_NO_ROLE": server.no_role,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "Library")]),
+        "PYTHONPATH": os.pathsep.join(
+            [
+                str(ROOT),
+                *(
+                    str(ROOT / "Library" / name)
+                    for name in ("alpha_models", "risk_models", "signal_bus")
+                ),
+            ]
+        ),
     }
     admin = _admin_connection()
     with admin.cursor() as cursor:

@@ -25,7 +25,14 @@ def running_dashboard(*, api_url: str, timeout_seconds: float = 60) -> Iterator[
         **os.environ,
         "ATS_API_URL": api_url,
         "PYTHONPATH": os.pathsep.join(
-            [str(ROOT), str(ROOT / "Library"), *filter(None, [os.environ.get("PYTHONPATH")])]
+            [
+                str(ROOT),
+                *(
+                    str(ROOT / "Library" / name)
+                    for name in ("alpha_models", "risk_models", "signal_bus")
+                ),
+                *filter(None, [os.environ.get("PYTHONPATH")]),
+            ]
         ),
     }
     process = subprocess.Popen(

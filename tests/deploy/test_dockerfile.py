@@ -192,7 +192,7 @@ def test_dockerignore_keeps_local_and_generated_files_out(path: str) -> None:
         "uv.lock",
         "pyproject.toml",
         "README.md",
-        "Library/signal_bus/codec.py",
+        "Library/signal_bus/signal_bus/codec.py",
         "backend/wsgi.py",
         "dashboard/app.py",
         "docker/entrypoint.sh",

@@ -74,7 +74,9 @@ def python_references(source: bytes) -> tuple[dict[str, str], list[PythonReferen
 
 
 def _module_tree(module: str) -> ast.Module | None:
-    path = LIBRARY.joinpath(*module.split(".")).with_suffix(".py")
+    # Each library folder holds the package of its own name (Library/<name>/<name>/...).
+    library = module.split(".")[0]
+    path = LIBRARY.joinpath(library, *module.split(".")).with_suffix(".py")
     if not path.is_file():
         return None
     return ast.parse(path.read_text(encoding="utf-8"))

@@ -88,3 +88,55 @@ def test_no_stray_config_json_outside_lean_projects(tmp_path: Path) -> None:
     (tmp_path / "settings").mkdir()
     (tmp_path / "settings" / "config.json").write_text('{"debug": true}')
     assert config_files_outside_lean_projects(tmp_path) == ["settings/config.json"]
+
+
+def _linked_libraries() -> list[dict[str, str]]:
+    config = json.loads((ROOT / "algorithms" / "adaptive_forecast" / "config.json").read_text())
+    libraries: list[dict[str, str]] = config["libraries"]
+    return libraries
+
+
+def test_each_library_folder_adds_only_its_own_name_to_leans_path() -> None:
+    # lean-cli lean/components/config/lean_config_manager.py, get_complete_lean_config: every
+    # linked library folder goes on python-additional-paths, ahead of the installed packages
+    # (LEAN Common/Python/PythonInitializer.cs); what it holds becomes a top-level name.
+    import pkgutil
+
+    libraries = _linked_libraries()
+    assert libraries
+    for library in libraries:
+        folder = ROOT / library["path"]
+        names = {module.name for module in pkgutil.iter_modules([str(folder)])}
+        assert names == {library["name"]}, f"{library['path']} puts {sorted(names)} on the path"
+
+
+def test_the_libraries_import_the_same_with_only_the_library_root_on_the_path() -> None:
+    # The /Library route (lean-cli appends it; a project holding its libraries under their
+    # names): each folder's __init__ hands over to the package inside.
+    import subprocess
+    import sys
+    import sysconfig
+
+    script = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
+        "import alpha_models.lean.forecast_selection as selection, signal_bus, risk_models.sizing\n"
+        "assert signal_bus.ForecastUpdate.__module__ == 'signal_bus.messages'\n"
+        "print(selection.__file__)\n"
+    )
+    outcome = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            script,
+            str(ROOT / "Library"),
+            sysconfig.get_path("purelib"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert outcome.returncode == 0, outcome.stderr
+    expected = ROOT / "Library" / "alpha_models" / "alpha_models" / "lean" / "forecast_selection.py"
+    assert Path(outcome.stdout.strip()) == expected

@@ -152,6 +152,7 @@ def test_readme_documents_every_parameter() -> None:
 
     import risk_models
 
-    readme = (Path(risk_models.__file__).parent / "README.md").read_text()
+    # The README sits in the library folder, above the package (Library/risk_models/).
+    readme = (Path(risk_models.__file__).parent.parent / "README.md").read_text()
     for name in PARAMETER_SPECS:
         assert f"`{name}`" in readme, name
