@@ -7,6 +7,7 @@ own modules (``database``, ``cache``, ``rest``, ``tasks``, ``logging``) and are 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from .cache import REDIS_URL  # noqa: F401 - exported setting
@@ -32,7 +33,10 @@ def environment_flag(name: str, default: bool = False) -> bool:
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-change-me")
+# No key is written in the repository: the environment's, else a random key for this process
+# only (tokens then die with it). ``development`` keeps one per installation in a local file;
+# ``production`` requires a strong one.
+SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = environment_flag("DEBUG")
 ALLOWED_HOSTS = [
     host.strip()

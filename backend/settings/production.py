@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import os
 
-from django.core.exceptions import ImproperlyConfigured
-
 from .base import *  # noqa: F403
+from .keys import required_strong_key
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure") or SECRET_KEY.startswith("change-me"):
-    raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random string of at least 50 characters."
-    )
+# Short, low-entropy, repetitive and placeholder keys (any case) are refused at start-up.
+SECRET_KEY = required_strong_key("SECRET_KEY")
 DEBUG = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
