@@ -8,15 +8,24 @@ import structlog
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError
 from rest_framework import status
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 logger = structlog.get_logger(__name__)
 
 
 class InvalidInput(ValueError):
     """Raised by services for input that breaks a rule; carries the field and the rule."""
+
+    def __init__(self, *, field: str, rule: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.rule = rule
+        self.message = message
+
+
+class InvalidBody(ParseError):
+    """Raised by the parser for a body that is not storable JSON; carries the field and rule."""
 
     def __init__(self, *, field: str, rule: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
@@ -57,7 +66,7 @@ def invalid_response(errors: list[dict[str, str]]) -> Response:
 
 def api_exception_handler(exception: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: consistent 400s, 503 when the database is unreachable."""
-    if isinstance(exception, InvalidInput):
+    if isinstance(exception, InvalidInput | InvalidBody):
         return invalid_response(
             [{"field": exception.field, "rule": exception.rule, "message": exception.message}]
         )
@@ -78,6 +87,9 @@ def api_exception_handler(exception: Exception, context: dict[str, Any]) -> Resp
             {"detail": "The database is unavailable; retry later."},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
+    # Imported here: rest_framework.views loads the parser classes, which import this module.
+    from rest_framework.views import exception_handler
+
     response = exception_handler(exception, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
