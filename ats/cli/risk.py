@@ -98,6 +98,14 @@ def parse_parameters(
 )
 @click.option("--no-garch", is_flag=True, help="Use realized volatility only (faster).")
 @click.option(
+    "--fill",
+    type=click.Choice(["close", "next-open"]),
+    default="close",
+    show_default=True,
+    help="Fill targets at the close they are decided on, or at the next bar's open "
+    "(what LEAN does with orders sent at a daily close).",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -116,6 +124,7 @@ def evaluate_command(
     rearm_after_days: float,
     cost_bps: float,
     no_garch: bool,
+    fill: str,
     as_json: bool,
 ) -> None:
     """Replay forecasts and prices with and without the risk engine and compare."""
@@ -131,6 +140,7 @@ def evaluate_command(
         rearm_after=timedelta(days=rearm_after_days) if rearm_after_days > 0 else None,
         cost_bps=cost_bps,
         use_garch=not no_garch,
+        fill="next_open" if fill == "next-open" else "close",
     )
     try:
         selection = PriceSelection(

@@ -33,8 +33,13 @@ class PriceSelection:
 
 def load_closes(selection: PriceSelection) -> pd.DataFrame:
     """Return close prices indexed by UTC bar end time, one column per symbol."""
+    return load_prices(selection)["close"]
+
+
+def load_prices(selection: PriceSelection) -> dict[str, pd.DataFrame]:
+    """Return ``open`` and ``close`` frames indexed by UTC bar end time, a column per symbol."""
     zone = DATA_TIME_ZONES[selection.security_type]
-    columns: dict[str, pd.Series] = {}
+    columns: dict[str, dict[str, pd.Series]] = {"open": {}, "close": {}}
     for symbol in selection.symbols:
         bars = read_bars(
             selection.data_folder,
@@ -46,9 +51,14 @@ def load_closes(selection: PriceSelection) -> pd.DataFrame:
             end=selection.end,
         )
         ends = pd.DatetimeIndex(bars["end_time"]).tz_localize(zone).tz_convert("UTC")
-        columns[symbol.upper()] = pd.Series(bars["close"].to_numpy(dtype=float), index=ends)
-    closes = pd.DataFrame(columns).sort_index()
-    return closes[~closes.index.duplicated(keep="last")]
+        for field in ("open", "close"):
+            values = bars[field].to_numpy(dtype=float)
+            columns[field][symbol.upper()] = pd.Series(values, index=ends)
+    frames: dict[str, pd.DataFrame] = {}
+    for field, series in columns.items():
+        frame = pd.DataFrame(series).sort_index()
+        frames[field] = frame[~frame.index.duplicated(keep="last")]
+    return frames
 
 
 def periods_per_year(index: pd.DatetimeIndex) -> float:
@@ -91,14 +101,15 @@ def evaluate(
     forecasts = read_forecasts(forecasts_path, time_zone=DATA_TIME_ZONES[selection.security_type])
     wanted = {symbol.upper() for symbol in selection.symbols}
     forecasts = forecasts[forecasts["symbol"].isin(wanted)]
-    closes = load_closes(selection)
+    prices = load_prices(selection)
+    closes = prices["close"]
     measured_from = pd.Timestamp(closes.index[0])
     if selection.start is None and len(forecasts):
         measured_from = max(measured_from, pd.Timestamp(forecasts["time"].min()))
     runs = {
-        name: replay(forecasts, closes, _with(config, managed=name == "managed")).since(
-            measured_from
-        )
+        name: replay(
+            forecasts, closes, _with(config, managed=name == "managed"), prices["open"]
+        ).since(measured_from)
         for name in ("unmanaged", "managed")
     }
     measured = pd.DatetimeIndex(runs["managed"].states.index)
@@ -124,6 +135,7 @@ def _with(config: ReplayConfig, *, managed: bool) -> ReplayConfig:
         rearm_after=config.rearm_after,
         cost_bps=config.cost_bps,
         use_garch=config.use_garch,
+        fill=config.fill,
     )
 
 

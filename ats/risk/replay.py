@@ -1,9 +1,17 @@
 """Replay forecasts and prices through the sizing rule, with or without the risk engine.
 
 At each bar end ``t`` the forecasts made by ``t`` are live (until
-``forecast_ttl_seconds`` old), the target weights are computed and held until the
-next bar end; the return of that period is the weighted sum of the assets'
-returns, less trading costs on the turnover.
+``forecast_ttl_seconds`` old) and the target weights are computed. How they are filled:
+
+- ``close`` (default): at ``t``'s close, held until the next bar end;
+- ``next_open``: at the next bar's open, as LEAN fills a market order sent at a daily
+  close (it becomes a market-on-open order, Algorithm/QCAlgorithm.Trading.cs
+  ``MarketOrder``; Common/Orders/Fills/EquityFillModel.cs ``MarketOnOpenFill``). The
+  period from ``t``'s close to the next close then has two legs: the overnight gap on
+  the old weights, and open to close on the new ones.
+
+A period's return is the weighted sum of the assets' returns, less trading costs on
+the turnover.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -23,6 +31,8 @@ from risk_models.monitor import RiskMonitor, RiskMonitorConfig
 from risk_models.parameters import StrategyParameters
 from risk_models.sizing import target_weights
 from risk_models.states import RiskState
+
+FILLS = ("close", "next_open")
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,9 @@ class ReplayConfig:
         Trading cost per unit of turnover, in basis points.
     use_garch
         Forecast volatility with GARCH(1,1) as well as realized volatility.
+    fill
+        ``"close"``: targets are filled at the close they were decided on;
+        ``"next_open"``: at the next bar's open (LEAN's daily backtests).
     """
 
     parameters: StrategyParameters = field(default_factory=StrategyParameters)
@@ -49,8 +62,11 @@ class ReplayConfig:
     rearm_after: timedelta | None = timedelta(days=5)
     cost_bps: float = 0.0
     use_garch: bool = True
+    fill: Literal["close", "next_open"] = "close"
 
     def __post_init__(self) -> None:
+        if self.fill not in FILLS:
+            raise ValueError(f"fill must be one of {', '.join(FILLS)}; got {self.fill!r}")
         if not (math.isfinite(self.cost_bps) and self.cost_bps >= 0.0):
             raise ValueError("cost_bps must be a non-negative number")
         if self.rearm_after is not None and self.rearm_after < timedelta(0):
@@ -129,7 +145,12 @@ class ReplayResult:
         }
 
 
-def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) -> ReplayResult:
+def replay(
+    forecasts: pd.DataFrame,
+    closes: pd.DataFrame,
+    config: ReplayConfig,
+    opens: pd.DataFrame | None = None,
+) -> ReplayResult:
     """Replay ``forecasts`` against ``closes``.
 
     Parameters
@@ -141,19 +162,36 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
         Close prices indexed by UTC-aware bar end time, one column per symbol.
     config
         Replay settings.
+    opens
+        Open prices on the same index and columns as ``closes``; needed for
+        ``fill="next_open"``.
 
     Raises
     ------
     ValueError
-        If ``closes`` has fewer than two bars or an unsorted index.
+        If ``closes`` has fewer than two bars or an unsorted index, or ``opens`` is
+        missing or misaligned when the fill needs it.
     """
     if len(closes) < 2:
         raise ValueError("need at least two bars to replay")
     if not closes.index.is_monotonic_increasing:
         raise ValueError("closes must be sorted by time")
+    next_open = config.fill == "next_open"
+    if next_open and (
+        opens is None
+        or not opens.index.equals(closes.index)
+        or list(opens.columns) != list(closes.columns)
+    ):
+        raise ValueError("fill='next_open' needs opens on the same index and columns as closes")
     parameters = config.parameters
     symbols = [str(column) for column in closes.columns]
     prices = closes.ffill().to_numpy(dtype=float)
+    open_prices = (
+        opens.fillna(closes).ffill().to_numpy(dtype=float)
+        if next_open and opens is not None
+        else prices
+    )
+    queued: dict[str, float] | None = None  # decided at a close, filled at the next open
     times = [timestamp.to_pydatetime() for timestamp in pd.DatetimeIndex(closes.index)]
     spacing = float(np.median(np.diff([moment.timestamp() for moment in times])))
     monitor = RiskMonitor(RiskMonitorConfig(bar_seconds=spacing / 2.0, use_garch=config.use_garch))
@@ -172,7 +210,7 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
     rearm_counts: list[int] = []
 
     for step, now in enumerate(times):
-        if step > 0:
+        if step > 0 and not next_open:
             asset_returns = _asset_returns(prices[step - 1], prices[step])
             period = sum(weights[s] * r for s, r in zip(symbols, asset_returns, strict=True))
             period = max(period, -1.0)
@@ -180,6 +218,24 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
             if equity <= 0.0:
                 equity = 1e-12
             weights = _drift(weights, symbols, asset_returns, period)
+            returns.append(period)
+        elif step > 0:
+            gap = _asset_returns(prices[step - 1], open_prices[step])
+            overnight = max(sum(weights[s] * r for s, r in zip(symbols, gap, strict=True)), -1.0)
+            weights = _drift(weights, symbols, gap, overnight)
+            cost = 0.0
+            if queued is not None:
+                turnover = sum(abs(queued[s] - weights[s]) for s in symbols)
+                cost = turnover * config.cost_bps / 10_000.0
+                weights = dict(queued)
+                queued = None
+            day = _asset_returns(open_prices[step], prices[step])
+            session = max(sum(weights[s] * r for s, r in zip(symbols, day, strict=True)), -1.0)
+            weights = _drift(weights, symbols, day, session)
+            period = max((1.0 + overnight) * (1.0 - cost) * (1.0 + session) - 1.0, -1.0)
+            equity *= 1.0 + period
+            if equity <= 0.0:
+                equity = 1e-12
             returns.append(period)
         while pending is not None and pending[1] <= now:
             symbol, made_at, horizon, prediction, confidence = pending
@@ -219,13 +275,17 @@ def replay(forecasts: pd.DataFrame, closes: pd.DataFrame, config: ReplayConfig) 
         targets = target_weights(
             signals, parameters=parameters, risk_factor=factor, state=state, current_weights=weights
         )
-        turnover = sum(abs(targets.get(s, 0.0) - weights[s]) for s in symbols)
+        decided = {s: targets.get(s, 0.0) for s in symbols}
+        held.append([decided[s] for s in symbols])
+        if next_open:
+            queued = decided
+            continue
+        turnover = sum(abs(decided[s] - weights[s]) for s in symbols)
         if turnover and config.cost_bps and returns:
             cost = turnover * config.cost_bps / 10_000.0
             returns[-1] = max(returns[-1] - cost, -1.0)
             equity *= 1.0 - cost
-        weights = {s: targets.get(s, 0.0) for s in symbols}
-        held.append([weights[s] for s in symbols])
+        weights = decided
 
     index = pd.DatetimeIndex(closes.index)
     return ReplayResult(

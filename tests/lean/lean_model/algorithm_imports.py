@@ -1211,8 +1211,8 @@ class QCAlgorithm:
         time_rule: ITimeRule | None = None,
         training_code: Callable[[], Any] | None = None,
     ) -> ScheduledEvent:
-        """Algorithm/QCAlgorithm.Python.cs Train(dateRule, timeRule, trainingCode): a
-        scheduled event (fired by the real-time handler like ``schedule.on``)."""
+        """Algorithm/QCAlgorithm.Python.cs Train -> Common/Scheduling/ScheduleManager.cs
+        Training, which is ``On``: an ordinary scheduled event, fired like ``schedule.on``."""
         if time_rule is None or training_code is None:
             raise TypeError("the model supports train(date_rule, time_rule, training_code)")
         return self._schedule.on(date_rule, time_rule, training_code)

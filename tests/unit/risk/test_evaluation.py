@@ -170,6 +170,48 @@ def test_unmanaged_replay_return_matches_hand_computation() -> None:
     assert result.returns.tolist() == pytest.approx([0.05, 0.05, 0.0])
 
 
+def test_next_open_fill_holds_old_weights_overnight_and_new_ones_from_the_open() -> None:
+    times = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
+    closes = pd.DataFrame({"A": [100.0, 110.0, 99.0, 99.0]}, index=times)
+    opens = pd.DataFrame({"A": [100.0, 105.0, 100.0, 99.0]}, index=times)
+    forecasts = pd.DataFrame(
+        {
+            "symbol": ["A", "A"],
+            "time": [times[0], times[1]],
+            "horizon": ["1d", "1d"],
+            "prediction": [0.01, -0.01],
+            "confidence": [0.9, 0.9],
+        }
+    )
+    parameters = StrategyParameters().replace(max_allocation=0.5)
+    config = ReplayConfig(parameters=parameters, managed=False, fill="next_open")
+    result = replay(forecasts, closes, config, opens)
+    # Day 1: flat overnight, long 0.5 from the open 105 to the close 110.
+    # Day 2: long overnight 110 -> 100 (weight drifted to 0.5*110/105 of the book), then
+    # short 0.5 from 100 to 99. Day 3: prices stand still. (Day 1's forecast is still live
+    # at day 2's close, exactly one time-to-live later, so day 2 decides short again.)
+    first = 0.5 * (110 / 105 - 1)
+    held = 0.5 * (110 / 105) / (1 + first)
+    second = (1 + held * (100 / 110 - 1)) * (1 - 0.5 * (99 / 100 - 1)) - 1
+    assert result.returns.tolist() == pytest.approx([first, second, 0.0])
+    assert result.weights["A"].tolist() == pytest.approx([0.5, -0.5, -0.5, 0.0])
+    with pytest.raises(ValueError, match="opens"):
+        replay(forecasts, closes, config)
+    with pytest.raises(ValueError, match="fill must be one of"):
+        ReplayConfig(fill="tomorrow")  # type: ignore[arg-type]
+
+
+def test_cli_fills_at_the_next_open_on_request(market: tuple[Path, Path]) -> None:
+    at_close = run(*market)
+    at_open = run(*market, "--fill", "next-open")
+    assert at_open["forecasts"] == at_close["forecasts"]
+    unmanaged_close = at_close["unmanaged"]
+    unmanaged_open = at_open["unmanaged"]
+    assert isinstance(unmanaged_close, dict)
+    assert isinstance(unmanaged_open, dict)
+    assert unmanaged_open["total_return"] != unmanaged_close["total_return"]
+
+
 @pytest.fixture
 def late_forecasts(tmp_path: Path) -> tuple[Path, Path, str]:
     """The crash market, with forecasts only from its 101st bar on."""
