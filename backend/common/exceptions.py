@@ -64,8 +64,32 @@ def invalid_response(errors: list[dict[str, str]]) -> Response:
     )
 
 
+def _is_read(context: dict[str, Any]) -> bool:
+    request = context.get("request")
+    return request is not None and request.method in ("GET", "HEAD", "OPTIONS")
+
+
+def _cause(exception: Exception) -> dict[str, Any]:
+    """What the log may keep of a database error: its class and SQLSTATE, not its text."""
+    cause = exception.__cause__
+    return {
+        "error": type(exception).__name__,
+        "sqlstate": getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None),
+    }
+
+
+def _view_name(context: dict[str, Any]) -> str:
+    view = context.get("view")
+    return type(view).__name__ if view is not None else ""
+
+
 def api_exception_handler(exception: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF exception handler: consistent 400s, 503 when the database is unreachable."""
+    """DRF exception handler: consistent 400s, 503 when the database is unreachable.
+
+    No database message ever reaches the client: it names tables, constraints and SQL. A
+    value the database refuses (``DataError``) is a 400, a write that collides with
+    another (``IntegrityError``) a 409 the client may retry; both are logged here.
+    """
     if isinstance(exception, InvalidInput | InvalidBody):
         return invalid_response(
             [{"field": exception.field, "rule": exception.rule, "message": exception.message}]
@@ -76,11 +100,22 @@ def api_exception_handler(exception: Exception, context: dict[str, Any]) -> Resp
     if isinstance(exception, ValidationError):
         return invalid_response(_flatten(exception.detail))
     if isinstance(exception, DataError):
+        logger.warning("database_refused_value", view=_view_name(context), **_cause(exception))
         return invalid_response(
-            [{"field": "body", "rule": "out_of_range", "message": str(exception).strip()}]
+            [
+                {
+                    "field": "query" if _is_read(context) else "body",
+                    "rule": "out_of_range",
+                    "message": "a value is out of the range the database can store or compare",
+                }
+            ]
         )
     if isinstance(exception, IntegrityError):
-        return invalid_response([{"field": "body", "rule": "integrity", "message": str(exception)}])
+        logger.warning("database_write_conflict", view=_view_name(context), **_cause(exception))
+        return Response(
+            {"detail": "The request conflicts with a concurrent change; retry it."},
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exception, DatabaseError):
         logger.error("database_unavailable", error=str(exception))
         return Response(

@@ -37,6 +37,30 @@ def _row_apply(
     return row
 
 
+def _row_lock(*, key: str, now: datetime) -> StrategyConfig:
+    """Lock ``key``'s row for this transaction, creating it at version 0 on first use.
+
+    A missing row cannot be locked, so two first changes of a key would both read "none"
+    and both write version 1. Creating the row first serialises them: the second insert
+    waits on the unique key until the first commits, then ``get_or_create`` reads that row
+    and the lock below waits its turn, so the second change becomes version 2.
+    """
+    spec = parameter_spec(key=key)
+    StrategyConfig.objects.get_or_create(
+        key=key,
+        defaults={
+            "value": spec.default,
+            "value_type": spec.kind.__name__,
+            "minimum": spec.minimum,
+            "maximum": spec.maximum,
+            "description": spec.description,
+            "version": 0,
+            "updated_at": now,
+        },
+    )
+    return StrategyConfig.objects.select_for_update().get(key=key)
+
+
 def strategy_config_update(
     *, values: Mapping[str, Any], changed_by: str, reason: str, now: datetime | None = None
 ) -> list[StrategyConfigChange]:
@@ -64,9 +88,9 @@ def strategy_config_update(
     changes: list[StrategyConfigChange] = []
     with transaction.atomic():
         for key, value in sorted(validated.items()):
-            current = StrategyConfig.objects.select_for_update().filter(key=key).first()
-            old_value = current.value if current is not None else parameter_spec(key=key).default
-            version = (current.version + 1) if current is not None else 1
+            current = _row_lock(key=key, now=moment)
+            old_value = current.value if current.version else parameter_spec(key=key).default
+            version = current.version + 1
             _row_apply(key=key, value=value, version=version, changed_by=changed_by, now=moment)
             change = StrategyConfigChange.objects.create(
                 key=key,
