@@ -7,8 +7,8 @@ background thread receives, the "algorithm thread" observes.
   ``get_message`` timestamps its arrival.
 * alpha: ``RedisBus.publish`` (stream + last value + pub/sub) of the forecast; the
   ``LatestValueSubscriber`` thread decodes, validates and offers it to the signal
-  inbox; the algorithm thread calls ``ForecastAlphaModel.update()`` on the framework
-  fake in a loop and timestamps the call that returns the insight tagged with the
+  inbox; the algorithm thread calls ``ForecastAlphaModel.update()`` on the LEAN
+  model in a loop and timestamps the call that returns the insight tagged with the
   forecast's id. It polls every 50 us (one data slice), releasing the GIL in between
   as LEAN's engine thread does. The same run also reports ``bus_delivery``: publish ->
   the forecast reaching the inbox, so the alpha model's own share can be read off.
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.lean.lean_model import install as lean_model  # noqa: E402 - the framework fake stands in for LEAN
+from tests.lean.lean_model import install as lean_model  # noqa: E402 - the LEAN model stands in for LEAN
 
 lean_model.install()
 
