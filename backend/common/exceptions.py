@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError
 from rest_framework import status
@@ -99,6 +101,17 @@ def api_exception_handler(exception: Exception, context: dict[str, Any]) -> Resp
         return invalid_response(_flatten(detail))
     if isinstance(exception, ValidationError):
         return invalid_response(_flatten(exception.detail))
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            {
+                "detail": f"The body is larger than the limit of {limit} bytes.",
+                "errors": [
+                    {"field": "body", "rule": "max_size", "message": f"at most {limit} bytes"}
+                ],
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exception, DataError):
         logger.warning("database_refused_value", view=_view_name(context), **_cause(exception))
         return invalid_response(

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+from .exceptions import InvalidInput
+
+
+def page_size_read(*, request: Any, default: int, maximum: int) -> int:
+    """The ``page_size`` asked for, or ``default``; anything but 1 to ``maximum`` is a 400."""
+    raw = request.query_params.get("page_size")
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
+        raise InvalidInput(
+            field="page_size",
+            rule="invalid",
+            message=f"must be an integer from 1 to {maximum}, got {raw[:20]!r}",
+        )
+    return int(raw)
 
 
 class StandardPagination(PageNumberPagination):
@@ -12,6 +30,9 @@ class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_page_size(self, request: Any) -> int:
+        return page_size_read(request=request, default=self.page_size, maximum=self.max_page_size)
+
 
 class TimeCursorPagination(CursorPagination):
     """Cursor pagination over ``timestamp`` (newest first), stable under concurrent inserts."""
@@ -20,3 +41,6 @@ class TimeCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
     ordering = ("-timestamp", "-id")
+
+    def get_page_size(self, request: Any) -> int:
+        return page_size_read(request=request, default=self.page_size, maximum=self.max_page_size)

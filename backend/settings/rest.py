@@ -12,7 +12,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["backend.common.permissions.HasAnyRole"],
     # One parser for the whole API: JSON only, nesting-limited, text the database can store.
     "DEFAULT_PARSER_CLASSES": ["backend.common.parsers.StrictJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["backend.common.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "backend.common.pagination.StandardPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
