@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend.common.exceptions import InvalidInput
+from backend.common.validation import TIME_MAX, TIME_MIN, timestamp_range_check
 
 EQUITY_CHART = "strategy equity"
 EQUITY_SERIES = "equity"
@@ -67,6 +68,7 @@ def _mapping(value: Any, field_name: str) -> dict[str, Any]:
 
 
 def _timestamp(value: Any, field_name: str) -> datetime:
+    """A time as unix seconds or ISO-8601, in UTC and within the storable range."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise InvalidInput(
             field=field_name, rule="type", message="must be unix seconds or ISO-8601"
@@ -76,11 +78,18 @@ def _timestamp(value: Any, field_name: str) -> datetime:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise InvalidInput(
-                field=field_name, rule="format", message=f"bad time {value!r}"
+                field=field_name, rule="format", message=f"bad time {value[:64]!r}"
             ) from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if not math.isfinite(value) or not 0 <= value < 253_402_300_800:
-        raise InvalidInput(field=field_name, rule="range", message=f"bad unix time {value!r}")
+        return timestamp_range_check(value=moment, field=field_name)
+    if not math.isfinite(value) or not TIME_MIN.timestamp() <= value < TIME_MAX.timestamp():
+        raise InvalidInput(
+            field=field_name,
+            rule="range",
+            message=(
+                f"must lie between {TIME_MIN:%Y-%m-%d} and {TIME_MAX:%Y-%m-%d} UTC, "
+                f"got unix time {value!r}"
+            ),
+        )
     return datetime.fromtimestamp(float(value), tz=UTC)
 
 
@@ -152,6 +161,17 @@ def _symbol(value: Any) -> str:
     return ""
 
 
+def _text(value: str, field_name: str, limit: int) -> str:
+    """``value`` when its column can hold it (the lengths of ``BacktestOrder``'s columns)."""
+    if len(value) > limit:
+        raise InvalidInput(
+            field=field_name,
+            rule="max_length",
+            message=f"at most {limit} characters, got {len(value)}",
+        )
+    return value
+
+
 def _optional_number(value: Any, field_name: str) -> float | None:
     return None if value is None else _number(value, field_name)
 
@@ -173,22 +193,37 @@ def _orders(raw: Any) -> list[ResultOrder]:
         order_id = order.get("id")
         if isinstance(order_id, bool) or not isinstance(order_id, int):
             raise InvalidInput(field=name + ".id", rule="type", message="must be an integer")
+        if not -(2**63) <= order_id < 2**63:
+            raise InvalidInput(
+                field=name + ".id", rule="range", message="must fit in a signed 64-bit integer"
+            )
         orders.append(
             ResultOrder(
                 order_id=order_id,
-                symbol=_symbol(order.get("symbol")),
+                symbol=_text(_symbol(order.get("symbol")), name + ".symbol", 40),
                 time=_timestamp(order["time"], name + ".time")
                 if order.get("time") is not None
                 else None,
                 quantity=_number(order.get("quantity", 0), name + ".quantity"),
                 price=_optional_number(order.get("price"), name + ".price"),
                 value=_optional_number(order.get("value"), name + ".value"),
-                order_type=_enum_name(order.get("type"), ORDER_TYPES),
-                status=_enum_name(order.get("status"), ORDER_STATUSES),
-                direction=_enum_name(order.get("direction"), ORDER_DIRECTIONS),
-                tag=str(order.get("tag") or ""),
+                order_type=_text(_enum_name(order.get("type"), ORDER_TYPES), name + ".type", 30),
+                status=_text(_enum_name(order.get("status"), ORDER_STATUSES), name + ".status", 30),
+                direction=_text(
+                    _enum_name(order.get("direction"), ORDER_DIRECTIONS), name + ".direction", 10
+                ),
+                tag=_text(str(order.get("tag") or ""), name + ".tag", 200),
             )
         )
+    seen: set[int] = set()
+    for index, result_order in enumerate(orders):
+        if result_order.order_id in seen:
+            raise InvalidInput(
+                field=f"orders[{index}].id",
+                rule="unique",
+                message=f"order {result_order.order_id} repeats",
+            )
+        seen.add(result_order.order_id)
     return sorted(orders, key=lambda order: order.order_id)
 
 

@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from backend.audit.chain import canonical_json
 from backend.audit.services import audit_event_append
@@ -25,25 +25,32 @@ def backtest_import(
         raise InvalidInput(
             field="name", rule="length", message="give a name of 1 to 200 characters"
         )
+    # Every check (times in range once in UTC, lengths, numbers) happens while parsing, so a
+    # refused file stores nothing; the writes below are one transaction, audit event included.
     parsed = lean_result_parse(document)
     digest = hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
-    existing = BacktestRun.objects.filter(content_sha256=digest).first()
-    if existing is not None:
-        return existing, False
     with transaction.atomic():
-        run = BacktestRun.objects.create(
-            name=name.strip(),
-            content_sha256=digest,
-            source_format=parsed.source_format,
-            imported_at=moment,
-            imported_by=imported_by,
-            started_at=parsed.equity[0][0] if parsed.equity else None,
-            ended_at=parsed.equity[-1][0] if parsed.equity else None,
-            statistics=parsed.statistics,
-            runtime_statistics=parsed.runtime_statistics,
-            total_performance=parsed.total_performance,
-            algorithm_configuration=parsed.algorithm_configuration,
-        )
+        existing = BacktestRun.objects.filter(content_sha256=digest).first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                run = BacktestRun.objects.create(
+                    name=name.strip(),
+                    content_sha256=digest,
+                    source_format=parsed.source_format,
+                    imported_at=moment,
+                    imported_by=imported_by,
+                    started_at=parsed.equity[0][0] if parsed.equity else None,
+                    ended_at=parsed.equity[-1][0] if parsed.equity else None,
+                    statistics=parsed.statistics,
+                    runtime_statistics=parsed.runtime_statistics,
+                    total_performance=parsed.total_performance,
+                    algorithm_configuration=parsed.algorithm_configuration,
+                )
+        except IntegrityError:
+            # The same file imported concurrently: the other request's run is this one.
+            return BacktestRun.objects.get(content_sha256=digest), False
         BacktestEquityPoint.objects.bulk_create(
             [BacktestEquityPoint(run=run, timestamp=t, equity=v) for t, v in parsed.equity],
             batch_size=2000,

@@ -54,9 +54,16 @@ class BacktestListImportView(ReadAnyRoleWriteRestricted, generics.ListAPIView):
                     message="give name (in the body with result, or ?name=)",
                 )
             document = data
-        run, created = backtest_import(
-            document=document, name=name, imported_by=request.user.get_username()
-        )
+        try:
+            run, created = backtest_import(
+                document=document, name=name, imported_by=request.user.get_username()
+            )
+        except InvalidInput as error:
+            if document is data or error.field == "name":
+                raise
+            # The result was given under "result": name its fields from the body's top.
+            field = "result" if error.field == "body" else f"result.{error.field}"
+            raise InvalidInput(field=field, rule=error.rule, message=error.message) from None
         detailed = backtest_get(backtest_id=run.pk)
         return Response(
             BacktestDetailOutputSerializer(detailed).data,
