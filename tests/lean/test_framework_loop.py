@@ -111,7 +111,8 @@ def test_targets_step_by_step_with_breaker_trip_stale_forecast_and_rearm() -> No
     weights: dict[pd.Timestamp, dict[Symbol, float]] = {}
     for day, prices in scenario.days():
         if day == pd.Timestamp("2000-10-10"):
-            # Re-arm while the drawdown is still beyond the limit: the breaker re-trips.
+            # Re-arming restarts the high-water mark at today's equity (the risk engine's
+            # rule, RiskMonitor.rearm), so trading resumes from here.
             scenario.risk.rearm(
                 "drawdown_limit",
                 reason="reviewed",
@@ -127,12 +128,6 @@ def test_targets_step_by_step_with_breaker_trip_stale_forecast_and_rearm() -> No
                     changed_by="operator",
                     now=day.to_pydatetime().replace(tzinfo=UTC),
                 )
-            )
-            scenario.risk.rearm(
-                "drawdown_limit",
-                reason="limit raised",
-                by="operator",
-                now=day.to_pydatetime().replace(tzinfo=UTC),
             )
         result = scenario.loop.step(day.to_pydatetime(), prices)
         steps[day] = (result, scenario.risk.last_risk)
@@ -179,17 +174,20 @@ def test_targets_step_by_step_with_breaker_trip_stale_forecast_and_rearm() -> No
     emitted = [i for day in days if day <= crash for i in steps[day][0].insights]
     assert [i for i in emitted if i.symbol == AAPL and i.is_active(crash_utc)] == []
     # Latched: fresh bullish forecasts keep arriving but nothing is bought.
-    for day in [d for d in days if crash < d < pd.Timestamp("2000-10-16")]:
+    rearmed = pd.Timestamp("2000-10-10")
+    for day in [d for d in days if crash < d < rearmed]:
         result, risk = steps[day]
         assert risk.state is RiskState.HALTED, day
         assert result.final.get("AAPL", 0.0) == 0.0
         assert result.insights, "forecasts still become insights while halted"
-    # Limit raised to 40% and re-armed: trading resumes, scaled by the drawdown rule.
+    # Re-armed: the drawdown counts from the new high-water mark and trading resumes.
+    result, risk = steps[rearmed]
+    assert risk.state is RiskState.ACTIVE
+    assert scenario.risk.monitor.drawdown.high_water_mark is not None
+    assert weights[rearmed][AAPL] > 0.2
+    assert [trip.by for trip in scenario.risk.monitor.controller.rearms] == ["operator"]
     result, risk = steps[pd.Timestamp("2000-10-16")]
     assert scenario.settings.current.drawdown_halt_limit == 0.4
-    assert risk.state is RiskState.ACTIVE
-    assert risk.factor == pytest.approx(0.5)  # drawdown beyond drawdown_threshold
-    assert weights[pd.Timestamp("2000-10-16")][AAPL] == pytest.approx(0.25 * INVESTABLE, abs=2e-3)
     assert any(
         "strategy_config_applied key=drawdown_halt_limit" in line
         for line in scenario.algorithm._logs
