@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from backend.accounts.views import CurrentUserView
+from backend.accounts.views import CurrentUserView, LoginView, LogoutView, RefreshView
 from backend.audit.views import AuditEventListView
 from backend.backtests.views import BacktestDetailView, BacktestListImportView, PerformanceView
 from backend.execution.views import ExecutionEventsView, OrderListView, PortfolioView
@@ -23,8 +22,9 @@ from backend.strategy.views import StrategyConfigHistoryView, StrategyConfigView
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
-    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    path("auth/token/", LoginView.as_view(), name="token_obtain_pair"),
+    path("auth/token/refresh/", RefreshView.as_view(), name="token_refresh"),
+    path("auth/logout/", LogoutView.as_view(), name="auth_logout"),
     path("auth/me/", CurrentUserView.as_view(), name="auth_me"),
     path("forecasts/", ForecastListCreateView.as_view(), name="forecasts"),
     path("signals/", SignalListView.as_view(), name="signals"),

@@ -1,4 +1,4 @@
-"""The logged-in user's name and roles."""
+"""Login, refresh, logout, and the logged-in user's name and roles."""
 
 from __future__ import annotations
 
@@ -7,10 +7,60 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from backend.common.exceptions import InvalidInput
 from backend.common.roles import user_roles
 
-from .serializers import CurrentUserSerializer
+from .serializers import CurrentUserSerializer, LogoutInputSerializer, LogoutOutputSerializer
+from .services import user_logout
+from .tokens import LoginSerializer, RotatingRefreshSerializer
+
+
+class LoginView(TokenObtainPairView):
+    """Obtain an access and a refresh token with a user name and password."""
+
+    serializer_class = LoginSerializer
+
+
+class RefreshView(TokenRefreshView):
+    """Exchange a refresh token for a new access token and a new refresh token.
+
+    Refresh tokens rotate: the one sent is blacklisted, so it works once.
+    """
+
+    serializer_class = RotatingRefreshSerializer
+
+
+class LogoutView(APIView):
+    """Blacklist a refresh token of the logged-in user (``everywhere``: revoke all its tokens).
+
+    Without ``everywhere``, access tokens already issued stay valid until they expire
+    (``JWT_ACCESS_MINUTES``); with it, every token of the user is refused from now on.
+    """
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=LogoutInputSerializer, responses={200: LogoutOutputSerializer})
+    def post(self, request: Request) -> Response:
+        payload = LogoutInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            refresh = RefreshToken(payload.validated_data["refresh"])
+        except TokenError as error:
+            raise InvalidInput(
+                field="refresh", rule="token", message="not a valid refresh token"
+            ) from error
+        if str(refresh.get(api_settings.USER_ID_CLAIM)) != str(request.user.pk):
+            raise InvalidInput(
+                field="refresh", rule="token", message="not a refresh token of this user"
+            )
+        everywhere = bool(payload.validated_data["everywhere"])
+        user_logout(user=request.user, refresh=refresh, everywhere=everywhere)
+        return Response({"detail": "logged out", "everywhere": everywhere})
 
 
 class CurrentUserView(APIView):

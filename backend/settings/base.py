@@ -13,7 +13,8 @@ from pathlib import Path
 from .cache import REDIS_URL  # noqa: F401 - exported setting
 from .database import database_from_environment
 from .logging import LOGGING  # noqa: F401
-from .rest import REST_FRAMEWORK, SIMPLE_JWT, SPECTACULAR_SETTINGS  # noqa: F401
+from .rest import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: F401
+from .rest import SIMPLE_JWT as _SIMPLE_JWT
 from .tasks import (  # noqa: F401
     CELERY_BEAT_SCHEDULER,
     CELERY_BROKER_URL,
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
@@ -96,6 +98,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Refresh tokens rotate and the used one is blacklisted (a refresh token works once);
+# ``POST /api/auth/logout/`` blacklists one; a password change or a role removal revokes all.
+SIMPLE_JWT = {**_SIMPLE_JWT, "ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
 
 DATABASES = {"default": database_from_environment(BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -8,6 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from backend.accounts.tokens import LoginSerializer
+
 pytestmark = pytest.mark.django_db
 
 
@@ -38,6 +40,10 @@ def test_superuser_holds_every_role(django_user_model: Any) -> None:
 def test_role_revoked_shows_at_once(client_for: Any) -> None:
     client = client_for("viewer", "operator")
     client.user.groups.remove(client.user.groups.get(name="operator"))
+    # A role removal revokes the user's tokens (issue 20, defect 6); a new token shows the rest.
+    assert client.get("/api/auth/me/").status_code == 401
+    token = LoginSerializer.get_token(client.user).access_token  # carries the token version
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert client.get("/api/auth/me/").json()["roles"] == ["viewer"]
 
 
