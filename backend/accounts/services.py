@@ -12,6 +12,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from backend.audit.services import audit_event_append
 from backend.common.roles import Role
 
+from .metrics import login_failure_count
 from .models import UserTokenVersion
 
 
@@ -70,3 +71,14 @@ def user_logout(*, user: Any, refresh: Any, everywhere: bool = False) -> None:
         )
         if everywhere:
             user_tokens_revoke(user=user, reason="logout_everywhere", actor=user.get_username())
+
+
+def login_failure_record(*, username: str, address: str) -> None:
+    """Count and audit a refused login (``login_failed``: the name tried and the address)."""
+    login_failure_count(reason="invalid_credentials")
+    audit_event_append(
+        actor="anonymous",
+        action="login_failed",
+        target=f"user:{username[:150]}",
+        payload={"address": address},
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,14 +17,32 @@ from backend.common.exceptions import InvalidInput
 from backend.common.roles import user_roles
 
 from .serializers import CurrentUserSerializer, LogoutInputSerializer, LogoutOutputSerializer
-from .services import user_logout
+from .services import login_failure_record, user_logout
+from .throttling import LoginAddressThrottle, LoginUsernameThrottle
 from .tokens import LoginSerializer, RotatingRefreshSerializer
 
 
 class LoginView(TokenObtainPairView):
-    """Obtain an access and a refresh token with a user name and password."""
+    """Obtain an access and a refresh token with a user name and password.
+
+    Throttled per user name and per address (429 with ``Retry-After``); a refused
+    password is counted (``ats_login_failures_total``) and audited (``login_failed``).
+    """
 
     serializer_class = LoginSerializer
+    throttle_classes = (LoginUsernameThrottle, LoginAddressThrottle)
+
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            data = request.data if isinstance(request.data, dict) else {}
+            username = data.get("username")
+            login_failure_record(
+                username=username if isinstance(username, str) else "",
+                address=LoginAddressThrottle().get_ident(request),
+            )
+            raise
 
 
 class RefreshView(TokenRefreshView):
@@ -33,6 +52,7 @@ class RefreshView(TokenRefreshView):
     """
 
     serializer_class = RotatingRefreshSerializer
+    throttle_classes = (LoginAddressThrottle,)
 
 
 class LogoutView(APIView):

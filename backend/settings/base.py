@@ -10,7 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
-from .cache import REDIS_URL  # noqa: F401 - exported setting
+from .cache import REDIS_URL
 from .database import database_from_environment
 from .logging import LOGGING  # noqa: F401
 from .rest import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: F401
@@ -102,6 +102,28 @@ TEMPLATES = [
 # Refresh tokens rotate and the used one is blacklisted (a refresh token works once);
 # ``POST /api/auth/logout/`` blacklists one; a password change or a role removal revokes all.
 SIMPLE_JWT = {**_SIMPLE_JWT, "ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
+
+# Login throttling (``backend.accounts.throttling``): attempts per user name and per client
+# address on the token endpoints, counted in LOGIN_THROTTLE_CACHE ("login_throttle": Redis
+# when the environment names a Redis server, so every worker shares the counts; else memory).
+LOGIN_THROTTLE_RATES = {
+    "username": os.environ.get("LOGIN_THROTTLE_USERNAME_RATE", "10/min"),
+    "address": os.environ.get("LOGIN_THROTTLE_ADDRESS_RATE", "30/min"),
+}
+LOGIN_THROTTLE_CACHE = "login_throttle"
+_REDIS_CONFIGURED = any(os.environ.get(name) for name in ("REDIS_URL", "REDIS_HOST"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    LOGIN_THROTTLE_CACHE: (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{os.environ.get('SIGNAL_BUS_NAMESPACE', '')}:throttle",
+        }
+        if _REDIS_CONFIGURED
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "login"}
+    ),
+}
 
 DATABASES = {"default": database_from_environment(BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -22,3 +22,9 @@ DATABASES = {  # noqa: F405 - replaces the environment-derived database
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Login throttling in memory, generous: tests of throttling set low rates themselves.
+LOGIN_THROTTLE_RATES = {"username": "1000/min", "address": "10000/min"}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    LOGIN_THROTTLE_CACHE: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},  # noqa: F405
+}
