@@ -94,7 +94,12 @@ def audit_roles_changed(
         groups = [instance.name]
     else:
         targets = [f"user:{instance.get_username()}"]
-        groups = sorted(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True))
+        if action == "post_clear":
+            groups = list(getattr(instance, "_cleared_group_names", []))
+        else:
+            groups = sorted(
+                Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True)
+            )
     for target in targets:
         audit_event_append(
             actor="system",
