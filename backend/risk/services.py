@@ -140,6 +140,7 @@ def risk_rearm(*, breaker: str, reason: str, user: Any, now: datetime | None = N
         def publish() -> None:
             if bus_message_publish(message=message):
                 Rearm.objects.filter(pk=rearm.pk).update(published=True)
+                rearm.published = True  # the returned row (and the API's answer) says so too
 
         transaction.on_commit(publish)
     return rearm
