@@ -8,6 +8,12 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from backend.forecasts.models import Forecast
+from backend.recorder.receipts import (
+    IngestOutcome,
+    message_receipts_register,
+    receipts_outcome,
+)
+from signal_bus.channels import EXECUTION_EVENTS
 from signal_bus.messages import Message, OrderEvent
 from signal_bus.messages import PortfolioSnapshot as PortfolioSnapshotMessage
 
@@ -82,23 +88,44 @@ def _order_event_apply(*, event: OrderEvent, account: str, lineage: dict[str, Fo
 
 def execution_messages_store(*, messages: Sequence[Message], account: str = "live") -> int:
     """Store order events and portfolio snapshots; replays change nothing. Returns the count given."""
-    events = [message for message in messages if isinstance(message, OrderEvent)]
-    snapshots = [
-        PortfolioSnapshot(
-            message_id=message.id,
-            account=account,
-            timestamp=message.ts_event,
-            equity=message.equity,
-            cash=message.cash,
-            holdings=dict(message.holdings),
-            drawdown=message.drawdown,
-        )
+    return execution_messages_ingest(messages=messages, account=account).received
+
+
+def execution_messages_ingest(
+    *, messages: Sequence[Message], account: str = "live", refuse_conflicts: bool = False
+) -> IngestOutcome:
+    """Store order events and portfolio snapshots, each message id once whatever its time.
+
+    Identical resends are counted as duplicates, other messages under a stored id as
+    conflicts; neither changes an order, a fill or a snapshot. With ``refuse_conflicts``
+    a conflict raises :class:`MessageConflict` and nothing of the batch is stored.
+    """
+    relevant = [
+        message
         for message in messages
-        if isinstance(message, PortfolioSnapshotMessage)
+        if isinstance(message, OrderEvent | PortfolioSnapshotMessage)
     ]
     with transaction.atomic():
+        receipts = message_receipts_register(channel=EXECUTION_EVENTS, messages=relevant)
+        outcome = receipts_outcome(
+            received=len(relevant), receipts=receipts, refuse_conflicts=refuse_conflicts
+        )
+        events = [message for message in receipts.new if isinstance(message, OrderEvent)]
+        snapshots = [
+            PortfolioSnapshot(
+                message_id=message.id,
+                account=account,
+                timestamp=message.ts_event,
+                equity=message.equity,
+                cash=message.cash,
+                holdings=dict(message.holdings),
+                drawdown=message.drawdown,
+            )
+            for message in receipts.new
+            if isinstance(message, PortfolioSnapshotMessage)
+        ]
         lineage = _forecast_lineage({event.tag for event in events if event.tag})
         for event in sorted(events, key=lambda item: item.ts_event):
             _order_event_apply(event=event, account=account, lineage=lineage)
         PortfolioSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True, batch_size=1000)
-    return len(events) + len(snapshots)
+    return outcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +13,9 @@ from rest_framework.views import APIView
 
 from backend.common.messages import documents_as_list, messages_from_documents
 from backend.common.permissions import IsService
-from backend.forecasts.serializers import ReceivedSerializer
+from backend.common.views import ingest_response
+from backend.forecasts.serializers import ConflictSerializer, ReceivedSerializer
+from backend.recorder.receipts import MessageConflict
 from signal_bus.channels import EXECUTION_EVENTS
 from signal_bus.messages import OrderEvent, PortfolioSnapshot
 
@@ -24,7 +26,7 @@ from .serializers import (
     OrderOutputSerializer,
     PortfolioOutputSerializer,
 )
-from .services import execution_messages_store
+from .services import execution_messages_ingest
 
 PORTFOLIO_HISTORY_LIMIT = 500
 
@@ -77,14 +79,18 @@ class ExecutionEventsView(APIView):
 
     permission_classes: tuple[type[BasePermission], ...] = (IsService,)
 
-    @extend_schema(request=ExecutionEventInputSerializer, responses={201: ReceivedSerializer})
+    @extend_schema(
+        request=ExecutionEventInputSerializer,
+        responses={201: ReceivedSerializer, 409: ConflictSerializer},
+    )
     def post(self, request: Request) -> Response:
         messages = messages_from_documents(
             documents=documents_as_list(request.data),
             channel=EXECUTION_EVENTS,
             expected=(OrderEvent, PortfolioSnapshot),
         )
-        return Response(
-            {"received": execution_messages_store(messages=messages)},
-            status=status.HTTP_201_CREATED,
-        )
+        try:
+            outcome = execution_messages_ingest(messages=messages, refuse_conflicts=True)
+        except MessageConflict as conflict:
+            outcome = conflict.outcome
+        return ingest_response(outcome)

@@ -74,6 +74,14 @@ class ForecastInputSerializer(serializers.Serializer[dict[str, object]]):
 
 class ReceivedSerializer(serializers.Serializer[dict[str, int]]):
     received = serializers.IntegerField()
+    stored = serializers.IntegerField(help_text="new messages stored")
+    duplicates = serializers.IntegerField(help_text="identical resends of stored messages")
+    conflicts = serializers.IntegerField(help_text="other messages under a stored id (409)")
+
+
+class ConflictSerializer(ReceivedSerializer):
+    detail = serializers.CharField()
+    conflicting_ids = serializers.ListField(child=serializers.CharField())
 
 
 class SignalOutputSerializer(serializers.ModelSerializer[Signal]):

@@ -11,7 +11,13 @@ import psycopg2
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
+from backend.recorder.receipts import (
+    IngestOutcome,
+    message_receipts_register,
+    receipts_outcome,
+)
 from backend.strategy.selectors import strategy_parameter_values
+from signal_bus.channels import FORECAST_UPDATES
 from signal_bus.messages import ForecastUpdate
 
 from .bulk_copy import COPY_COLUMNS, SIGNAL_COPY_COLUMNS, forecast_messages_encode
@@ -35,14 +41,36 @@ def model_version_resolve(
 
 
 def forecast_messages_store(*, messages: Sequence[ForecastUpdate]) -> int:
-    """Store forecasts and their signals; a message already stored is skipped. Returns the count given.
+    """Store forecasts and their signals; a message already stored is skipped. Returns the count given."""
+    return forecast_messages_ingest(messages=messages).received
 
-    On PostgreSQL the batch is copied (binary ``COPY``) straight into the tables, or, when some
-    rows are stored already, through temporary tables and ``INSERT ... ON CONFLICT DO NOTHING``;
-    elsewhere it goes through the ORM.
+
+def forecast_messages_ingest(
+    *, messages: Sequence[ForecastUpdate], refuse_conflicts: bool = False
+) -> IngestOutcome:
+    """Store forecasts and their signals, each message id once whatever its timestamp.
+
+    The ids are registered first (:func:`message_receipts_register`, same transaction): an
+    identical resend is counted as a duplicate, another message under a stored id as a
+    conflict, and neither is stored (with ``refuse_conflicts`` a conflict raises
+    :class:`MessageConflict` and nothing of the batch is stored). On PostgreSQL the new messages are copied (binary
+    ``COPY``) straight into the tables, or, when some rows are stored already, through
+    temporary tables and ``INSERT ... ON CONFLICT DO NOTHING``; elsewhere through the ORM.
     """
     if not messages:
-        return 0
+        return IngestOutcome(received=0, stored=0, duplicates=0)
+    with transaction.atomic():
+        receipts = message_receipts_register(channel=FORECAST_UPDATES, messages=messages)
+        outcome = receipts_outcome(
+            received=len(messages), receipts=receipts, refuse_conflicts=refuse_conflicts
+        )
+        _forecasts_store(messages=receipts.new)
+    return outcome
+
+
+def _forecasts_store(*, messages: Sequence[ForecastUpdate]) -> None:
+    if not messages:
+        return
     parameters = strategy_parameter_values(keys=("entry_confidence", "min_prediction_magnitude"))
     entry_threshold = float(parameters["entry_confidence"])
     min_magnitude = float(parameters["min_prediction_magnitude"])
@@ -74,7 +102,6 @@ def forecast_messages_store(*, messages: Sequence[ForecastUpdate]) -> int:
             _order_lineage_backfill(
                 message_ids=[message.id for message in messages if message.model_version]
             )
-    return len(messages)
 
 
 _INCOMING_TABLE = """

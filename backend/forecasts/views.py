@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +13,8 @@ from rest_framework.views import APIView
 from backend.common.messages import documents_as_list, messages_from_documents
 from backend.common.pagination import TimeCursorPagination
 from backend.common.permissions import IsService
-from backend.common.views import ReadAnyRoleWriteRestricted
+from backend.common.views import ReadAnyRoleWriteRestricted, ingest_response
+from backend.recorder.receipts import MessageConflict
 from signal_bus.channels import FORECAST_UPDATES
 from signal_bus.messages import ForecastUpdate
 
@@ -21,6 +22,7 @@ from .filters import ForecastFilter, SignalFilter
 from .selectors import asset_catalog, forecast_rows, signal_latest, signal_list
 from .serializers import (
     AssetOutputSerializer,
+    ConflictSerializer,
     ForecastInputSerializer,
     ForecastOutputSerializer,
     ReceivedSerializer,
@@ -28,7 +30,7 @@ from .serializers import (
     SignalOutputSerializer,
     forecast_row_output,
 )
-from .services import forecast_messages_store
+from .services import forecast_messages_ingest
 
 
 class ForecastListCreateView(ReadAnyRoleWriteRestricted, generics.ListAPIView):
@@ -47,15 +49,21 @@ class ForecastListCreateView(ReadAnyRoleWriteRestricted, generics.ListAPIView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response([forecast_row_output(row) for row in page or []])
 
-    @extend_schema(request=ForecastInputSerializer, responses={201: ReceivedSerializer})
+    @extend_schema(
+        request=ForecastInputSerializer,
+        responses={201: ReceivedSerializer, 409: ConflictSerializer},
+    )
     def post(self, request: Request) -> Response:
         messages = messages_from_documents(
             documents=documents_as_list(request.data),
             channel=FORECAST_UPDATES,
             expected=(ForecastUpdate,),
         )
-        received = forecast_messages_store(messages=messages)
-        return Response({"received": received}, status=status.HTTP_201_CREATED)
+        try:
+            outcome = forecast_messages_ingest(messages=messages, refuse_conflicts=True)
+        except MessageConflict as conflict:
+            outcome = conflict.outcome
+        return ingest_response(outcome)
 
 
 class SignalListView(generics.ListAPIView):

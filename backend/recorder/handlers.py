@@ -12,9 +12,10 @@ from django.db import DatabaseError, connection
 from ats.observability.metrics import PUBLISH_TO_CONSUME_LATENCY, dead_letters_add
 from backend.common.exceptions import InvalidInput
 from backend.common.limits import message_limits_check
-from backend.execution.services import execution_messages_store
-from backend.forecasts.services import forecast_messages_store
-from backend.risk.services import risk_messages_store
+from backend.execution.services import execution_messages_ingest
+from backend.forecasts.services import forecast_messages_ingest
+from backend.recorder.receipts import IngestOutcome
+from backend.risk.services import risk_messages_ingest
 from backend.strategy.services import strategy_config_messages_store
 from signal_bus.bus import Bus
 from signal_bus.channels import EXECUTION_EVENTS, FORECAST_UPDATES, RISK_UPDATES, STRATEGY_CONFIG
@@ -25,25 +26,26 @@ logger = structlog.get_logger(__name__)
 METRICS_COMPONENT = "recorder"
 
 
-def _forecasts(messages: Sequence[Message]) -> int:
-    return forecast_messages_store(messages=[m for m in messages if isinstance(m, ForecastUpdate)])
+def _forecasts(messages: Sequence[Message]) -> IngestOutcome:
+    return forecast_messages_ingest(messages=[m for m in messages if isinstance(m, ForecastUpdate)])
 
 
-def _risk(messages: Sequence[Message]) -> int:
-    return risk_messages_store(messages=[m for m in messages if isinstance(m, RiskUpdate)])
+def _risk(messages: Sequence[Message]) -> IngestOutcome:
+    return risk_messages_ingest(messages=[m for m in messages if isinstance(m, RiskUpdate)])
 
 
-def _strategy(messages: Sequence[Message]) -> int:
-    return strategy_config_messages_store(
-        messages=[m for m in messages if isinstance(m, StrategyConfigUpdate)]
-    )
+def _strategy(messages: Sequence[Message]) -> IngestOutcome:
+    # Deduplicated by (key, version) in the history table; no message-id registry needed.
+    updates = [m for m in messages if isinstance(m, StrategyConfigUpdate)]
+    stored = strategy_config_messages_store(messages=updates)
+    return IngestOutcome(received=len(updates), stored=stored, duplicates=len(updates) - stored)
 
 
-def _execution(messages: Sequence[Message]) -> int:
-    return execution_messages_store(messages=messages)
+def _execution(messages: Sequence[Message]) -> IngestOutcome:
+    return execution_messages_ingest(messages=messages)
 
 
-STORES: dict[str, Callable[[Sequence[Message]], int]] = {
+STORES: dict[str, Callable[[Sequence[Message]], IngestOutcome]] = {
     FORECAST_UPDATES: _forecasts,
     RISK_UPDATES: _risk,
     STRATEGY_CONFIG: _strategy,
@@ -90,7 +92,7 @@ def batch_handler_for(
                 continue
             storable.append(message)
         try:
-            stored = store(storable)
+            outcome = store(storable)
         except (DatabaseError, psycopg2.Error) as error:
             # Drop the broken connection so the retry opens a fresh one.
             logger.warning(
@@ -98,8 +100,22 @@ def batch_handler_for(
             )
             _close_quietly()
             raise
+        conflicting = set(outcome.conflicting_ids)
+        for message in storable:
+            if message.id in conflicting:
+                conflicting.discard(message.id)
+                dead_letter(
+                    message,
+                    InvalidInput(
+                        field="id",
+                        rule="conflict",
+                        message="another message is stored under this id (other time or content)",
+                    ),
+                )
         latencies_observe(channel=channel, messages=storable, consumed_at=datetime.now(UTC))
-        logger.debug("recorder_batch_stored", channel=channel, size=len(messages), stored=stored)
+        logger.debug(
+            "recorder_batch_stored", channel=channel, size=len(messages), **outcome.summary()
+        )
 
     return handle
 

@@ -11,7 +11,13 @@ from django.db import transaction
 from backend.audit.services import audit_event_append
 from backend.common.bus import bus_message_publish
 from backend.common.exceptions import InvalidInput
+from backend.recorder.receipts import (
+    IngestOutcome,
+    message_receipts_register,
+    receipts_outcome,
+)
 from risk_models.breakers import BREAKER_STATES, breakers_named
+from signal_bus.channels import RISK_UPDATES
 from signal_bus.messages import RiskUpdate, StrategyConfigUpdate
 
 from .models import BreakerState, Rearm, RiskDecision
@@ -29,8 +35,30 @@ def risk_messages_store(*, messages: Sequence[RiskUpdate]) -> int:
     Decisions older than a breaker's last change (for example one made just before an
     operator's re-arm reached the engine) do not move it.
     """
+    return risk_messages_ingest(messages=messages).received
+
+
+def risk_messages_ingest(
+    *, messages: Sequence[RiskUpdate], refuse_conflicts: bool = False
+) -> IngestOutcome:
+    """:func:`risk_messages_store`, each message id once whatever its time, with the counts.
+
+    A resend (identical: duplicate; different: conflict) changes neither log nor breakers.
+    """
     if not messages:
-        return 0
+        return IngestOutcome(received=0, stored=0, duplicates=0)
+    with transaction.atomic():
+        receipts = message_receipts_register(channel=RISK_UPDATES, messages=messages)
+        outcome = receipts_outcome(
+            received=len(messages), receipts=receipts, refuse_conflicts=refuse_conflicts
+        )
+        _risk_decisions_store(messages=receipts.new)
+    return outcome
+
+
+def _risk_decisions_store(*, messages: Sequence[RiskUpdate]) -> None:
+    if not messages:
+        return
     rows = [
         RiskDecision(
             message_id=message.id,
@@ -84,7 +112,6 @@ def risk_messages_store(*, messages: Sequence[RiskUpdate]) -> int:
                     changed.add(name)
         for name in changed:
             breakers[name].save()
-    return len(rows)
 
 
 def risk_rearm(*, breaker: str, reason: str, user: Any, now: datetime | None = None) -> Rearm:

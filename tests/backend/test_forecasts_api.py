@@ -53,7 +53,7 @@ def test_service_posts_one_and_a_list_idempotently(client_for: Any) -> None:
     batch = [forecast_document(index) for index in range(5)]
     response = service.post("/api/forecasts/", batch, format="json")
     assert response.status_code == 201
-    assert response.json() == {"received": 5}
+    assert response.json() == {"received": 5, "stored": 4, "duplicates": 1, "conflicts": 0}
     assert service.post("/api/forecasts/", batch, format="json").status_code == 201
     assert Forecast.objects.count() == 5
     assert Signal.objects.count() == 5
