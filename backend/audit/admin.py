@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from .models import AuditEvent, AuditHead
+from .models import AuditCheckpoint, AuditEvent, AuditHead
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -24,7 +24,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "actor", "action", "target")
+    list_display = ("id", "created_at", "actor", "action", "target", "key_id")
     list_filter = ("action",)
     search_fields = ("actor", "target")
 
@@ -32,3 +32,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(AuditHead)
 class AuditHeadAdmin(ReadOnlyAdmin):
     list_display = ("id", "event_id", "hash", "updated_at")
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("id", "created_at", "event_id", "event_count", "key_id")

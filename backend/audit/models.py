@@ -17,6 +17,11 @@ class AuditEvent(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(
+        max_length=32,
+        default="legacy",
+        help_text="id of the HMAC key of this row's hash; 'legacy': a public sha256 (before keying)",
+    )
 
     class Meta:
         ordering = ("id",)
@@ -41,3 +46,25 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.event_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain head at a moment, also exported outside the database.
+
+    ``legacy_until`` is the newest event allowed to carry the ``legacy`` key id: a legacy
+    row after it was written by someone without the key.
+    """
+
+    created_at = models.DateTimeField()
+    event_id = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    event_count = models.BigIntegerField()
+    legacy_until = models.BigIntegerField(default=0)
+    key_id = models.CharField(max_length=32)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"checkpoint at event {self.event_id}"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
-from .chain import chain_hash, event_body
-from .models import GENESIS_HASH, AuditEvent, AuditHead
+from .chain import LEGACY_KEY_ID, checkpoint_signature_valid, event_body, event_hash
+from .models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditHead
 
 
 @dataclass(frozen=True)
@@ -23,13 +26,22 @@ def audit_event_list() -> QuerySet[AuditEvent]:
     return AuditEvent.objects.order_by("id")
 
 
-def audit_chain_verify() -> list[AuditProblem]:
+def audit_chain_verify(
+    *, checkpoints: Iterable[Mapping[str, Any]] = (), keys: Mapping[str, str] | None = None
+) -> list[AuditProblem]:
     """Recompute the chain; report changed rows, missing predecessors and a moved head.
 
-    The head (the newest hash, stored apart from the chain) catches what the chain alone
-    cannot: deleting the newest rows.
+    Keyed rows are checked with their key id's HMAC key (``AUDIT_CHAIN_KEYS``), so a row
+    rewritten with recomputed public hashes is reported. The head (the newest hash, stored
+    apart from the chain) catches deleting the newest rows; signed checkpoints (those in the
+    database and ``checkpoints``, e.g. read from the exported file) catch truncation or
+    rewriting of everything up to a checkpoint, and legacy rows after keying.
     """
-    problems: list[AuditProblem] = []
+    keys = settings.AUDIT_CHAIN_KEYS if keys is None else keys
+    anchors, problems = _checkpoints_trusted(checkpoints=checkpoints, keys=keys)
+    legacy_until = min((anchor["legacy_until"] for anchor in anchors), default=None)
+    anchored = {int(anchor["event_id"]): anchor for anchor in anchors}
+    seen_keyed = False
     expected_previous = GENESIS_HASH
     newest: AuditEvent | None = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
@@ -48,16 +60,81 @@ def audit_chain_verify() -> list[AuditProblem]:
             target=event.target,
             payload=event.payload,
         )
-        if chain_hash(previous_hash=event.previous_hash, body=body) != event.hash:
+        expected = event_hash(
+            key_id=event.key_id, keys=keys, previous_hash=event.previous_hash, body=body
+        )
+        if expected is None:
+            problems.append(
+                AuditProblem(
+                    event_id=event.pk,
+                    problem=f"its key id {event.key_id!r} has no configured key "
+                    "(add it to AUDIT_CHAIN_PREVIOUS_KEYS)",
+                )
+            )
+        elif expected != event.hash:
             problems.append(
                 AuditProblem(
                     event_id=event.pk, problem="content does not match its hash (row changed)"
                 )
             )
+        elif event.key_id == LEGACY_KEY_ID and (
+            seen_keyed or (legacy_until is not None and event.pk > legacy_until)
+        ):
+            problems.append(
+                AuditProblem(
+                    event_id=event.pk,
+                    problem="an unkeyed (legacy) row after the chain was keyed "
+                    "(rewritten without the key)",
+                )
+            )
+        seen_keyed = seen_keyed or event.key_id != LEGACY_KEY_ID
+        anchor = anchored.pop(event.pk, None)
+        if anchor is not None and anchor["hash"] != event.hash:
+            problems.append(
+                AuditProblem(
+                    event_id=event.pk,
+                    problem="the row differs from a signed checkpoint "
+                    "(the chain was rewritten up to here)",
+                )
+            )
         expected_previous = event.hash
         newest = event
+    for event_id in sorted(event_id for event_id in anchored if event_id > 0):
+        problems.append(
+            AuditProblem(
+                event_id=event_id,
+                problem=f"a signed checkpoint names event {event_id}, which is gone "
+                "(the chain was truncated or rewritten)",
+            )
+        )
     problems.extend(_head_problems(newest=newest))
     return problems
+
+
+def _checkpoints_trusted(
+    *, checkpoints: Iterable[Mapping[str, Any]], keys: Mapping[str, str]
+) -> tuple[list[Mapping[str, Any]], list[AuditProblem]]:
+    """The validly signed checkpoints (stored and given), and problems with the others."""
+    from .services import checkpoint_document
+
+    documents: list[Mapping[str, Any]] = [
+        checkpoint_document(row) for row in AuditCheckpoint.objects.order_by("id")
+    ]
+    documents.extend(checkpoints)
+    trusted: list[Mapping[str, Any]] = []
+    problems: list[AuditProblem] = []
+    for document in documents:
+        if checkpoint_signature_valid(keys=keys, document=document):
+            trusted.append(document)
+        else:
+            problems.append(
+                AuditProblem(
+                    event_id=int(document.get("event_id", 0) or 0),
+                    problem="a checkpoint's signature does not verify "
+                    "(forged or changed checkpoint, or its key is not configured)",
+                )
+            )
+    return trusted, problems
 
 
 def _head_problems(*, newest: AuditEvent | None) -> list[AuditProblem]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .cache import REDIS_URL
 from .database import database_from_environment
+from .keys import audit_chain_previous_keys, audit_key_id_check
 from .logging import LOGGING  # noqa: F401
 from .rest import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: F401
 from .rest import SIMPLE_JWT as _SIMPLE_JWT
@@ -124,6 +125,19 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "login"}
     ),
 }
+
+# The audit chain's HMAC key (separate from SECRET_KEY), its id (stored with every event) and
+# retired keys that still verify older events (AUDIT_CHAIN_PREVIOUS_KEYS="k1:...,k0:...").
+# Here: the environment's, else a key for this process only; development keeps one per
+# installation, production requires a strong one.
+AUDIT_CHAIN_KEY_ID = audit_key_id_check(os.environ.get("AUDIT_CHAIN_KEY_ID", "k1").strip())
+AUDIT_CHAIN_KEYS = {
+    **audit_chain_previous_keys(os.environ.get("AUDIT_CHAIN_PREVIOUS_KEYS", "")),
+    AUDIT_CHAIN_KEY_ID: os.environ.get("AUDIT_CHAIN_KEY") or secrets.token_urlsafe(50),
+}
+# Signed checkpoints of the chain head are appended here as JSON lines (empty: database and
+# log only); keep it on storage the database's administrators cannot rewrite.
+AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", "")
 
 DATABASES = {"default": database_from_environment(BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

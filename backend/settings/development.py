@@ -12,3 +12,4 @@ from .keys import local_secret
 # The environment's key, else one generated for this installation and kept in a local file
 # git ignores (``.local/secrets.json``; ``ATS_LOCAL_SECRETS_FILE`` moves it).
 SECRET_KEY = local_secret("SECRET_KEY")
+AUDIT_CHAIN_KEYS = {**AUDIT_CHAIN_KEYS, AUDIT_CHAIN_KEY_ID: local_secret("AUDIT_CHAIN_KEY")}  # noqa: F405

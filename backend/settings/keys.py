@@ -163,3 +163,32 @@ def local_secret(name: str) -> str:
     except OSError:
         return generated[name]
     return _local_secrets_load(path).get(name, generated[name])
+
+
+def audit_chain_previous_keys(raw: str) -> dict[str, str]:
+    """Parse ``AUDIT_CHAIN_PREVIOUS_KEYS`` (``id:key,id:key``): retired keys that still verify.
+
+    Raises
+    ------
+    ImproperlyConfigured
+        An entry is not ``id:key`` or uses the reserved id ``legacy``.
+    """
+    keys: dict[str, str] = {}
+    for entry in (item.strip() for item in raw.split(",")):
+        if not entry:
+            continue
+        key_id, separator, key = entry.partition(":")
+        if not separator or not key_id.strip() or not key.strip():
+            raise ImproperlyConfigured("AUDIT_CHAIN_PREVIOUS_KEYS entries must be id:key")
+        audit_key_id_check(key_id.strip())
+        keys[key_id.strip()] = key.strip()
+    return keys
+
+
+def audit_key_id_check(key_id: str) -> str:
+    """Refuse an audit key id that is empty, too long or the reserved ``legacy``."""
+    if not key_id or len(key_id) > 32 or key_id == "legacy":
+        raise ImproperlyConfigured(
+            "audit key ids must be 1 to 32 characters and not 'legacy' (reserved for unkeyed rows)"
+        )
+    return key_id

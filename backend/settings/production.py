@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .keys import required_strong_key
 
 # Short, low-entropy, repetitive and placeholder keys (any case) are refused at start-up.
 SECRET_KEY = required_strong_key("SECRET_KEY")
+AUDIT_CHAIN_KEYS = {**AUDIT_CHAIN_KEYS, AUDIT_CHAIN_KEY_ID: required_strong_key("AUDIT_CHAIN_KEY")}  # noqa: F405
+if AUDIT_CHAIN_KEYS[AUDIT_CHAIN_KEY_ID] == SECRET_KEY:  # noqa: F405
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY must differ from SECRET_KEY.")
 DEBUG = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -82,6 +82,7 @@ def test_production_settings_pass_check_deploy_from_another_directory(tmp_path: 
     environment = _clean_environment(
         DJANGO_SETTINGS_MODULE="backend.settings.production",
         SECRET_KEY=secrets.token_urlsafe(64),
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="trading.example.com",
         DB_SQLITE_PATH=str(tmp_path / "check.sqlite3"),
     )

@@ -112,6 +112,7 @@ def check_gunicorn(arguments: list[str], tmp_path: Path) -> None:
     environment.update(
         DJANGO_SETTINGS_MODULE="backend.settings.production",
         SECRET_KEY=secrets.token_urlsafe(48),
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(48),
         DB_SQLITE_PATH=str(tmp_path / "check.sqlite3"),
     )
     probe = (

@@ -238,6 +238,7 @@ def test_every_service_starts_and_passes_its_health_check(
     password = secrets.token_urlsafe(16)
     variables = {
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "AUDIT_CHAIN_KEY": secrets.token_urlsafe(48),
         "DB_NAME": database_name,
         "DB_USER": POSTGRES["user"],
         "DB_PASS": "ignored-by-trust-authentication",
