@@ -22,7 +22,6 @@ from AlgorithmImports import (
     Slice,
 )
 
-from alpha_models.horizon import Horizon
 from alpha_models.lean.forecast_alpha import ForecastAlphaModel
 from alpha_models.lean.forecast_sources import (
     ForecastSource,
@@ -37,6 +36,7 @@ from risk_models.lean.forecast_sizing_portfolio_construction import (
     ForecastSizingPortfolioConstructionModel,
 )
 from risk_models.lean.strategy_settings import StrategySettings, parameters_from_lookup
+from signal_bus.horizon import Horizon
 from signal_bus.lean.command_payload import (
     CommandError,
     is_rearm_command,

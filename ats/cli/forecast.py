@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from alpha_models.horizon import Horizon
 from alpha_models.models import MODEL_KINDS
 from alpha_models.schedule import RETRAIN_FREQUENCIES
 from alpha_models.walk_forward import WalkForwardConfig
 from ats.cli.options import bus_options, open_bus
 from risk_models.parameters import StrategyParameters, validate
+from signal_bus.horizon import Horizon
 
 
 @click.group()

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alpha_models.horizon import Horizon
 from alpha_models.walk_forward import WalkForwardConfig
 from ats.demo.config import DemoConfig
 from ats.evaluation.performance import PerformanceStats, performance_stats
@@ -29,6 +28,7 @@ from ats.risk.replay import ReplayConfig, ReplayResult, replay
 from market_data.importing import ImportConfig, SymbolImport, import_bars, plan_import
 from market_data.lean import DATA_TIME_ZONES
 from risk_models.parameters import StrategyParameters
+from signal_bus.horizon import Horizon
 from signal_bus.messages import ForecastUpdate, Message, PortfolioSnapshot, RiskUpdate
 
 HORIZON = "1d"

@@ -27,13 +27,13 @@ from pathlib import Path
 import pandas as pd
 
 from alpha_models.bars import BarPanel
-from alpha_models.horizon import Horizon
 from alpha_models.live import LiveForecaster
 from alpha_models.registry import ModelRegistry
 from alpha_models.walk_forward import WalkForwardConfig
 from ats.forecast.messages import forecast_messages
 from ats.forecast.sources import BarRequest, load_bars
 from signal_bus import Bus, ForecastUpdate, TransportConnectionError
+from signal_bus.horizon import Horizon
 from signal_bus.outbox import OutboxBus
 
 

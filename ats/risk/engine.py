@@ -15,7 +15,6 @@ backend's audited re-arm publishes it.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from risk_models.parameters import PARAMETER_SPECS, StrategyParameters
 from signal_bus.bus import Bus
 from signal_bus.channels import EXECUTION_EVENTS, FORECAST_UPDATES, STRATEGY_CONFIG
 from signal_bus.group_consumer import GroupConsumer, GroupConsumerConfig
+from signal_bus.horizon import Horizon
 from signal_bus.messages import (
     ForecastUpdate,
     Message,
@@ -60,8 +60,6 @@ class PriceFeed(Protocol):
 REARM_KEY = "risk.rearm"
 METRICS_COMPONENT = "risk-engine"
 INPUT_CHANNELS = (FORECAST_UPDATES, EXECUTION_EVENTS, STRATEGY_CONFIG)
-_HORIZON = re.compile(r"^(\d+)([mhd])$")
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86_400}
 
 
 @dataclass(frozen=True)
@@ -124,11 +122,8 @@ def _rearm_request(message: StrategyConfigUpdate) -> tuple[str, str, str]:
 
 
 def horizon_length(horizon: str) -> timedelta:
-    """Return the length of a horizon such as ``"4h"``."""
-    match = _HORIZON.match(horizon)
-    if match is None:
-        raise ValueError(f"unknown horizon {horizon!r}")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    """Return the length of a horizon such as ``"4h"`` (:class:`Horizon` refuses others)."""
+    return Horizon(horizon).duration
 
 
 class RiskEngine:

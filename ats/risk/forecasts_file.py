@@ -7,12 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from signal_bus.horizon import Horizon
+
 REQUIRED_COLUMNS = ("symbol", "time", "horizon", "prediction", "confidence")
-HORIZON_LENGTHS: dict[str, pd.Timedelta] = {
-    "1h": pd.Timedelta(hours=1),
-    "4h": pd.Timedelta(hours=4),
-    "1d": pd.Timedelta(days=1),
-}
 
 
 class ForecastFileError(ValueError):
@@ -60,7 +57,7 @@ def read_forecasts(path: str | Path, *, time_zone: str = "UTC") -> pd.DataFrame:
 
 def _check_rows(frame: pd.DataFrame, path: str | Path) -> None:
     checks = {
-        "horizon": ~frame["horizon"].isin(list(HORIZON_LENGTHS)),
+        "horizon": ~frame["horizon"].map(Horizon.is_valid).astype(bool),
         "prediction": ~np.isfinite(frame["prediction"].to_numpy(dtype=float)),
         "confidence": ~frame["confidence"].between(0.0, 1.0),
         "time": frame["time"].isna(),

@@ -25,12 +25,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ats.risk.forecasts_file import HORIZON_LENGTHS
 from risk_models.breakers import BreakerError, breakers_named
 from risk_models.monitor import RiskMonitor, RiskMonitorConfig
 from risk_models.parameters import StrategyParameters
 from risk_models.sizing import target_weights
 from risk_models.states import RiskState
+from signal_bus.horizon import Horizon
 
 FILLS = ("close", "next_open")
 
@@ -247,7 +247,7 @@ def replay(
                     prediction,
                     confidence,
                     made_at=made_at,
-                    horizon_length=HORIZON_LENGTHS[horizon].to_pytimedelta(),
+                    horizon_length=Horizon(horizon).duration,
                 )
             pending = next(rows, None)
 

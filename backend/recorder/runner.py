@@ -8,6 +8,7 @@ the batch handlers observe publish-to-consume latency.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from signal_bus.bus import Bus
 from signal_bus.channels import FORECAST_UPDATES
 from signal_bus.group_consumer import ConsumerStats, GroupConsumer, GroupConsumerConfig
 
+from .consumers import idle_consumers_delete
 from .handlers import METRICS_COMPONENT, batch_handler_for
 
 logger = structlog.get_logger(__name__)
@@ -52,6 +54,12 @@ class RecorderConfig:
         depend on the order of batches) when set; ``workers_per_channel`` otherwise.
     metrics_interval_s
         How often the consumers' counters are copied into the Prometheus metrics.
+    consumer_delete_idle_ms
+        Other consumers of the group idle this long with nothing pending (dead recorders
+        whose messages were claimed) are deleted; None: never. Checked every
+        ``consumer_cleanup_interval_s``.
+    consumer_cleanup_interval_s
+        How often to look for such consumers.
     """
 
     channels: tuple[str, ...]
@@ -64,6 +72,8 @@ class RecorderConfig:
     workers_per_channel: int = 1
     forecast_workers: int | None = None
     metrics_interval_s: float = 1.0
+    consumer_delete_idle_ms: int | None = 3_600_000
+    consumer_cleanup_interval_s: float = 60.0
 
     def __post_init__(self) -> None:
         if self.metrics_interval_s <= 0:
@@ -89,6 +99,7 @@ class Recorder:
 
     def __init__(self, *, bus: Bus, config: RecorderConfig) -> None:
         self.config = config
+        self._bus = bus
         self.stop_event = threading.Event()
         self.consumers = [
             GroupConsumer(
@@ -143,12 +154,40 @@ class Recorder:
                         lag=stats.lag,
                     )
 
+    def consumer_names(self) -> set[str]:
+        """This process's consumer names (never deleted by its own cleanup)."""
+        return {consumer.config.consumer for consumer in self.consumers}
+
+    def dead_consumers_delete(self) -> list[str]:
+        """Delete other consumers idle ``consumer_delete_idle_ms`` with nothing pending."""
+        if self.config.consumer_delete_idle_ms is None:
+            return []
+        deleted: list[str] = []
+        for channel in self.config.channels:
+            deleted += idle_consumers_delete(
+                bus=self._bus,
+                channel=channel,
+                group=self.config.group,
+                min_idle_ms=self.config.consumer_delete_idle_ms,
+                keep=self.consumer_names(),
+            )
+        if deleted:
+            logger.info("recorder_dead_consumers_deleted", consumers=sorted(set(deleted)))
+        return deleted
+
     def _report_until_stopped(self) -> None:
+        next_cleanup = 0.0
         while not self.stop_event.wait(self.config.metrics_interval_s):
             try:
                 self.report_metrics()
             except Exception as error:  # noqa: BLE001 - metrics must never stop the recorder
                 logger.warning("recorder_metrics_failed", error=str(error))
+            if time.monotonic() >= next_cleanup:
+                next_cleanup = time.monotonic() + self.config.consumer_cleanup_interval_s
+                try:
+                    self.dead_consumers_delete()
+                except Exception as error:  # noqa: BLE001 - cleanup must never stop the recorder
+                    logger.warning("recorder_consumer_cleanup_failed", error=str(error))
 
     def _run(self, consumer: GroupConsumer) -> None:
         try:

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
-_HORIZON_PATTERN = re.compile(r"^(\d+)([mhd])$")
-_UNIT_MINUTES = {"m": 1, "h": 60, "d": 1440}
+from signal_bus.horizon import Horizon
+
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
 
 
 def horizon_minutes(horizon: str) -> int:
     """Length of a horizon such as ``"4h"`` in minutes; unknown forms sort last."""
-    match = _HORIZON_PATTERN.match(horizon)
-    if match is None:
+    if not Horizon.is_valid(horizon):
         return 10**9
-    return int(match.group(1)) * _UNIT_MINUTES[match.group(2)]
+    return int(Horizon(horizon).duration.total_seconds()) // 60
 
 
 def sorted_horizons(horizons: Iterable[str]) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alpha_models.lean.forecast_selection import horizon_duration, plan_insights
+from alpha_models.lean.forecast_selection import plan_insights
 from alpha_models.lean.recorded_forecasts import RecordedForecasts, RecordedForecastsError
 from risk_models.decision import RiskDecision
 from risk_models.lean.risk_combination import combine_risk
@@ -33,15 +33,6 @@ def _forecast(
 
 def _active(factor: float = 1.0) -> RiskDecision:
     return RiskDecision(factor, RiskState.ACTIVE, ())
-
-
-def test_horizon_duration_parses_bus_horizons_and_refuses_others() -> None:
-    assert horizon_duration("4h") == timedelta(hours=4)
-    assert horizon_duration("1d") == timedelta(days=1)
-    assert horizon_duration("15m") == timedelta(minutes=15)
-    for bad in ("0h", "4 h", "1w", ""):
-        with pytest.raises(ValueError, match="horizon"):
-            horizon_duration(bad)
 
 
 def test_plan_insights_period_direction_staleness_and_once_only() -> None:

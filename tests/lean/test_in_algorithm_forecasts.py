@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from alpha_models.horizon import Horizon
 from alpha_models.lean.forecast_alpha import ForecastAlphaModel
 from alpha_models.lean.forecast_sources import InAlgorithmForecastSource
 from alpha_models.lean.in_algorithm_forecasts import frames_from_history
 from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
 from risk_models.lean.strategy_settings import StrategySettings
+from signal_bus.horizon import Horizon
 from tests.lean.lean_model.algorithm_imports import QCAlgorithm, Slice
 
 

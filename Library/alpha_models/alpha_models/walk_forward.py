@@ -31,13 +31,13 @@ from alpha_models.errors import InsufficientDataError
 from alpha_models.features import FeatureDefinition, FeatureMatrix, compute_features
 from alpha_models.forecast_table import FORECAST_COLUMNS, empty_forecasts, latest_forecasts
 from alpha_models.forecasting import forecast_rows
-from alpha_models.horizon import Horizon
 from alpha_models.labels import NOT_A_TIME, forward_returns
 from alpha_models.models.base import ForecastModel
 from alpha_models.models.factory import MODEL_KINDS, make_model
 from alpha_models.registry import ModelRegistry, ModelVersion, data_hash
 from alpha_models.rows import FeatureRows, ensure_labels_end_before, flatten_rows
 from alpha_models.schedule import RETRAIN_FREQUENCIES, retrain_times
+from signal_bus.horizon import Horizon
 
 SCALE_SAMPLE_ROWS = 2000
 

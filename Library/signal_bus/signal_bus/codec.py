@@ -166,6 +166,15 @@ def _from_document(document: object, channel: str | None, raw: bytes) -> Message
     return _from_fields(cls, document, raw)
 
 
+def _document_bytes(document: dict[str, Any]) -> bytes:
+    """The bytes a content id is derived from; a non-finite number (refused later by the
+    field checks, with the field named) must not fail here first."""
+    try:
+        return _ENCODER.encode(document).encode()
+    except ValueError:
+        return json.dumps(document, sort_keys=True, default=str).encode()
+
+
 def _from_fields(cls: type[Message], document: dict[str, Any], raw: bytes) -> Message:
     ts_event = document.get("ts_event", document.get("timestamp"))
     if ts_event is None:
@@ -175,7 +184,7 @@ def _from_fields(cls: type[Message], document: dict[str, Any], raw: bytes) -> Me
         ts_init = ts_event  # parsed once
     message_id = document.get("id")
     if message_id is None:
-        message_id = _content_id(raw or _ENCODER.encode(document).encode())
+        message_id = _content_id(raw or _document_bytes(document))
     fields = {name: value for name, value in document.items() if name in _PAYLOAD_FIELDS[cls]}
     envelope: dict[str, Any] = {"id": message_id, "ts_event": ts_event, "ts_init": ts_init}
     if "schema_version" in document:

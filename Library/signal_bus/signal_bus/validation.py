@@ -10,13 +10,13 @@ from types import MappingProxyType
 from typing import Any
 
 from signal_bus.errors import MessageValidationError
+from signal_bus.horizon import Horizon
 
 MAX_TEXT_LENGTH = 256
 MAX_FREE_TEXT_LENGTH = 4096
 MAX_ITEMS = 1000
 MAX_DEPTH = 16
 
-_HORIZON_PATTERN = re.compile(r"^[1-9][0-9]{0,5}[mhd]$")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -95,7 +95,7 @@ def is_text(value: object) -> bool:
 
 def is_horizon(value: object) -> bool:
     """Whether :func:`require_horizon` accepts ``value``."""
-    return type(value) is str and _HORIZON_PATTERN.match(value) is not None
+    return Horizon.is_valid(value)
 
 
 def require_text(field: str, value: object) -> str:
@@ -115,9 +115,12 @@ def require_choice(field: str, value: object, choices: tuple[str, ...]) -> str:
 
 
 def require_horizon(field: str, value: object) -> str:
-    """Return ``value`` if it is a horizon: a positive number and a unit m, h or d (``"4h"``)."""
-    if not isinstance(value, str) or not _HORIZON_PATTERN.match(value):
-        raise MessageValidationError(field, f"must look like '1h', '4h' or '1d', got {value!r}")
+    """Return ``value`` if it spells a :class:`~signal_bus.horizon.Horizon` (``"4h"``)."""
+    if not Horizon.is_valid(value):
+        raise MessageValidationError(
+            field, f"must be a horizon such as '15m', '1h', '4h' or '1d', got {value!r}"
+        )
+    assert isinstance(value, str)
     return value
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from alpha_models.bars import BarPanel
-from alpha_models.horizon import Horizon
+from signal_bus.horizon import Horizon
 from tests.unit.alpha_models.synthetic import random_walk_bars
 
 
@@ -22,13 +22,24 @@ def test_horizon_bars_depend_on_resolution() -> None:
     assert Horizon("4h").duration == dt.timedelta(hours=4)
 
 
-def test_horizon_rejects_unknown_names_and_sub_bar_horizons() -> None:
-    with pytest.raises(ValueError, match="unknown horizon"):
-        Horizon("2d")
+def test_horizon_bars_for_longer_and_minute_horizons() -> None:
+    assert Horizon("2d").bars("daily") == 2
+    assert Horizon("2d").bars("hour", hours_per_day=7) == 14
+    assert Horizon("90m").bars("minute") == 90
+    assert Horizon("120m").bars("hour") == 2
+    assert Horizon("1h").bars("minute") == 60
+
+
+def test_horizon_rejects_bad_spellings_and_sub_bar_horizons() -> None:
+    for bad in ("0h", "4 h", "1w", "", "4H", "1.5h", "-1d", "1000000m"):
+        with pytest.raises(ValueError, match="horizon must be"):
+            Horizon(bad)
     with pytest.raises(ValueError, match="shorter than one daily bar"):
         Horizon("4h").bars("daily")
+    with pytest.raises(ValueError, match="not a whole number of hourly bars"):
+        Horizon("90m").bars("hour")
     with pytest.raises(ValueError, match="unknown resolution"):
-        Horizon("1h").bars("minute")
+        Horizon("1h").bars("weekly")
 
 
 def test_panel_aligns_assets_on_the_union_of_times() -> None:

@@ -20,6 +20,9 @@ ALLOWED_ROOTS = {
     "scipy",
     "arch",
     "alpha_models",
+    # The message contract (Horizon): a linked LEAN library that imports only the
+    # standard library until a Redis transport connects.
+    "signal_bus",
 }
 FORBIDDEN_LOADED = (
     "redis",

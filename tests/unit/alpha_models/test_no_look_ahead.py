@@ -14,7 +14,6 @@ from alpha_models.bars import BarPanel
 from alpha_models.calibration import CalibrationConfig, ConfidenceCalibrator
 from alpha_models.errors import LookAheadError
 from alpha_models.features import FeatureDefinition, default_features
-from alpha_models.horizon import Horizon
 from alpha_models.leakage import (
     assert_no_feature_leaks,
     assert_truncation_invariant,
@@ -25,6 +24,7 @@ from alpha_models.walk_forward import (
     WalkForwardTrainer,
     ensure_labels_end_before,
 )
+from signal_bus.horizon import Horizon
 from tests.unit.alpha_models.synthetic import hourly_bars, random_walk_bars
 
 CANARY = FeatureDefinition("canary_next_return", lambda p: p.close.shift(-1) / p.close - 1.0)

@@ -11,7 +11,6 @@ import pytest
 
 from alpha_models.bars import BarPanel
 from alpha_models.calibration import CalibrationConfig
-from alpha_models.horizon import Horizon
 from alpha_models.registry import ModelRegistry
 from alpha_models.walk_forward import (
     FORECAST_COLUMNS,
@@ -19,6 +18,7 @@ from alpha_models.walk_forward import (
     WalkForwardTrainer,
     latest_forecasts,
 )
+from signal_bus.horizon import Horizon
 from tests.unit.alpha_models.synthetic import random_walk_bars
 
 

@@ -111,7 +111,11 @@ def test_accepted_documents_of_unusual_shape_take_the_general_path(
         ({"asset": "A\x01B"}, "asset", "contains control characters"),
         ({"asset": "A" * 257}, "asset", "longer than 256 characters"),
         ({"id": ""}, "id", "must be non-empty without surrounding spaces"),
-        ({"horizon": "4w"}, "horizon", "must look like '1h', '4h' or '1d', got '4w'"),
+        (
+            {"horizon": "4w"},
+            "horizon",
+            "must be a horizon such as '15m', '1h', '4h' or '1d', got '4w'",
+        ),
         ({"model": 3}, "model", "must be a string, got int"),
         ({"model_version": "v" * 4097}, "model_version", "longer than 4096 characters"),
         ({"schema_version": 0}, "schema_version", "must be >= 1, got 0"),

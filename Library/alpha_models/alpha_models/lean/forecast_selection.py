@@ -6,32 +6,16 @@ Pure: plain values in, plain values out, time passed in.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from signal_bus.horizon import Horizon
 from signal_bus.messages import ForecastUpdate
 
-_HORIZON = re.compile(r"^(\d+)([mhd])$")
 # Common/Algorithm/Framework/Alphas/Insight.cs Price(..., TimeSpan period, ...) refuses
 # periods under one second; an insight closing sooner than that is not worth emitting.
 MINIMUM_INSIGHT_LIFE = timedelta(seconds=1)
-_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
-
-
-def horizon_duration(horizon: str) -> timedelta:
-    """Return the length of a horizon such as ``"1h"``, ``"4h"`` or ``"1d"``.
-
-    Raises
-    ------
-    ValueError
-        If ``horizon`` is not a positive number followed by m, h or d.
-    """
-    match = _HORIZON.match(horizon)
-    if match is None or int(match.group(1)) == 0:
-        raise ValueError(f"horizon must look like '1h', '4h' or '1d'; got {horizon!r}")
-    return int(match.group(1)) * _UNITS[match.group(2)]
 
 
 @dataclass(frozen=True)
@@ -84,7 +68,7 @@ def plan_insights(
     for forecast in forecasts:
         if forecast.id in already_emitted or forecast.ts_event > now:
             continue
-        expiry = forecast.ts_event + min(horizon_duration(forecast.horizon), time_to_live)
+        expiry = forecast.ts_event + min(Horizon(forecast.horizon).duration, time_to_live)
         if expiry - now < MINIMUM_INSIGHT_LIFE:
             continue
         small = abs(forecast.prediction) < min_magnitude or forecast.prediction == 0.0
