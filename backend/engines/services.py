@@ -16,9 +16,20 @@ import structlog
 from django.conf import settings
 
 from backend.common.exceptions import InvalidInput
+from signal_bus.horizon import Horizon
 
 logger = structlog.get_logger(__name__)
-HORIZONS = ("1h", "4h", "1d")
+
+
+def horizon_checked(horizon: str) -> str:
+    """Return ``horizon`` if it spells a :class:`Horizon`; refuse it naming the rule."""
+    if not Horizon.is_valid(horizon):
+        raise InvalidInput(
+            field="horizon",
+            rule="format",
+            message="must be a whole number of minutes, hours or days such as 1h, 4h or 1d",
+        )
+    return horizon
 
 
 class EngineUnavailableError(RuntimeError):
@@ -42,10 +53,7 @@ def engine_callable_load(*, path: str) -> Callable[..., Any]:
 
 
 def _run(*, path: str, horizon: str, now: datetime | None, action: str) -> Any:
-    if horizon not in HORIZONS:
-        raise InvalidInput(
-            field="horizon", rule="choice", message=f"must be one of {', '.join(HORIZONS)}"
-        )
+    horizon_checked(horizon)
     moment = now or datetime.now(UTC)
     engine = engine_callable_load(path=path)
     logger.info(f"{action}_started", horizon=horizon, engine=path)

@@ -6,9 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from backend.common.exceptions import InvalidInput
-
-from .services import HORIZONS, forecast_cycle_run, forecast_retrain_run
+from .services import forecast_cycle_run, forecast_retrain_run, horizon_checked
 
 
 @shared_task(name="engines.forecast_cycle", ignore_result=True)
@@ -33,10 +31,7 @@ def forecast_fanout(horizon: str, group_size: int | None = None, now: str | None
 
     from .scale_out import forecast_fanout_start
 
-    if horizon not in HORIZONS:
-        raise InvalidInput(
-            field="horizon", rule="choice", message=f"must be one of {', '.join(HORIZONS)}"
-        )
+    horizon_checked(horizon)
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
     return forecast_fanout_start(horizon=horizon, now=moment, group_size=group_size)
 
