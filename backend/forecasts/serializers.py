@@ -7,6 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from signal_bus.horizon import PATTERN as HORIZON_PATTERN
+
 from .models import Forecast, Signal
 
 
@@ -60,7 +62,7 @@ class ForecastInputSerializer(serializers.Serializer[dict[str, object]]):
 
     id = serializers.CharField(required=False, max_length=64)
     asset = serializers.CharField(max_length=40)
-    horizon = serializers.RegexField(r"^[1-9][0-9]*[mhd]$")
+    horizon = serializers.RegexField(HORIZON_PATTERN.pattern)
     prediction = serializers.FloatField()
     confidence = serializers.FloatField(min_value=0.0, max_value=1.0)
     ts_event = serializers.DateTimeField(required=False, help_text="or `timestamp`")
