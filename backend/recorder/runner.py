@@ -86,6 +86,10 @@ class RecorderConfig:
             raise ValueError("give at least one channel")
         if self.batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if self.consumer_delete_idle_ms is not None and self.consumer_delete_idle_ms < 0:
+            raise ValueError("consumer_delete_idle_ms must be >= 0 (or None)")
+        if self.consumer_cleanup_interval_s <= 0:
+            raise ValueError("consumer_cleanup_interval_s must be positive")
 
     def workers_for(self, channel: str) -> int:
         """How many consumers read ``channel``."""

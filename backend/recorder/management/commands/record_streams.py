@@ -52,6 +52,13 @@ class Command(BaseCommand):
             "--workers-per-channel", type=int, default=DEFAULTS["workers_per_channel"]
         )
         parser.add_argument(
+            "--consumer-delete-idle-ms",
+            type=int,
+            default=DEFAULTS["consumer_delete_idle_ms"],
+            help="delete other consumers of the group idle this long with nothing pending "
+            "(dead recorders whose messages were claimed); negative: never",
+        )
+        parser.add_argument(
             "--forecast-workers",
             type=int,
             default=None,
@@ -90,6 +97,9 @@ class Command(BaseCommand):
                 block_ms=options["block_ms"],
                 claim_idle_ms=options["claim_idle_ms"],
                 workers_per_channel=options["workers_per_channel"],
+                consumer_delete_idle_ms=options["consumer_delete_idle_ms"]
+                if options["consumer_delete_idle_ms"] >= 0
+                else None,
                 forecast_workers=forecast_workers_resolve(
                     requested=options["forecast_workers"], vendor=connection.vendor
                 ),
