@@ -48,7 +48,7 @@ import redis  # noqa: E402
 
 from alpha_models.lean.forecast_alpha import ForecastAlphaModel  # noqa: E402
 from alpha_models.lean.forecast_sources import InboxForecastSource  # noqa: E402
-from risk_models.lean.strategy_settings import StrategySettings  # noqa: E402
+from risk_models.settings import StrategySettings  # noqa: E402
 from signal_bus.channels import FORECAST_UPDATES  # noqa: E402
 from signal_bus.codec import encode  # noqa: E402
 from signal_bus.lean.redis_listener import start_redis_signal_feed  # noqa: E402

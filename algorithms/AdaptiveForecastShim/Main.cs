@@ -52,7 +52,7 @@ namespace QuantConnect.Algorithm.CSharp
             // Algorithm.CSharp/BasicPythonIntegrationTemplateAlgorithm.cs, Initialize: Py.Import runs while holding Py.GIL().
             using (Py.GIL())
             {
-                dynamic settingsModule = Py.Import("risk_models.lean.strategy_settings");
+                dynamic settingsModule = Py.Import("risk_models.settings");
                 dynamic recordedModule = Py.Import("alpha_models.lean.recorded_forecasts");
                 dynamic sourcesModule = Py.Import("alpha_models.lean.forecast_sources");
                 dynamic alphaModule = Py.Import("alpha_models.lean.forecast_alpha");

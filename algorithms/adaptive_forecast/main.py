@@ -35,7 +35,7 @@ from risk_models.lean.adaptive_risk_management import AdaptiveRiskManagementMode
 from risk_models.lean.forecast_sizing_portfolio_construction import (
     ForecastSizingPortfolioConstructionModel,
 )
-from risk_models.lean.strategy_settings import StrategySettings, parameters_from_lookup
+from risk_models.settings import StrategySettings, parameters_from_lookup
 from signal_bus.horizon import Horizon
 from signal_bus.lean.command_payload import (
     CommandError,

@@ -33,6 +33,7 @@ from risk_models.breakers import BreakerError
 from risk_models.decision import RiskDecision
 from risk_models.monitor import RiskMonitor, RiskMonitorConfig
 from risk_models.parameters import PARAMETER_SPECS, StrategyParameters
+from risk_models.settings import ConfigOutcome, StrategySettings
 from signal_bus.bus import Bus
 from signal_bus.channels import EXECUTION_EVENTS, FORECAST_UPDATES, STRATEGY_CONFIG
 from signal_bus.group_consumer import GroupConsumer, GroupConsumerConfig
@@ -121,6 +122,13 @@ def _rearm_request(message: StrategyConfigUpdate) -> tuple[str, str, str]:
     raise ValueError(f"{REARM_KEY} value must be a breaker name or an object with 'breaker'")
 
 
+def _log_outcome(outcome: ConfigOutcome) -> None:
+    if outcome.accepted:
+        _log.info("%s", outcome.log_line())
+    else:
+        _log.warning("%s", outcome.log_line())
+
+
 def horizon_length(horizon: str) -> timedelta:
     """Return the length of a horizon such as ``"4h"`` (:class:`Horizon` refuses others)."""
     return Horizon(horizon).duration
@@ -171,7 +179,7 @@ class RiskEngine:
         self._clock = clock
         self._store = state_store or MemoryStateStore()
         self._lock = threading.RLock()
-        self.parameters = parameters or StrategyParameters()
+        self.settings = StrategySettings(parameters or StrategyParameters())
         self.monitor = RiskMonitor(config.monitor)
         self._published: RiskDecision | None = None
         self._published_at: datetime | None = None
@@ -192,6 +200,15 @@ class RiskEngine:
         ]
         self._dead_letters_seen = dict.fromkeys(INPUT_CHANNELS, 0)
         self._restore()
+
+    @property
+    def parameters(self) -> StrategyParameters:
+        """The strategy parameters in force (changed through :attr:`settings`)."""
+        return self.settings.current
+
+    @parameters.setter
+    def parameters(self, value: StrategyParameters) -> None:
+        self.settings.replace_all(value)
 
     # ------------------------------------------------------------------ state
     def _restore(self) -> None:
@@ -301,10 +318,10 @@ class RiskEngine:
                 "risk_rearmed breaker=%s by=%s reason=%s", record.breaker, record.by, record.reason
             )
             return
-        if message.key not in PARAMETER_SPECS:
-            return  # a key for another component
-        self.parameters = self.parameters.replace(**{message.key: message.value})
-        _log.info("strategy_parameter_changed key=%s version=%s", message.key, message.version)
+        # The same settings object LEAN's models use: a refused value keeps the old one
+        # and is logged with the allowed range, never raised (nor dead-lettered).
+        for outcome in self.settings.apply_updates([message]):
+            _log_outcome(outcome)
 
     def apply_current_config(self) -> int:
         """Apply the current ``strategy_config`` last values (oldest version first); return how many."""
@@ -313,17 +330,12 @@ class RiskEngine:
             for message in self.bus.last_values(STRATEGY_CONFIG).values()
             if isinstance(message, StrategyConfigUpdate) and message.key in PARAMETER_SPECS
         ]
-        applied = 0
         with self._lock:
-            for message in sorted(updates, key=lambda update: update.version):
-                try:
-                    self._apply_config(message)
-                except ValueError as error:
-                    _log.warning("strategy_parameter_rejected key=%s error=%s", message.key, error)
-                    continue
-                applied += 1
+            outcomes = self.settings.apply_updates(sorted(updates, key=lambda u: u.version))
+            for outcome in outcomes:
+                _log_outcome(outcome)
             self._save()
-        return applied
+        return sum(outcome.accepted for outcome in outcomes)
 
     # ------------------------------------------------------------------ evaluation
     def tick(self) -> RiskDecision:

@@ -17,13 +17,19 @@ logger = structlog.get_logger(__name__)
 
 
 class InvalidInput(ValueError):
-    """Raised by services for input that breaks a rule; carries the field and the rule."""
+    """Raised by services for input that breaks a rule; carries the field and the rule.
 
-    def __init__(self, *, field: str, rule: str, message: str) -> None:
+    ``related``: further fields the same rule involves (a cross-field rule names all).
+    """
+
+    def __init__(
+        self, *, field: str, rule: str, message: str, related: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.rule = rule
         self.message = message
+        self.related = related
 
 
 class InvalidBody(ParseError):
@@ -93,8 +99,12 @@ def api_exception_handler(exception: Exception, context: dict[str, Any]) -> Resp
     another (``IntegrityError``) a 409 the client may retry; both are logged here.
     """
     if isinstance(exception, InvalidInput | InvalidBody):
+        related = exception.related if isinstance(exception, InvalidInput) else ()
         return invalid_response(
-            [{"field": exception.field, "rule": exception.rule, "message": exception.message}]
+            [
+                {"field": field, "rule": exception.rule, "message": exception.message}
+                for field in (exception.field, *related)
+            ]
         )
     if isinstance(exception, DjangoValidationError):
         detail = exception.message_dict if hasattr(exception, "error_dict") else exception.messages

@@ -6,15 +6,21 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from backend.audit.services import audit_event_append
 from backend.common.bus import bus_message_publish
 from backend.common.exceptions import InvalidInput
+from risk_models.parameters import PARAMETER_SPECS, CrossFieldError, StrategyParameters
+from risk_models.settings import plan_changes
 from signal_bus.messages import StrategyConfigUpdate
 
 from .models import StrategyConfig, StrategyConfigChange
 from .parameters import parameter_spec, parameter_validate
+
+# One lock for every change of the configuration: a cross-field rule spans keys, so two
+# changes of different keys must not both be checked against the same old values.
+CONFIGURATION_LOCK = 0x5354_5241_5447  # "STRATG"
 
 
 def _row_apply(
@@ -61,6 +67,33 @@ def _row_lock(*, key: str, now: datetime) -> StrategyConfig:
     return StrategyConfig.objects.select_for_update().get(key=key)
 
 
+def _configuration_lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CONFIGURATION_LOCK])
+    # SQLite (the embedded demo) takes the database's write lock for the transaction.
+
+
+def _planned(validated: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The change checked with the values in force, in an order consumers can apply.
+
+    LEAN's models and the risk engine apply ``strategy_config`` one key at a time in the
+    order published, with the same :class:`~risk_models.settings.StrategySettings`; a
+    change is stored only if every step of that is valid (cross-field rules included).
+    """
+    stored = dict(StrategyConfig.objects.filter(version__gt=0).values_list("key", "value"))
+    current = StrategyParameters.from_mapping(
+        {key: value for key, value in stored.items() if key in PARAMETER_SPECS}
+    )
+    try:
+        return plan_changes(current, validated)
+    except CrossFieldError as error:
+        fields = [f"values.{name}" for name in error.fields]
+        raise InvalidInput(
+            field=fields[0], rule=error.rule, message=str(error), related=tuple(fields[1:])
+        ) from None
+
+
 def strategy_config_update(
     *, values: Mapping[str, Any], changed_by: str, reason: str, now: datetime | None = None
 ) -> list[StrategyConfigChange]:
@@ -69,8 +102,9 @@ def strategy_config_update(
     Raises
     ------
     InvalidInput
-        When a key is unknown, a value is out of range, or the reason is empty; nothing is
-        changed then.
+        When a key is unknown, a value is out of range, the values contradict the ones in
+        force or each other (every field involved is named), or the reason is empty;
+        nothing is changed then.
     """
     moment = now or datetime.now(UTC)
     if not reason or not reason.strip():
@@ -87,7 +121,9 @@ def strategy_config_update(
             ) from None
     changes: list[StrategyConfigChange] = []
     with transaction.atomic():
-        for key, value in sorted(validated.items()):
+        _configuration_lock()
+        ordered = _planned(validated)
+        for key, value in ordered:
             current = _row_lock(key=key, now=moment)
             old_value = current.value if current.version else parameter_spec(key=key).default
             version = current.version + 1

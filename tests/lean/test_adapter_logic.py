@@ -11,8 +11,8 @@ from alpha_models.lean.forecast_selection import plan_insights
 from alpha_models.lean.recorded_forecasts import RecordedForecasts, RecordedForecastsError
 from risk_models.decision import RiskDecision
 from risk_models.lean.risk_combination import combine_risk
-from risk_models.lean.strategy_settings import StrategySettings, parameters_from_lookup
 from risk_models.parameters import ParameterError, StrategyParameters
+from risk_models.settings import StrategySettings, parameters_from_lookup
 from risk_models.states import RiskState
 from signal_bus.codec import encode
 from signal_bus.lean.command_payload import CommandError, parse_signal_command

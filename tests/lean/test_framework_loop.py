@@ -19,8 +19,8 @@ from risk_models.lean.adaptive_risk_management import AdaptiveRiskManagementMode
 from risk_models.lean.forecast_sizing_portfolio_construction import (
     ForecastSizingPortfolioConstructionModel,
 )
-from risk_models.lean.strategy_settings import StrategySettings
 from risk_models.parameters import StrategyParameters
+from risk_models.settings import StrategySettings
 from risk_models.states import RiskState
 from signal_bus.codec import encode
 from signal_bus.lean.execution_recorder import ExecutionRecorder

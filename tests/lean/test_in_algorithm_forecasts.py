@@ -11,7 +11,7 @@ from alpha_models.lean.forecast_alpha import ForecastAlphaModel
 from alpha_models.lean.forecast_sources import InAlgorithmForecastSource
 from alpha_models.lean.in_algorithm_forecasts import frames_from_history
 from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
-from risk_models.lean.strategy_settings import StrategySettings
+from risk_models.settings import StrategySettings
 from signal_bus.horizon import Horizon
 from tests.lean.lean_model.algorithm_imports import QCAlgorithm, Slice
 

@@ -10,8 +10,8 @@ from alpha_models.lean.recorded_forecasts import RecordedForecasts
 from risk_models.lean.forecast_sizing_portfolio_construction import (
     ForecastSizingPortfolioConstructionModel,
 )
-from risk_models.lean.strategy_settings import StrategySettings
 from risk_models.parameters import StrategyParameters
+from risk_models.settings import StrategySettings
 from signal_bus.messages import ForecastUpdate
 from tests.lean.lean_model.algorithm_imports import Insight, QCAlgorithm, Slice, Symbol
 from tests.lean.lean_model.market_hours import US_EQUITY

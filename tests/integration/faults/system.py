@@ -26,8 +26,8 @@ from risk_models.lean.adaptive_risk_management import AdaptiveRiskManagementMode
 from risk_models.lean.forecast_sizing_portfolio_construction import (
     ForecastSizingPortfolioConstructionModel,
 )
-from risk_models.lean.strategy_settings import StrategySettings
 from risk_models.parameters import StrategyParameters
+from risk_models.settings import StrategySettings
 from signal_bus.errors import TransportConnectionError
 from signal_bus.lean.execution_sinks import RedisExecutionSink
 from signal_bus.lean.redis_listener import start_redis_signal_feed

@@ -155,8 +155,9 @@ def test_restart_keeps_the_latch_and_rearm_via_config(
     assert [record.by for record in restarted.monitor.controller.rearms] == ["ops"]
 
 
-def test_strategy_config_changes_parameters_and_bad_values_are_dead_lettered(
+def test_strategy_config_changes_parameters_and_bad_values_are_refused_like_lean(
     setup: tuple[InMemoryBus, Clock, MemoryStateStore],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     bus, clock, store = setup
     engine = make_engine(bus, clock, store)
@@ -173,10 +174,16 @@ def test_strategy_config_changes_parameters_and_bad_values_are_dead_lettered(
     for _ in range(4):
         engine.run_once()
     assert engine.parameters.low_confidence_threshold == 0.9
+    # The value is out of range: refused with the allowed range and the old value kept,
+    # by the same settings object LEAN's models use (no dead letter: the message is valid).
     assert engine.parameters.drawdown_multiplier == PARAMETERS.drawdown_multiplier
-    dead = bus.dead_letters(STRATEGY_CONFIG)
-    assert len(dead) == 1
-    assert "drawdown_multiplier" in dead[0].reason
+    assert bus.dead_letters(STRATEGY_CONFIG) == []
+    refused = [
+        r.getMessage() for r in caplog.records if "strategy_config_refused" in r.getMessage()
+    ]
+    assert len(refused) == 1
+    assert "key=drawdown_multiplier" in refused[0]
+    assert f"kept={PARAMETERS.drawdown_multiplier!r}" in refused[0]
 
 
 def test_malformed_forecast_is_dead_lettered_and_engine_continues(

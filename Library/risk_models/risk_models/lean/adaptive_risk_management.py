@@ -16,7 +16,7 @@ from risk_models.breakers import RearmRecord
 from risk_models.lean.local_risk_monitor import LocalRiskMonitor
 from risk_models.lean.risk_combination import EffectiveRisk, combine_risk
 from risk_models.lean.signal_feeds import RiskFeed
-from risk_models.lean.strategy_settings import StrategySettings
+from risk_models.settings import StrategySettings
 from risk_models.sizing import limit_to_current
 from risk_models.states import RiskState
 from signal_bus.lean.time_utc import as_utc

@@ -13,7 +13,7 @@ from AlgorithmImports import (
 )
 
 from risk_models.lean.signal_feeds import ConfigFeed
-from risk_models.lean.strategy_settings import StrategySettings
+from risk_models.settings import StrategySettings
 from risk_models.sizing import target_weights
 from signal_bus.lean.time_utc import as_utc
 

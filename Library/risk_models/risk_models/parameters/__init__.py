@@ -5,6 +5,7 @@ Standard library only, so the backend, the engines and LEAN all import it.
 
 from risk_models.parameters.schema import (
     PARAMETER_SPECS,
+    CrossFieldError,
     ParameterError,
     ParameterSpec,
     ParameterValue,
@@ -14,6 +15,7 @@ from risk_models.parameters.values import StrategyParameters
 
 __all__ = [
     "PARAMETER_SPECS",
+    "CrossFieldError",
     "ParameterError",
     "ParameterSpec",
     "ParameterValue",

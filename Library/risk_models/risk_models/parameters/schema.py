@@ -20,6 +20,24 @@ class ParameterError(ValueError):
     """A strategy parameter is unknown, of the wrong type, or out of its allowed range."""
 
 
+class CrossFieldError(ParameterError):
+    """Values that are each in range contradict each other.
+
+    Parameters
+    ----------
+    message
+        Every broken rule, ``; ``-separated.
+    fields
+        Every parameter the broken rules involve.
+    """
+
+    rule = "cross_field"
+
+    def __init__(self, message: str, fields: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
 @dataclass(frozen=True)
 class ParameterSpec:
     """The schema of one strategy parameter.

@@ -7,7 +7,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from risk_models.parameters.schema import PARAMETER_SPECS, ParameterError, ParameterValue
+from risk_models.parameters.schema import (
+    PARAMETER_SPECS,
+    CrossFieldError,
+    ParameterError,
+    ParameterValue,
+)
 
 
 def _default(name: str) -> Any:
@@ -61,9 +66,12 @@ class StrategyParameters:
         for field in fields(self):
             value = PARAMETER_SPECS[field.name].validate(getattr(self, field.name))
             object.__setattr__(self, field.name, value)
-        problems = [message for check, message in _CROSS_FIELD_CHECKS if not check(self)]
-        if problems:
-            raise ParameterError("; ".join(problems))
+        broken = [
+            (message, names) for check, message, names in _CROSS_FIELD_CHECKS if not check(self)
+        ]
+        if broken:
+            involved = tuple(dict.fromkeys(name for _, names in broken for name in names))
+            raise CrossFieldError("; ".join(message for message, _ in broken), involved)
 
     @classmethod
     def from_mapping(
@@ -98,25 +106,32 @@ class StrategyParameters:
         return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
-_CROSS_FIELD_CHECKS: tuple[tuple[Callable[[StrategyParameters], bool], str], ...] = (
+_CROSS_FIELD_CHECKS: tuple[
+    tuple[Callable[[StrategyParameters], bool], str, tuple[str, ...]], ...
+] = (
     (
         lambda p: p.drawdown_threshold < p.drawdown_halt_limit,
         "drawdown_threshold must be below drawdown_halt_limit",
+        ("drawdown_threshold", "drawdown_halt_limit"),
     ),
     (
         lambda p: p.volatility_ratio_threshold <= p.volatility_spike_ratio,
         "volatility_ratio_threshold must not exceed volatility_spike_ratio",
+        ("volatility_ratio_threshold", "volatility_spike_ratio"),
     ),
     (
         lambda p: p.volatility_clear_ratio <= p.volatility_spike_ratio,
         "volatility_clear_ratio must not exceed volatility_spike_ratio",
+        ("volatility_clear_ratio", "volatility_spike_ratio"),
     ),
     (
         lambda p: p.skill_min_observations <= p.skill_window,
         "skill_min_observations must not exceed skill_window",
+        ("skill_min_observations", "skill_window"),
     ),
     (
         lambda p: p.volatility_window < p.volatility_long_run_window,
         "volatility_window must be shorter than volatility_long_run_window",
+        ("volatility_window", "volatility_long_run_window"),
     ),
 )
