@@ -106,6 +106,9 @@ def running_backend(
         "SEED_VIEWER": server.viewer,
         "SEED_OPERATOR": server.operator,
         "SEED_NO_ROLE": server.no_role,
+        # The pages log in many times a minute; login throttling is tested in tests/security.
+        "LOGIN_THROTTLE_USERNAME_RATE": "10000/min",
+        "LOGIN_THROTTLE_ADDRESS_RATE": "10000/min",
         "PYTHONPATH": os.pathsep.join(
             [
                 str(ROOT),
