@@ -28,7 +28,7 @@ from tests.deploy.compose_model import (
 )
 
 RESTART_POLICIES = {"always", "unless-stopped", "on-failure"}
-REQUIRED_SECRETS = {"SECRET_KEY", "DB_PASS", "REDIS_PASSWORD"}
+REQUIRED_SECRETS = {"SECRET_KEY", "AUDIT_CHAIN_KEY", "DB_PASS", "REDIS_PASSWORD"}
 
 
 def validate_compose(document: dict[str, Any]) -> None:
@@ -66,7 +66,7 @@ def test_every_interpolated_variable_is_listed_in_env_example() -> None:
 def test_required_secrets_stop_compose_when_missing() -> None:
     text = COMPOSE_FILE.read_text()
     for name in REQUIRED_SECRETS:
-        references = re.findall(r"(?<!\$)\$\{" + name + r"([^}]*)\}", text)
+        references = re.findall(r"(?<!\$)\$\{" + name + r"((?:[:?-][^}]*)?)\}", text)
         assert references, name
         assert all(reference.startswith(":?") for reference in references), (name, references)
 

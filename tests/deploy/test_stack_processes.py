@@ -80,7 +80,7 @@ def test_interpolation_follows_compose_rules() -> None:
         interpolate("${EMPTY:?set EMPTY in .env}", variables)
     backend = str(environment_of(application_services()["backend"]))
     everything_but_the_key = {"DB_NAME": "a", "DB_USER": "b", "DB_PASS": "c"}
-    everything_but_the_key |= {"REDIS_PASSWORD": "d", "ALLOWED_HOSTS": "e"}
+    everything_but_the_key |= {"REDIS_PASSWORD": "d", "ALLOWED_HOSTS": "e", "AUDIT_CHAIN_KEY": "g"}
     with pytest.raises(MissingVariable, match="SECRET_KEY"):
         interpolate(backend, everything_but_the_key)
     assert "${" not in interpolate(backend, {**everything_but_the_key, "SECRET_KEY": "f"})
