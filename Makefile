@@ -23,9 +23,10 @@ install: $(VENV)/.installed  ## Create .venv from the lock file.
 run: install  ## The main job on embedded defaults.
 	$(BIN)/ats demo
 
-lint: install
+lint: install  ## ruff, and the import floors (import-linter's layers contract in pyproject.toml).
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install  ## mypy: --strict on the cores and the dashboard, LEAN code against quantconnect-stubs, the backend with django-stubs.
 	$(BIN)/mypy

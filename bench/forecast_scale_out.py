@@ -42,7 +42,7 @@ from pathlib import Path
 import redis
 from celery import Celery
 
-from ats.forecast.engine import ForecastEngine, config_from_environment
+from engines.forecast.engine import ForecastEngine, config_from_environment
 from signal_bus import RedisBus
 from tests.integration.scale_out.cluster import Worker, engine_environment, write_synthetic_daily
 from tests.support.redis_server import RedisServer

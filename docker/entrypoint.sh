@@ -26,7 +26,7 @@ if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
 fi
 
 if [ -n "${METRICS_EXPORTER_PORT:-}" ]; then
-    python -m ats.observability.exporter --port "${METRICS_EXPORTER_PORT}" &
+    python -m engines.observability.exporter --port "${METRICS_EXPORTER_PORT}" &
 fi
 
 if [ "$#" -eq 0 ]; then

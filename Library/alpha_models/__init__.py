@@ -1,13 +1,6 @@
-"""LEAN library project ``alpha_models``: its code is the package ``alpha_models/`` inside this folder.
+"""Library folder ``alpha_models``: hands over to the package of that name inside it.
 
-lean-cli puts this folder on Python's path for a project that links the library
-(lean/components/config/lean_config_manager.py, ``get_complete_lean_config``), so there
-``import alpha_models`` finds the inner package and the folder adds no other top-level name
-that could shadow a package in LEAN's image. Where only the folder above is on the path
-(``/Library``, which lean-cli appends as well, or a project holding its libraries under
-their names, as QuantConnect cloud does), this file is imported as ``alpha_models`` instead:
-it runs the inner package's ``__init__`` and looks up submodules there, so both routes
-give the same modules.
+Where only ``Library/`` is on the path this file is ``alpha_models``; see algorithms/README.md.
 """
 
 from pathlib import Path as _Path

@@ -107,9 +107,9 @@ def evaluate(
     from rich.console import Console
     from rich.progress import Progress
 
-    from ats.forecast.report import render, report_json
-    from ats.forecast.research import run_evaluation, write_forecasts
-    from ats.forecast.sources import BarRequest, BarSourceError, parse_symbols
+    from engines.forecast.report import render, report_json
+    from engines.forecast.research import run_evaluation, write_forecasts
+    from engines.forecast.sources import BarRequest, BarSourceError, parse_symbols
 
     start_time = _timestamp(start, "--start")
     end_time = _timestamp(end, "--end")
@@ -277,8 +277,8 @@ def run(
     """Forecast the latest bar of every asset and horizon and publish forecast_updates."""
     import time
 
-    from ats.forecast.engine import ForecastEngine, ForecastEngineConfig
-    from ats.forecast.sources import BarRequest, BarSourceError, parse_symbols
+    from engines.forecast.engine import ForecastEngine, ForecastEngineConfig
+    from engines.forecast.sources import BarRequest, BarSourceError, parse_symbols
     from signal_bus import TransportConnectionError
 
     try:

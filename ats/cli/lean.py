@@ -10,15 +10,15 @@ from pathlib import Path
 import click
 
 from ats.cli.options import bus_options, open_bus
-from ats.lean.cloud_bridge import BRIDGED_CHANNELS, CloudBridge
-from ats.lean.forecast_export import (
+from engines.lean.cloud_bridge import BRIDGED_CHANNELS, CloudBridge
+from engines.lean.forecast_export import (
     ExportFilter,
     ExportReport,
     forecasts_from_csv,
     forecasts_from_stream,
     write_json_lines,
 )
-from ats.lean.quantconnect_api import (
+from engines.lean.quantconnect_api import (
     DEFAULT_BASE_URL,
     CommandClientConfig,
     QuantConnectCommandClient,

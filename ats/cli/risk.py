@@ -128,9 +128,9 @@ def evaluate_command(
     as_json: bool,
 ) -> None:
     """Replay forecasts and prices with and without the risk engine and compare."""
-    from ats.risk.evaluation import PriceSelection, evaluate, parse_symbols
-    from ats.risk.forecasts_file import ForecastFileError
-    from ats.risk.replay import ReplayConfig
+    from engines.risk.evaluation import PriceSelection, evaluate, parse_symbols
+    from engines.risk.forecasts_file import ForecastFileError
+    from engines.risk.replay import ReplayConfig
     from market_data.lean import LeanDataError
 
     config = ReplayConfig(
@@ -301,10 +301,10 @@ def run_command(
     import threading
     from datetime import UTC, datetime
 
-    from ats.risk.engine import RiskEngine, RiskEngineConfig
-    from ats.risk.evaluation import parse_symbols
-    from ats.risk.price_feed import LeanPriceFeed, LeanPriceFeedConfig
-    from ats.risk.state_store import FallbackStateStore, RedisStateStore, StateStore, state_key
+    from engines.risk.engine import RiskEngine, RiskEngineConfig
+    from engines.risk.evaluation import parse_symbols
+    from engines.risk.price_feed import LeanPriceFeed, LeanPriceFeedConfig
+    from engines.risk.state_store import FallbackStateStore, RedisStateStore, StateStore, state_key
     from risk_models.monitor import RiskMonitorConfig
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -323,7 +323,7 @@ def run_command(
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--prices-symbols") from None
     if metrics_port is not None:
-        from ats.observability.metrics import start_metrics_server
+        from engines.observability.metrics import start_metrics_server
 
         click.echo(f"metrics on port {start_metrics_server(metrics_port)}")
     starting_parameters = parse_parameters(parameters)
@@ -368,7 +368,7 @@ def rearm_command(
     """Ask the running risk engine to re-arm a latched BREAKER (sent as a strategy_config change)."""
     from datetime import UTC, datetime
 
-    from ats.risk.engine import REARM_KEY
+    from engines.risk.engine import REARM_KEY
     from risk_models.breakers import BREAKER_STATES
     from signal_bus.messages import StrategyConfigUpdate
 
@@ -394,7 +394,7 @@ def rearm_command(
 @bus_options
 def status_command(namespace: str, redis_url: str | None) -> None:
     """Print the risk engine's saved state: last decision, latched breakers, re-arms."""
-    from ats.risk.state_store import RedisStateStore, state_key
+    from engines.risk.state_store import RedisStateStore, state_key
 
     bus = open_bus(redis_url, namespace)
     try:

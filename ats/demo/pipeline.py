@@ -19,12 +19,12 @@ import pandas as pd
 
 from alpha_models.walk_forward import WalkForwardConfig
 from ats.demo.config import DemoConfig
-from ats.evaluation.performance import PerformanceStats, performance_stats
-from ats.forecast.research import EvaluationRun, run_evaluation, write_forecasts
-from ats.forecast.sources import BarRequest
-from ats.risk.evaluation import PriceSelection, load_closes, periods_per_year
-from ats.risk.forecasts_file import read_forecasts
-from ats.risk.replay import ReplayConfig, ReplayResult, replay
+from engines.evaluation.performance import PerformanceStats, performance_stats
+from engines.forecast.research import EvaluationRun, run_evaluation, write_forecasts
+from engines.forecast.sources import BarRequest
+from engines.risk.evaluation import PriceSelection, load_closes, periods_per_year
+from engines.risk.forecasts_file import read_forecasts
+from engines.risk.replay import ReplayConfig, ReplayResult, replay
 from market_data.importing import ImportConfig, SymbolImport, import_bars, plan_import
 from market_data.lean import DATA_TIME_ZONES
 from risk_models.parameters import StrategyParameters

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from ats.demo.pipeline import RiskRuns
-from ats.evaluation.performance import (
+from engines.evaluation.performance import (
     PerformanceStats,
     drawdown_series,
     equity_curve,
     performance_stats,
 )
-from ats.forecast.research import EvaluationRun
+from engines.forecast.research import EvaluationRun
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Prometheus metrics of the backend: HTTP requests per view, and the ``/metrics`` view.
 
-The view serves :func:`ats.observability.metrics.metrics_payload`, so under gunicorn with
+The view serves :func:`engines.observability.metrics.metrics_payload`, so under gunicorn with
 ``PROMETHEUS_MULTIPROC_DIR`` set it sums every worker's values (the request metrics
 included: every process writes them to that folder). Without that folder the request
 metrics, kept in their own registry apart from the shared engine metrics, are appended.
@@ -72,7 +72,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Every ``ats_`` metric of this process (or of every worker) in Prometheus text format."""
     # Imported on first use: importing it creates the shared gauges, and with it their files
     # in the multiprocess folder, which a worker should not do before it serves anything.
-    from ats.observability.metrics import MULTIPROCESS_FOLDER_VARIABLE, metrics_payload
+    from engines.observability.metrics import MULTIPROCESS_FOLDER_VARIABLE, metrics_payload
 
     body, content_type = metrics_payload()
     if not os.environ.get(MULTIPROCESS_FOLDER_VARIABLE, "").strip():

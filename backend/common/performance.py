@@ -1,6 +1,6 @@
 """Performance of an equity curve: returns, drawdown, and the project's shared statistics.
 
-The summary statistics come from ``ats.evaluation.performance`` (the same numbers the
+The summary statistics come from ``engines.evaluation.performance`` (the same numbers the
 forecast evaluation and the dashboard report); periods per year are inferred from the
 median spacing of the points.
 """
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ats.evaluation.performance import performance_stats
+from engines.evaluation.performance import performance_stats
 
 SECONDS_PER_YEAR = 365.25 * 86_400
 

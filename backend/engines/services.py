@@ -1,6 +1,6 @@
 """Run the forecast engine: one cycle for a horizon, or a retraining.
 
-The engine lives outside the backend (``ats.forecast``); the callables are named by the
+The engine lives outside the backend (``engines.forecast``); the callables are named by the
 settings ``FORECAST_ENGINE_CYCLE`` and ``FORECAST_ENGINE_RETRAIN`` (``module:function``),
 each called with ``horizon=`` and ``now=`` keyword arguments.
 """
@@ -74,3 +74,29 @@ def forecast_retrain_run(*, horizon: str, now: datetime | None = None) -> Any:
     return _run(
         path=settings.FORECAST_ENGINE_RETRAIN, horizon=horizon, now=now, action="forecast_retrain"
     )
+
+
+def forecast_fanout_run(
+    *, horizon: str, now: datetime | None = None, group_size: int | None = None
+) -> dict[str, object]:
+    """Start a forecast cycle fanned out as one Celery task per asset group.
+
+    The cycle's logic and bookkeeping are the forecast engine's
+    (:mod:`engines.forecast.scale_out`); this sends its group tasks through Celery.
+    """
+    from celery import group as celery_group
+
+    from engines.forecast.scale_out import FanOutError, forecast_fanout_start
+
+    from .tasks import forecast_group
+
+    def dispatch(tasks: list[dict[str, Any]]) -> None:
+        celery_group(forecast_group.s(**task) for task in tasks).apply_async()
+
+    horizon_checked(horizon)
+    try:
+        return forecast_fanout_start(
+            horizon=horizon, now=now or datetime.now(UTC), dispatch=dispatch, group_size=group_size
+        )
+    except FanOutError as error:
+        raise InvalidInput(field=error.field, rule=error.rule, message=error.message) from None

@@ -29,11 +29,11 @@ def forecast_fanout(horizon: str, group_size: int | None = None, now: str | None
     """
     from datetime import UTC, datetime
 
-    from .scale_out import forecast_fanout_start
+    from .services import forecast_fanout_run
 
     horizon_checked(horizon)
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
-    return forecast_fanout_start(horizon=horizon, now=moment, group_size=group_size)
+    return forecast_fanout_run(horizon=horizon, now=moment, group_size=group_size)
 
 
 @shared_task(
@@ -48,7 +48,7 @@ def forecast_group(
     """Forecast and publish one asset group of a fanned-out cycle (safe to run again)."""
     from datetime import datetime
 
-    from .scale_out import forecast_group_run
+    from engines.forecast.scale_out import forecast_group_run
 
     return forecast_group_run(
         cycle_id=cycle_id,

@@ -9,7 +9,6 @@ import psycopg2
 import structlog
 from django.db import DatabaseError, connection
 
-from ats.observability.metrics import PUBLISH_TO_CONSUME_LATENCY, dead_letters_add
 from backend.common.exceptions import InvalidInput
 from backend.common.limits import message_limits_check
 from backend.execution.services import execution_messages_ingest
@@ -17,6 +16,7 @@ from backend.forecasts.services import forecast_messages_ingest
 from backend.recorder.receipts import IngestOutcome
 from backend.risk.services import risk_messages_ingest
 from backend.strategy.services import strategy_config_messages_store
+from engines.observability.metrics import PUBLISH_TO_CONSUME_LATENCY, dead_letters_add
 from signal_bus.bus import Bus
 from signal_bus.channels import EXECUTION_EVENTS, FORECAST_UPDATES, RISK_UPDATES, STRATEGY_CONFIG
 from signal_bus.codec import encode

@@ -1,7 +1,7 @@
 """Run one consumer-group reader per channel, each in its own thread, until stopped.
 
 A reporting thread turns the consumers' counters into the Prometheus metrics of
-:mod:`ats.observability.metrics` (messages processed, dead letters, consumer lag);
+:mod:`engines.observability.metrics` (messages processed, dead letters, consumer lag);
 the batch handlers observe publish-to-consume latency.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import structlog
 from django.db import connection
 
-from ats.observability.metrics import consumer_lag_set, dead_letters_add, messages_processed_add
+from engines.observability.metrics import consumer_lag_set, dead_letters_add, messages_processed_add
 from signal_bus.bus import Bus
 from signal_bus.channels import FORECAST_UPDATES
 from signal_bus.group_consumer import ConsumerStats, GroupConsumer, GroupConsumerConfig

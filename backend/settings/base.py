@@ -161,5 +161,7 @@ STATIC_ROOT = os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 SIGNAL_BUS_NAMESPACE = os.environ.get("SIGNAL_BUS_NAMESPACE", "")
 
 # The forecast engine's entry points (``module:function``), called by the Celery beat tasks.
-FORECAST_ENGINE_CYCLE = os.environ.get("FORECAST_ENGINE_CYCLE", "ats.forecast.engine:run_cycle")
-FORECAST_ENGINE_RETRAIN = os.environ.get("FORECAST_ENGINE_RETRAIN", "ats.forecast.engine:retrain")
+FORECAST_ENGINE_CYCLE = os.environ.get("FORECAST_ENGINE_CYCLE", "engines.forecast.engine:run_cycle")
+FORECAST_ENGINE_RETRAIN = os.environ.get(
+    "FORECAST_ENGINE_RETRAIN", "engines.forecast.engine:retrain"
+)

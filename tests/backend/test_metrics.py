@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from ats.observability import metrics
+from engines.observability import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,10 +16,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ats.risk.engine import RiskEngine, RiskEngineConfig
-from ats.risk.state_store import MemoryStateStore
 from backend.common.exceptions import InvalidInput
 from backend.strategy.services import strategy_config_update
+from engines.risk.engine import RiskEngine, RiskEngineConfig
+from engines.risk.state_store import MemoryStateStore
 from risk_models.parameters import PARAMETER_SPECS, StrategyParameters
 from risk_models.settings import StrategySettings
 from signal_bus.memory_bus import InMemoryBus

@@ -153,7 +153,7 @@ def test_entrypoint_clears_values_left_by_a_previous_run(tmp_path: Path) -> None
 
 SERVICE_WITH_METRICS = r"""
 import os, signal, time, urllib.request
-from ats.observability import metrics
+from engines.observability import metrics
 
 metrics.messages_processed_add(component="entrypoint-check", channel="forecast_updates", count=2)
 url = f"http://127.0.0.1:{os.environ['METRICS_EXPORTER_PORT']}/metrics"

@@ -16,8 +16,8 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from ats.observability import metrics
-from ats.observability.exporter import MetricsExporterConfig
+from engines.observability import metrics
+from engines.observability.exporter import MetricsExporterConfig
 from tests.support.redis_server import free_port
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
@@ -175,7 +175,7 @@ def test_exporter_config_reads_the_environment() -> None:
 
 WRITER = """
 import sys
-from ats.observability import metrics
+from engines.observability import metrics
 metrics.messages_processed_add(component="recorder", channel="forecast_updates", count=int(sys.argv[1]))
 metrics.risk_decision_record(risk_factor=float(sys.argv[2]), state=sys.argv[3])
 """
@@ -195,7 +195,7 @@ def test_exporter_serves_every_process_in_multiprocess_mode(tmp_path: Path) -> N
         )
     port = free_port()
     exporter = subprocess.Popen(
-        [sys.executable, "-m", "ats.observability.exporter", "--port", str(port)],
+        [sys.executable, "-m", "engines.observability.exporter", "--port", str(port)],
         env={**environment, "METRICS_EXPORTER_ADDRESS": "127.0.0.1"},
         cwd=REPOSITORY_ROOT,
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from ats.observability.metrics import METRIC_NAMES
+from engines.observability.metrics import METRIC_NAMES
 from tests.deploy.compose_model import (
     REPOSITORY_ROOT,
     command_of,

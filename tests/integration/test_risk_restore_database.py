@@ -23,13 +23,13 @@ import click
 import pytest
 
 from ats.cli.risk import database_configured, run_command
-from ats.risk.engine import REARM_KEY, RiskEngine, RiskEngineConfig
-from ats.risk.state_store import FallbackStateStore, RedisStateStore, state_key
 from backend.embedded import risk_engine_state_load
 from backend.recorder.runner import Recorder, RecorderConfig
 from backend.risk.models import BreakerState
 from backend.risk.services import risk_rearm
 from backend.strategy.services import strategy_config_update
+from engines.risk.engine import REARM_KEY, RiskEngine, RiskEngineConfig
+from engines.risk.state_store import FallbackStateStore, RedisStateStore, state_key
 from risk_models.breakers import DRAWDOWN_LIMIT, STALE_FORECASTS
 from risk_models.decision import RiskDecision
 from risk_models.parameters import StrategyParameters
@@ -243,7 +243,7 @@ def test_redis_state_older_than_a_recorded_trip_keeps_the_breaker_tripped(
     trip = system.engine.monitor.controller.latched[DRAWDOWN_LIMIT]
     system.bus.client.set(system.key, old_snapshot)
 
-    with caplog.at_level(logging.WARNING, logger="ats.risk.state_store"):
+    with caplog.at_level(logging.WARNING, logger="engines.risk.state_store"):
         restarted = system.start()
 
     assert system.store.source == "redis"

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from ats.cli.main import cli as ats
-from ats.risk.replay import ReplayConfig, replay
+from engines.risk.replay import ReplayConfig, replay
 from signal_bus.codec import decode, encode
 from signal_bus.messages import ForecastUpdate, RiskUpdate
 from tests.lean.lean_model.algorithm_imports import DeploymentTarget, OrderType

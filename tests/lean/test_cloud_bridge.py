@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from ats.cli.main import cli
-from ats.lean.cloud_bridge import CloudBridge, signal_command
-from ats.lean.quantconnect_api import (
+from engines.lean.cloud_bridge import CloudBridge, signal_command
+from engines.lean.quantconnect_api import (
     CommandClientConfig,
     CommandDeliveryError,
     QuantConnectCommandClient,

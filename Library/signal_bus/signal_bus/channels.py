@@ -76,6 +76,32 @@ class ChannelNames:
         base = self.pubsub(channel) + _LAST_SUFFIX
         return _escape_glob(base) + ":*"
 
+    def component(self, *parts: str) -> str:
+        """A key of a component's own state, e.g. ``component("risk_engine", "state")``.
+
+        Every Redis key of the system is built here, under the namespace.
+        """
+        if not parts or any(not part or ":" in part for part in parts):
+            raise ValueError(f"key parts must be non-empty and without ':'; got {parts!r}")
+        joined = ":".join(parts)
+        return f"{self.namespace}:{joined}" if self.namespace else joined
+
+    def risk_engine_state(self) -> str:
+        """The risk engine's saved state (latches, decision, drawdown, parameters)."""
+        return self.component("risk_engine", "state")
+
+    def forecast_fanout_cycle(self, cycle_id: str, part: str = "") -> str:
+        """A fanned-out forecast cycle's bookkeeping (``part``: ``groups``, ``published``...)."""
+        return self.component("forecast_fanout", cycle_id, *((part,) if part else ()))
+
+    def forecast_fanout_training_lock(self, horizon: str) -> str:
+        """The lock held while a fanned-out cycle trains the period's model of ``horizon``."""
+        return self.component("forecast_fanout", "training", horizon)
+
+    def forecast_fanout_last(self, horizon: str) -> str:
+        """The summary of the latest merged fanned-out cycle of ``horizon``."""
+        return self.component("forecast_fanout", "last", horizon)
+
     def channel_of(self, pubsub_name: str) -> str:
         """Return the logical channel of a (namespaced) pub/sub name; ``ValueError`` if foreign."""
         prefix = f"{self.namespace}:" if self.namespace else ""

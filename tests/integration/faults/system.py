@@ -14,14 +14,14 @@ from pathlib import Path
 
 from alpha_models.lean.forecast_alpha import ForecastAlphaModel
 from alpha_models.lean.forecast_sources import InboxForecastSource
-from ats.forecast.engine import ForecastEngine, ForecastEngineConfig
-from ats.forecast.sources import BarRequest
-from ats.risk.engine import RiskEngine, RiskEngineConfig
-from ats.risk.state_store import RedisStateStore, state_key
 from backend.execution.models import Fill
 from backend.execution.models import PortfolioSnapshot as SnapshotRow
 from backend.forecasts.models import Forecast
 from backend.risk.models import RiskDecision
+from engines.forecast.engine import ForecastEngine, ForecastEngineConfig
+from engines.forecast.sources import BarRequest
+from engines.risk.engine import RiskEngine, RiskEngineConfig
+from engines.risk.state_store import RedisStateStore, state_key
 from risk_models.lean.adaptive_risk_management import AdaptiveRiskManagementModel
 from risk_models.lean.forecast_sizing_portfolio_construction import (
     ForecastSizingPortfolioConstructionModel,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ats.forecast.engine import ForecastEngine, ForecastEngineConfig
-from ats.forecast.sources import BarRequest
+from engines.forecast.engine import ForecastEngine, ForecastEngineConfig
+from engines.forecast.sources import BarRequest
 from signal_bus.channels import FORECAST_UPDATES
 from signal_bus.codec import decode
 from signal_bus.errors import TransportConnectionError

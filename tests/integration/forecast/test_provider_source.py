@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ats.forecast.engine import ForecastEngine, ForecastEngineConfig
-from ats.forecast.sources import BarRequest, BarSourceError, load_bars
+from engines.forecast.engine import ForecastEngine, ForecastEngineConfig
+from engines.forecast.sources import BarRequest, BarSourceError, load_bars
 from signal_bus import FORECAST_UPDATES, ForecastUpdate, InMemoryBus
 from tests.unit.alpha_models.synthetic import random_walk_bars
 from tests.unit.market_data.recorded_server import RecordedServer, Reply, Request

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from alpha_models.bars import BarPanel
 from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
 from ats.cli.main import cli
-from ats.forecast.engine import ForecastEngine, ForecastEngineConfig
-from ats.forecast.sources import BarRequest
+from engines.forecast.engine import ForecastEngine, ForecastEngineConfig
+from engines.forecast.sources import BarRequest
 from market_data.lean import read_bars, write_bars
 from signal_bus import FORECAST_UPDATES, ForecastUpdate, InMemoryBus, RedisBus
 from tests.support.redis_namespace import SHARED_REDIS_URL, redis_namespace

@@ -1,4 +1,4 @@
-"""The callables Celery beat runs: ``ats.forecast.engine.run_cycle`` and ``retrain``."""
+"""The callables Celery beat runs: ``engines.forecast.engine.run_cycle`` and ``retrain``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from ats.forecast.engine import config_from_environment, retrain, run_cycle
+from engines.forecast.engine import config_from_environment, retrain, run_cycle
 from signal_bus import FORECAST_UPDATES, RedisBus
 from tests.support.redis_namespace import SHARED_REDIS_URL, redis_namespace
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ats.risk.engine import RiskEngine, RiskEngineConfig
-from ats.risk.state_store import RedisStateStore, state_key
+from engines.risk.engine import RiskEngine, RiskEngineConfig
+from engines.risk.state_store import RedisStateStore, state_key
 from risk_models.parameters import StrategyParameters
 from signal_bus.channels import FORECAST_UPDATES, RISK_UPDATES
 from signal_bus.messages import ForecastUpdate, PortfolioSnapshot, RiskUpdate

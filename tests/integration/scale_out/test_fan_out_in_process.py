@@ -12,9 +12,10 @@ import redis
 
 from alpha_models.registry import ModelRegistry
 from alpha_models.schedule import period_start
-from ats.forecast.fanout import data_time, period_version
 from backend.common.exceptions import InvalidInput
-from backend.engines.scale_out import cycle_summary, forecast_fanout_start, last_summary_key
+from backend.engines.services import forecast_fanout_run
+from engines.forecast.fanout import data_time, period_version
+from engines.forecast.scale_out import cycle_summary, last_summary_key
 from tests.integration.scale_out.cluster import engine_environment, write_synthetic_daily
 from tests.support.redis_namespace import unique_namespace
 from tests.support.redis_server import RedisServer
@@ -42,7 +43,7 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dic
 def test_parent_trains_once_and_a_failing_group_is_recorded_missing(
     environment: dict[str, str], tmp_path: Path
 ) -> None:
-    first = forecast_fanout_start(horizon="1d", now=NOW, group_size=2)
+    first = forecast_fanout_run(horizon="1d", now=NOW, group_size=2)
     assert first["groups"] == 3
     assert int(str(first["versions_trained"])) > 0
     summary = cycle_summary(str(first["cycle_id"]))
@@ -58,7 +59,7 @@ def test_parent_trains_once_and_a_failing_group_is_recorded_missing(
     assert found.version == first["version"]
 
     (tmp_path / "data" / "equity" / "usa" / "daily" / "charlie.zip").unlink()
-    second = forecast_fanout_start(horizon="1d", now=NOW, group_size=2)
+    second = forecast_fanout_run(horizon="1d", now=NOW, group_size=2)
     assert second["versions_trained"] == 0, "the period's version is reused, not trained again"
     assert second["version"] == first["version"]
     summary = cycle_summary(str(second["cycle_id"]))
@@ -79,4 +80,4 @@ def test_a_cycle_without_listed_assets_is_refused(
     monkeypatch.setenv("ATS_FORECAST_SOURCE", "bundled")
     monkeypatch.setenv("ATS_FORECAST_SYMBOLS", "")
     with pytest.raises(InvalidInput, match="ATS_FORECAST_SYMBOLS"):
-        forecast_fanout_start(horizon="1d", now=NOW, group_size=2)
+        forecast_fanout_run(horizon="1d", now=NOW, group_size=2)

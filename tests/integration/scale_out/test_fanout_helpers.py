@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from alpha_models.registry import ModelVersion
-from ats.forecast.fanout import (
+from engines.forecast.fanout import (
     CycleSummary,
     GroupOutcome,
     asset_groups,

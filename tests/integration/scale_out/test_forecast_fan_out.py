@@ -15,8 +15,8 @@ import pytest
 import redis
 from celery import Celery
 
-from ats.forecast.engine import ForecastEngine, config_from_environment
-from ats.forecast.fanout import stable_message_id
+from engines.forecast.engine import ForecastEngine, config_from_environment
+from engines.forecast.fanout import stable_message_id
 from signal_bus import FORECAST_UPDATES, ForecastUpdate, RedisBus
 from signal_bus.codec import decode
 from tests.integration.scale_out.cluster import Worker, engine_environment, write_synthetic_daily

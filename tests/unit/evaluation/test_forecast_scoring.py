@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ats.forecast.metrics import forecast_quality, reliability_table
-from ats.forecast.strategy import buy_and_hold, next_bar_returns, simulate
+from engines.forecast.metrics import forecast_quality, reliability_table
+from engines.forecast.strategy import buy_and_hold, next_bar_returns, simulate
 
 
 def _forecasts() -> pd.DataFrame:

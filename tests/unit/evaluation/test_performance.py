@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ats.evaluation import drawdown_series, equity_curve, performance_stats
+from engines.evaluation import drawdown_series, equity_curve, performance_stats
 
 
 def test_statistics_match_hand_computation() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ats.risk.engine import REARM_KEY, RiskEngine, RiskEngineConfig, horizon_length
-from ats.risk.state_store import MemoryStateStore
+from engines.risk.engine import REARM_KEY, RiskEngine, RiskEngineConfig, horizon_length
+from engines.risk.state_store import MemoryStateStore
 from risk_models.monitor import RiskMonitorConfig
 from risk_models.parameters import StrategyParameters
 from signal_bus.channels import FORECAST_UPDATES, RISK_UPDATES, STRATEGY_CONFIG
@@ -216,7 +216,7 @@ def test_prices_from_a_lean_data_folder_feed_the_volatility_rule(
     import numpy as np
     import pandas as pd
 
-    from ats.risk.price_feed import LeanPriceFeed, LeanPriceFeedConfig
+    from engines.risk.price_feed import LeanPriceFeed, LeanPriceFeedConfig
     from market_data.lean import write_bars
 
     rng = np.random.default_rng(11)

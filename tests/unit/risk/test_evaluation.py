@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from ats.cli.main import cli
-from ats.risk.forecasts_file import ForecastFileError, read_forecasts
-from ats.risk.replay import ReplayConfig, replay
+from engines.risk.forecasts_file import ForecastFileError, read_forecasts
+from engines.risk.replay import ReplayConfig, replay
 from market_data.lean import write_bars
 from risk_models.parameters import StrategyParameters
 
@@ -152,10 +152,9 @@ def test_bad_forecast_rows_are_named(tmp_path: Path) -> None:
         read_forecasts(path)
 
 
-def test_unmanaged_replay_return_matches_hand_computation() -> None:
-    times = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
-    closes = pd.DataFrame({"A": [100.0, 110.0, 99.0, 99.0]}, index=times)
-    forecasts = pd.DataFrame(
+def _long_then_short(times: pd.DatetimeIndex) -> pd.DataFrame:
+    """A confident up forecast at the first bar, a confident down one at the second."""
+    return pd.DataFrame(
         {
             "symbol": ["A", "A"],
             "time": [times[0], times[1]],
@@ -164,6 +163,12 @@ def test_unmanaged_replay_return_matches_hand_computation() -> None:
             "confidence": [0.9, 0.9],
         }
     )
+
+
+def test_unmanaged_replay_return_matches_hand_computation() -> None:
+    times = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
+    closes = pd.DataFrame({"A": [100.0, 110.0, 99.0, 99.0]}, index=times)
+    forecasts = _long_then_short(times)
     parameters = StrategyParameters().replace(max_allocation=0.5)
     result = replay(forecasts, closes, ReplayConfig(parameters=parameters, managed=False))
     # Long 0.5 over +10 %, then short 0.5 over -10 %, then unchanged prices.
@@ -174,15 +179,7 @@ def test_next_open_fill_holds_old_weights_overnight_and_new_ones_from_the_open()
     times = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
     closes = pd.DataFrame({"A": [100.0, 110.0, 99.0, 99.0]}, index=times)
     opens = pd.DataFrame({"A": [100.0, 105.0, 100.0, 99.0]}, index=times)
-    forecasts = pd.DataFrame(
-        {
-            "symbol": ["A", "A"],
-            "time": [times[0], times[1]],
-            "horizon": ["1d", "1d"],
-            "prediction": [0.01, -0.01],
-            "confidence": [0.9, 0.9],
-        }
-    )
+    forecasts = _long_then_short(times)
     parameters = StrategyParameters().replace(max_allocation=0.5)
     config = ReplayConfig(parameters=parameters, managed=False, fill="next_open")
     result = replay(forecasts, closes, config, opens)

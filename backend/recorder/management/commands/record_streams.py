@@ -106,7 +106,7 @@ class Command(BaseCommand):
             ),
         )
         if options["metrics_port"]:
-            from ats.observability.metrics import start_metrics_server
+            from engines.observability.metrics import start_metrics_server
 
             port = start_metrics_server(options["metrics_port"])
             self.stdout.write(f"metrics on port {port}")

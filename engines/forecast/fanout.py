@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from alpha_models.registry import ModelVersion
-from ats.forecast.messages import forecast_messages
+from engines.forecast.messages import forecast_messages
 from market_data.lean import DATA_TIME_ZONES
 from signal_bus import ForecastUpdate
 

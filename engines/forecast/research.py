@@ -11,8 +11,8 @@ import pandas as pd
 from alpha_models.bars import BarPanel
 from alpha_models.registry import ModelRegistry
 from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
-from ats.forecast.evaluation import EvaluationReport, evaluate_forecasts, periods_per_year
-from ats.forecast.sources import BarRequest, load_bars, next_returns_table
+from engines.forecast.evaluation import EvaluationReport, evaluate_forecasts, periods_per_year
+from engines.forecast.sources import BarRequest, load_bars, next_returns_table
 
 FORECAST_FILE_COLUMNS: tuple[str, ...] = (
     "symbol",

@@ -1,6 +1,6 @@
 """Performance statistics shared by the forecast and risk evaluations."""
 
-from ats.evaluation.performance import (
+from engines.evaluation.performance import (
     PerformanceStats,
     drawdown_series,
     equity_curve,

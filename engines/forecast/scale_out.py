@@ -1,4 +1,4 @@
-"""Fan a forecast cycle out over Celery workers, one task per asset group.
+"""Fan a forecast cycle out over workers, one task per asset group (no Django, no Celery).
 
 The parent task (:func:`forecast_fanout_start`) makes sure the period's model version
 exists — it looks it up in the shared registry and, when it is missing, trains it
@@ -23,14 +23,26 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from backend.common.exceptions import InvalidInput
+
+class FanOutError(ValueError):
+    """A fanned-out cycle cannot start; names the setting and the rule it breaks."""
+
+    def __init__(self, *, field: str, rule: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.rule = rule
+        self.message = message
+
+
+GroupDispatch = Callable[[list[dict[str, Any]]], None]
+"""Sends one group task per keyword set (the backend sends Celery tasks)."""
 
 logger = structlog.get_logger(__name__)
 
@@ -47,16 +59,16 @@ def _namespace() -> str:
 
 def cycle_key(cycle_id: str, part: str = "") -> str:
     """Return the Redis key of a cycle's bookkeeping (``part``: ``groups``, ``published``...)."""
-    namespace = _namespace()
-    base = f"{namespace}:forecast_fanout:{cycle_id}" if namespace else f"forecast_fanout:{cycle_id}"
-    return f"{base}:{part}" if part else base
+    from signal_bus.channels import ChannelNames
+
+    return ChannelNames(_namespace()).forecast_fanout_cycle(cycle_id, part)
 
 
 def last_summary_key(horizon: str) -> str:
     """Return the Redis key holding the summary of the latest merged cycle of ``horizon``."""
-    namespace = _namespace()
-    base = f"{namespace}:forecast_fanout" if namespace else "forecast_fanout"
-    return f"{base}:last:{horizon}"
+    from signal_bus.channels import ChannelNames
+
+    return ChannelNames(_namespace()).forecast_fanout_last(horizon)
 
 
 _CONNECTION_VARIABLES = ("REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD")
@@ -88,7 +100,7 @@ def _load_version(folder: str, version: str) -> tuple[Any, Any]:
 
 
 def _group_size(group_size: int | None) -> int:
-    from ats.forecast.fanout import FanOutConfig
+    from engines.forecast.fanout import FanOutConfig
 
     if group_size is None:
         group_size = int(os.environ.get(GROUP_SIZE_VARIABLE, "100"))
@@ -105,8 +117,8 @@ def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None
     (too little history).
     """
     from alpha_models.schedule import period_start
-    from ats.forecast.engine import ForecastEngine, config_from_environment
-    from ats.forecast.fanout import data_time, period_version
+    from engines.forecast.engine import ForecastEngine, config_from_environment
+    from engines.forecast.fanout import data_time, period_version
 
     config = config_from_environment(horizon)
     engine = ForecastEngine(config, None)
@@ -125,7 +137,10 @@ def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None
     version = lookup() if config.bars.symbols else None
     if version is not None:
         return version, 0
-    lock = _client().lock(cycle_key(f"training:{horizon}"), timeout=TRAINING_LOCK_SECONDS)
+    from signal_bus.channels import ChannelNames
+
+    lock_key = ChannelNames(_namespace()).forecast_fanout_training_lock(horizon)
+    lock = _client().lock(lock_key, timeout=TRAINING_LOCK_SECONDS)
     with lock:
         version = lookup() if config.bars.symbols else None
         if version is not None:
@@ -139,22 +154,30 @@ def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None
 
 
 def forecast_fanout_start(
-    *, horizon: str, now: dt.datetime, group_size: int | None = None
+    *,
+    horizon: str,
+    now: dt.datetime,
+    dispatch: GroupDispatch,
+    group_size: int | None = None,
 ) -> dict[str, object]:
     """Start a fanned-out cycle: ensure the period's version, then send one task per asset group.
 
+    ``dispatch`` receives the keyword arguments of every :func:`forecast_group_run` to start.
     Returns the cycle id, the version used, the number of groups and of versions trained.
-    """
-    from ats.forecast.engine import config_from_environment
-    from ats.forecast.fanout import asset_groups
 
-    from .tasks import forecast_group
+    Raises
+    ------
+    FanOutError
+        When the assets to forecast are not listed.
+    """
+    from engines.forecast.engine import config_from_environment
+    from engines.forecast.fanout import asset_groups
 
     config = config_from_environment(horizon)
     size = _group_size(group_size)
     groups = asset_groups(config.bars.symbols, size)
     if not groups:
-        raise InvalidInput(
+        raise FanOutError(
             field="ATS_FORECAST_SYMBOLS",
             rule="required",
             message="the fanned-out cycle needs the assets listed in ATS_FORECAST_SYMBOLS",
@@ -180,19 +203,19 @@ def forecast_fanout_start(
         for index, group in enumerate(groups):
             _group_record(cycle_id, index, (), tuple(f"{a.upper()}:{horizon}" for a in group))
     else:
-        from celery import group as celery_group
-
-        celery_group(
-            forecast_group.s(
-                cycle_id=cycle_id,
-                group_index=index,
-                horizon=horizon,
-                now=now.isoformat(),
-                version=version,
-                assets=list(assets),
-            )
-            for index, assets in enumerate(groups)
-        ).apply_async()
+        dispatch(
+            [
+                {
+                    "cycle_id": cycle_id,
+                    "group_index": index,
+                    "horizon": horizon,
+                    "now": now.isoformat(),
+                    "version": version,
+                    "assets": list(assets),
+                }
+                for index, assets in enumerate(groups)
+            ]
+        )
     logger.info(
         "forecast_fanout_started",
         cycle_id=cycle_id,
@@ -254,9 +277,9 @@ def _group_forecast(
     from alpha_models.bars import BarPanel
     from alpha_models.live import LiveForecaster
     from alpha_models.schedule import period_start
-    from ats.forecast.engine import config_from_environment
-    from ats.forecast.fanout import forecast_updates
-    from ats.forecast.sources import BarSourceError, load_bars
+    from engines.forecast.engine import config_from_environment
+    from engines.forecast.fanout import forecast_updates
+    from engines.forecast.sources import BarSourceError, load_bars
 
     client = _client()
     client.hincrby(cycle_key(cycle_id, "attempts"), str(group_index), 1)
@@ -310,7 +333,7 @@ def _group_forecast(
 def _group_record(
     cycle_id: str, group_index: int, made: tuple[str, ...], missing: tuple[str, ...]
 ) -> None:
-    from ats.forecast.fanout import GroupOutcome
+    from engines.forecast.fanout import GroupOutcome
 
     client = _client()
     groups_key = cycle_key(cycle_id, "groups")
@@ -329,8 +352,8 @@ def _group_record(
 
 def forecast_fanout_merge(*, cycle_id: str) -> dict[str, object]:
     """Merge the groups' outcomes of ``cycle_id``, record the cycle's metrics and store its summary."""
-    from ats.forecast.fanout import GroupOutcome, merge_outcomes
-    from ats.observability.metrics import forecast_cycle_observe
+    from engines.forecast.fanout import GroupOutcome, merge_outcomes
+    from engines.observability.metrics import forecast_cycle_observe
 
     client = _client()
     meta = {

@@ -30,8 +30,8 @@ from alpha_models.bars import BarPanel
 from alpha_models.live import LiveForecaster
 from alpha_models.registry import ModelRegistry
 from alpha_models.walk_forward import WalkForwardConfig
-from ats.forecast.messages import forecast_messages
-from ats.forecast.sources import BarRequest, load_bars
+from engines.forecast.messages import forecast_messages
+from engines.forecast.sources import BarRequest, load_bars
 from signal_bus import Bus, ForecastUpdate, TransportConnectionError
 from signal_bus.horizon import Horizon
 from signal_bus.outbox import OutboxBus
@@ -210,7 +210,7 @@ def config_from_environment(
     horizon: str, environ: Mapping[str, str] | None = None
 ) -> ForecastEngineConfig:
     """Build the engine settings for one horizon from the ``ATS_FORECAST_*`` variables."""
-    from ats.forecast.sources import parse_symbols
+    from engines.forecast.sources import parse_symbols
 
     env = os.environ if environ is None else environ
     data_folder = env.get("ATS_DATA_FOLDER", "").strip()
@@ -233,7 +233,7 @@ def config_from_environment(
 
 
 def _observed_cycle(engine: ForecastEngine, horizon: str, now: dt.datetime) -> CycleResult:
-    from ats.observability.metrics import forecast_cycle_observe
+    from engines.observability.metrics import forecast_cycle_observe
 
     started = time.monotonic()
     result = engine.run_cycle(now)

@@ -1,10 +1,10 @@
-"""``python -m ats.observability.exporter``: serve ``/metrics`` until stopped.
+"""``python -m engines.observability.exporter``: serve ``/metrics`` until stopped.
 
 Run beside a program whose processes write metrics to ``PROMETHEUS_MULTIPROC_DIR`` (the
 container entrypoint starts it for every service that sets ``METRICS_EXPORTER_PORT``), so the
 metrics of a Celery prefork worker or of the stream recorder are scraped from one port
 without the program opening a server itself. (A single-process engine that serves its own
-metrics with :func:`~ats.observability.metrics.start_metrics_server` uses ``METRICS_PORT``
+metrics with :func:`~engines.observability.metrics.start_metrics_server` uses ``METRICS_PORT``
 instead; the two never share a port.)
 """
 
@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ats.observability.metrics import start_metrics_server
+from engines.observability.metrics import start_metrics_server
 
 DEFAULT_ADDRESS = "0.0.0.0"
 
@@ -72,7 +72,7 @@ def run_exporter(config: MetricsExporterConfig, stop_event: threading.Event) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``--port``/``--address`` (defaults from the environment) and serve until SIGTERM."""
-    parser = argparse.ArgumentParser(prog="python -m ats.observability.exporter")
+    parser = argparse.ArgumentParser(prog="python -m engines.observability.exporter")
     parser.add_argument("--port", type=int, default=None, help="default: METRICS_EXPORTER_PORT")
     parser.add_argument(
         "--address", default=None, help="default: METRICS_EXPORTER_ADDRESS or 0.0.0.0"

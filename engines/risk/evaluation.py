@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from ats.evaluation.performance import performance_stats
-from ats.risk.forecasts_file import read_forecasts
-from ats.risk.replay import ReplayConfig, ReplayResult, replay
+from engines.evaluation.performance import performance_stats
+from engines.risk.forecasts_file import read_forecasts
+from engines.risk.replay import ReplayConfig, ReplayResult, replay
 from market_data.lean import DATA_TIME_ZONES, read_bars
 
 SECONDS_PER_YEAR = 365.25 * 86_400.0

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ats.forecast.evaluation import EvaluationReport
+from engines.forecast.evaluation import EvaluationReport
 
 
 def json_safe(value: Any) -> Any:

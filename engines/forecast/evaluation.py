@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from ats.forecast.metrics import forecast_quality
-from ats.forecast.strategy import SWEEP_THRESHOLDS, buy_and_hold, simulate
+from engines.forecast.metrics import forecast_quality
+from engines.forecast.strategy import SWEEP_THRESHOLDS, buy_and_hold, simulate
 
 
 @dataclass(frozen=True)

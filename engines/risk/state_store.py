@@ -25,6 +25,7 @@ from risk_models.breakers import (
 from risk_models.decision import RiskDecision
 from risk_models.monitor import RiskMonitor
 from risk_models.parameters import StrategyParameters
+from signal_bus.channels import ChannelNames
 
 _log = logging.getLogger(__name__)
 
@@ -307,4 +308,4 @@ def _latched_names(state: Mapping[str, Any]) -> list[str]:
 
 def state_key(namespace: str) -> str:
     """Return the Redis key of the engine state under ``namespace``."""
-    return f"{namespace}:risk_engine:state" if namespace else "risk_engine:state"
+    return ChannelNames(namespace).risk_engine_state()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ats.evaluation import PerformanceStats, performance_stats
+from engines.evaluation import PerformanceStats, performance_stats
 from risk_models.sizing import entry_weights
 
 SWEEP_THRESHOLDS: tuple[float, ...] = tuple(round(0.50 + 0.02 * step, 2) for step in range(16))

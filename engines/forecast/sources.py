@@ -143,7 +143,7 @@ def _binance_bars(request: BarRequest, now: dt.datetime | None) -> dict[str, pd.
 
 def next_returns_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Return ``symbol, bar_time, next_return`` (close to next close) for every bar."""
-    from ats.forecast.strategy import next_bar_returns
+    from engines.forecast.strategy import next_bar_returns
 
     pieces = []
     for symbol, frame in frames.items():

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ats.observability.metrics import (
+from engines.observability.metrics import (
     consumer_lag_set,
     dead_letters_add,
     messages_processed_add,
     publish_to_consume_latency_observe,
     risk_decision_record,
 )
-from ats.risk.state_store import MemoryStateStore, StateStore
+from engines.risk.state_store import MemoryStateStore, StateStore
 from risk_models.breakers import BreakerError
 from risk_models.decision import RiskDecision
 from risk_models.monitor import RiskMonitor, RiskMonitorConfig
