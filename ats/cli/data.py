@@ -10,6 +10,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ats.cli.options import (
+    data_folder_option,
+    market_option,
+    resolution_option,
+    security_type_option,
+    symbols_option,
+)
 from market_data.importing import (
     IMPORT_ERRORS,
     SOURCES,
@@ -19,7 +26,7 @@ from market_data.importing import (
     import_bars,
     plan_import,
 )
-from market_data.lean import RESOLUTIONS, SECURITY_TYPES, available, read_bars
+from market_data.lean import available, read_bars
 
 
 def _symbols(text: str | None) -> tuple[str, ...]:
@@ -51,35 +58,26 @@ def data() -> None:
 @click.option(
     "--source", type=click.Choice(SOURCES), required=True, help="Where the bars come from."
 )
-@click.option("--symbols", help="Comma-separated symbols, e.g. AAPL,MSFT or BTCUSDT,ETHUSDT.")
-@click.option(
-    "--resolution",
-    type=click.Choice(RESOLUTIONS),
-    default="daily",
-    show_default=True,
-    help="Bar size.",
-)
+@symbols_option(help="Comma-separated symbols, e.g. AAPL,MSFT or BTCUSDT,ETHUSDT.")
+@resolution_option(help="Bar size.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First day (inclusive).")
 @click.option(
     "--end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (inclusive); default today (UTC)."
 )
-@click.option("--market", help="LEAN market; default usa for equity, binance for crypto.")
-@click.option(
-    "--security-type",
-    type=click.Choice(SECURITY_TYPES),
-    help="Default: crypto for binance, else equity.",
+@market_option(
+    default=None,
+    show_default=False,
+    help="LEAN market; default usa for equity, binance for crypto.",
+)
+@security_type_option(
+    default=None, show_default=False, help="Default: crypto for binance, else equity."
 )
 @click.option(
     "--csv-path",
     type=click.Path(exists=True, path_type=Path),
     help="CSV file or folder (csv source).",
 )
-@click.option(
-    "--data-folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="LEAN data folder to write into, e.g. data/.",
-)
+@data_folder_option(required=True, help="LEAN data folder to write into, e.g. data/.")
 def import_command(
     source: str,
     symbols: str | None,
@@ -155,12 +153,7 @@ def import_command(
 
 
 @data.command(name="list")
-@click.option(
-    "--data-folder",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    required=True,
-    help="LEAN data folder to inspect.",
-)
+@data_folder_option(exists=True, required=True, help="LEAN data folder to inspect.")
 @click.option(
     "--details", is_flag=True, help="Also read each series for its rows and first/last bar."
 )

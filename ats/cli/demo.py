@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from alpha_models.models import MODEL_KINDS
+from ats.cli.options import data_folder_option, json_option, model_option
 
 if TYPE_CHECKING:
     from signal_bus.messages import Message
@@ -25,9 +25,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Short version (two symbols, from 2010): print the summary and exit without servers.",
 )
-@click.option(
-    "--data-folder",
-    type=click.Path(file_okay=False, path_type=Path),
+@data_folder_option(
     default=Path("data"),
     show_default=True,
     help="LEAN data folder the bundled bars are written into.",
@@ -39,9 +37,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="Where the forecasts file, model versions and the report go.",
 )
-@click.option(
-    "--model", type=click.Choice(list(MODEL_KINDS)), default="lightgbm", show_default=True
-)
+@model_option()
 @click.option(
     "--store/--no-store",
     default=True,
@@ -56,7 +52,7 @@ if TYPE_CHECKING:
 )
 @click.option("--api-port", type=int, default=8000, show_default=True)
 @click.option("--dashboard-port", type=int, default=8501, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@json_option("Print the summary as one JSON object.")
 def demo(
     quick: bool,
     data_folder: Path,

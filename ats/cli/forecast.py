@@ -8,12 +8,21 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from alpha_models.models import MODEL_KINDS
-from alpha_models.schedule import RETRAIN_FREQUENCIES
 from alpha_models.walk_forward import WalkForwardConfig
-from ats.cli.options import bus_options, open_bus
+from ats.cli.options import (
+    bus_options,
+    json_option,
+    lean_series_options,
+    model_option,
+    open_bus,
+    registry_option,
+    retrain_option,
+    seed_option,
+)
 from risk_models.parameters import StrategyParameters, validate
 from signal_bus.horizon import Horizon
+
+FORECAST_RESOLUTIONS = ("daily", "hour")
 
 
 @click.group()
@@ -38,29 +47,17 @@ def _timestamp(value: str | None, name: str) -> pd.Timestamp | None:
     show_default=True,
     help="Bars from a LEAN data folder, or the bundled daily US stocks (2000-2013).",
 )
-@click.option(
-    "--data-folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="LEAN data folder (required with --source lean).",
-)
-@click.option(
-    "--security-type", type=click.Choice(["equity", "crypto"]), default="equity", show_default=True
-)
-@click.option(
-    "--market", default="usa", show_default=True, help="LEAN market, e.g. usa or binance."
-)
-@click.option("--symbols", default="", help="Comma-separated tickers (bundled: all when empty).")
-@click.option(
-    "--resolution", type=click.Choice(["daily", "hour"]), default="daily", show_default=True
+@lean_series_options(
+    resolutions=FORECAST_RESOLUTIONS,
+    data_folder={"help": "LEAN data folder (required with --source lean)."},
+    symbols={"default": "", "help": "Comma-separated tickers (bundled: all when empty)."},
 )
 @click.option("--horizon", type=click.Choice(["1h", "4h", "1d"]), default="1d", show_default=True)
 @click.option(
     "--start", required=True, help="Score forecasts made on or after this date (YYYY-MM-DD)."
 )
 @click.option("--end", default=None, help="Score forecasts made up to this date (YYYY-MM-DD).")
-@click.option(
-    "--model", type=click.Choice(list(MODEL_KINDS)), default="lightgbm", show_default=True
-)
+@model_option()
 @click.option(
     "--entry-confidence",
     type=float,
@@ -68,23 +65,16 @@ def _timestamp(value: str | None, name: str) -> pd.Timestamp | None:
     show_default=True,
     help="Sizing rule: trade when confidence is above this (0.5 to 1).",
 )
-@click.option(
-    "--retrain", type=click.Choice(list(RETRAIN_FREQUENCIES)), default="monthly", show_default=True
-)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--registry",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Save every model version (model files + metadata JSON) in this folder.",
-)
+@retrain_option()
+@seed_option()
+@registry_option(help="Save every model version (model files + metadata JSON) in this folder.")
 @click.option(
     "--forecasts-out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Write symbol,time,horizon,prediction,confidence,model_version as CSV.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (pooled, per_symbol).")
+@json_option("Print one JSON object (pooled, per_symbol).")
 def evaluate(
     source: str,
     data_folder: Path | None,
@@ -195,33 +185,21 @@ def evaluate(
     envvar="ATS_FORECAST_HISTORY_DAYS",
     help="Days of bars fetched from a provider source.",
 )
-@click.option(
-    "--data-folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    envvar="ATS_DATA_FOLDER",
-    help="LEAN data folder (env ATS_DATA_FOLDER).",
-)
-@click.option(
-    "--security-type",
-    type=click.Choice(["equity", "crypto"]),
-    default="equity",
-    show_default=True,
-    envvar="ATS_FORECAST_SECURITY_TYPE",
-)
-@click.option("--market", default="usa", show_default=True, envvar="ATS_FORECAST_MARKET")
-@click.option(
-    "--symbols",
-    default="",
-    envvar="ATS_FORECAST_SYMBOLS",
-    help="Comma-separated tickers (env ATS_FORECAST_SYMBOLS).",
-)
-@click.option(
-    "--resolution",
-    type=click.Choice(["daily", "hour"]),
-    default="daily",
-    show_default=True,
-    envvar="ATS_FORECAST_RESOLUTION",
+@lean_series_options(
+    resolutions=FORECAST_RESOLUTIONS,
+    data_folder={
+        "default": None,
+        "envvar": "ATS_DATA_FOLDER",
+        "help": "LEAN data folder (env ATS_DATA_FOLDER).",
+    },
+    security_type={"envvar": "ATS_FORECAST_SECURITY_TYPE"},
+    market={"envvar": "ATS_FORECAST_MARKET"},
+    symbols={
+        "default": "",
+        "envvar": "ATS_FORECAST_SYMBOLS",
+        "help": "Comma-separated tickers (env ATS_FORECAST_SYMBOLS).",
+    },
+    resolution={"envvar": "ATS_FORECAST_RESOLUTION"},
 )
 @click.option(
     "--horizons",
@@ -230,29 +208,10 @@ def evaluate(
     envvar="ATS_FORECAST_HORIZONS",
     help="Comma-separated horizons: 1h, 4h, 1d.",
 )
-@click.option(
-    "--model",
-    type=click.Choice(list(MODEL_KINDS)),
-    default="lightgbm",
-    show_default=True,
-    envvar="ATS_FORECAST_MODEL",
-)
-@click.option(
-    "--retrain",
-    type=click.Choice(list(RETRAIN_FREQUENCIES)),
-    default="monthly",
-    show_default=True,
-    envvar="ATS_FORECAST_RETRAIN",
-)
-@click.option("--seed", type=int, default=0, show_default=True, envvar="ATS_FORECAST_SEED")
-@click.option(
-    "--registry",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("artifacts/models"),
-    show_default=True,
-    envvar="ATS_MODEL_REGISTRY",
-    help="Folder of saved model versions.",
-)
+@model_option(envvar="ATS_FORECAST_MODEL")
+@retrain_option(envvar="ATS_FORECAST_RETRAIN")
+@seed_option(envvar="ATS_FORECAST_SEED")
+@registry_option(default=Path("artifacts/models"), show_default=True, envvar="ATS_MODEL_REGISTRY")
 @bus_options
 @click.option("--dry-run", is_flag=True, help="Compute and print the forecasts without publishing.")
 def run(

@@ -1,13 +1,154 @@
-"""Options shared by the ``ats`` commands that talk to the signal bus."""
+"""Options shared by the ``ats`` commands.
+
+Each option that several commands take with the same meaning is declared here once: the
+signal-bus connection (``bus_options``), the LEAN series a command reads or writes
+(``lean_series_options`` and the single ``*_option`` factories it is made of), and the
+forecast-model settings. A command passes keyword overrides for what differs in it (a default,
+an environment variable, whether the option is required); names, types and parameter names
+stay those declared here.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
+from alpha_models.models import MODEL_KINDS
+from alpha_models.schedule import RETRAIN_FREQUENCIES
+from market_data.lean import RESOLUTIONS, SECURITY_TYPES
+
 if TYPE_CHECKING:
     from signal_bus.redis_bus import RedisBus
+
+
+class Decorator(Protocol):
+    """What an option factory returns: a decorator adding options to a command function."""
+
+    def __call__(self, function: click.decorators.FC, /) -> click.decorators.FC: ...
+
+
+def _option(name: str, base: Mapping[str, Any], settings: Mapping[str, Any]) -> Decorator:
+    return click.option(name, **{**base, **settings})
+
+
+def data_folder_option(*, exists: bool = False, prefix: str = "", **settings: Any) -> Decorator:
+    """``--data-folder``: a LEAN data folder (``exists``: it must be there already)."""
+    base = {
+        "type": click.Path(exists=exists, file_okay=False, path_type=Path),
+        "help": "LEAN data folder.",
+    }
+    return _option(f"--{prefix}data-folder", base, settings)
+
+
+def security_type_option(*, prefix: str = "", **settings: Any) -> Decorator:
+    """``--security-type``: LEAN security type, equity by default."""
+    base = {
+        "type": click.Choice(SECURITY_TYPES),
+        "default": "equity",
+        "show_default": True,
+        "help": "LEAN security type.",
+    }
+    return _option(f"--{prefix}security-type", base, settings)
+
+
+def market_option(*, prefix: str = "", **settings: Any) -> Decorator:
+    """``--market``: LEAN market, usa by default."""
+    base = {"default": "usa", "show_default": True, "help": "LEAN market, e.g. usa or binance."}
+    return _option(f"--{prefix}market", base, settings)
+
+
+def symbols_option(*, prefix: str = "", **settings: Any) -> Decorator:
+    """``--symbols``: comma-separated symbols."""
+    return _option(f"--{prefix}symbols", {"help": "Comma-separated symbols."}, settings)
+
+
+def resolution_option(
+    *, prefix: str = "", choices: Sequence[str] = RESOLUTIONS, **settings: Any
+) -> Decorator:
+    """``--resolution``: bar size, daily by default."""
+    base = {
+        "type": click.Choice(list(choices)),
+        "default": "daily",
+        "show_default": True,
+        "help": "Bar resolution.",
+    }
+    return _option(f"--{prefix}resolution", base, settings)
+
+
+def lean_series_options(
+    *,
+    prefix: str = "",
+    exists: bool = False,
+    resolutions: Sequence[str] = RESOLUTIONS,
+    data_folder: Mapping[str, Any] | None = None,
+    security_type: Mapping[str, Any] | None = None,
+    market: Mapping[str, Any] | None = None,
+    symbols: Mapping[str, Any] | None = None,
+    resolution: Mapping[str, Any] | None = None,
+) -> Decorator:
+    """Add the options naming LEAN series: data folder, security type, market, symbols, resolution.
+
+    ``prefix`` names a second series next to a command's own (``prices-`` gives
+    ``--prices-data-folder`` and so on); each mapping overrides that option's settings.
+    """
+    decorators = [
+        data_folder_option(prefix=prefix, exists=exists, **(data_folder or {})),
+        security_type_option(prefix=prefix, **(security_type or {})),
+        market_option(prefix=prefix, **(market or {})),
+        symbols_option(prefix=prefix, **(symbols or {})),
+        resolution_option(prefix=prefix, choices=resolutions, **(resolution or {})),
+    ]
+
+    def decorate(function: click.decorators.FC) -> click.decorators.FC:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return decorate
+
+
+def model_option(**settings: Any) -> Decorator:
+    """``--model``: the forecast model kind, lightgbm by default."""
+    base = {"type": click.Choice(list(MODEL_KINDS)), "default": "lightgbm", "show_default": True}
+    return _option("--model", base, settings)
+
+
+def retrain_option(**settings: Any) -> Decorator:
+    """``--retrain``: how often the walk-forward retrains, monthly by default."""
+    base = {
+        "type": click.Choice(list(RETRAIN_FREQUENCIES)),
+        "default": "monthly",
+        "show_default": True,
+    }
+    return _option("--retrain", base, settings)
+
+
+def seed_option(**settings: Any) -> Decorator:
+    """``--seed``: the models' random seed, 0 by default."""
+    return _option("--seed", {"type": int, "default": 0, "show_default": True}, settings)
+
+
+def registry_option(**settings: Any) -> Decorator:
+    """``--registry``: the folder of saved model versions."""
+    base = {
+        "type": click.Path(file_okay=False, path_type=Path),
+        "default": None,
+        "help": "Folder of saved model versions.",
+    }
+    return _option("--registry", base, settings)
+
+
+def parameter_option(help: str) -> Decorator:
+    """``--parameter KEY=VALUE`` (repeatable), passed as ``parameters``."""
+    return click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE", help=help)
+
+
+def json_option(help: str) -> Decorator:
+    """``--json``: print one JSON object instead of tables, passed as ``as_json``."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
 
 
 def bus_options(function: click.decorators.FC) -> click.decorators.FC:

@@ -11,7 +11,13 @@ from typing import Any
 
 import click
 
-from ats.cli.options import bus_options, open_bus
+from ats.cli.options import (
+    bus_options,
+    json_option,
+    lean_series_options,
+    open_bus,
+    parameter_option,
+)
 from risk_models.parameters import ParameterError, StrategyParameters
 
 
@@ -47,41 +53,14 @@ def parse_parameters(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Forecasts CSV: symbol,time,horizon,prediction,confidence[,model_version].",
 )
-@click.option(
-    "--data-folder",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="LEAN data folder with the price bars.",
-)
-@click.option(
-    "--security-type",
-    type=click.Choice(["equity", "crypto"]),
-    default="equity",
-    show_default=True,
-    help="LEAN security type.",
-)
-@click.option(
-    "--market", default="usa", show_default=True, help="LEAN market, e.g. usa or binance."
-)
-@click.option(
-    "--symbols", required=True, multiple=True, help="Symbols, comma-separated or repeated."
-)
-@click.option(
-    "--resolution",
-    type=click.Choice(["daily", "hour", "minute"]),
-    default="daily",
-    show_default=True,
-    help="Bar resolution.",
+@lean_series_options(
+    exists=True,
+    data_folder={"required": True, "help": "LEAN data folder with the price bars."},
+    symbols={"required": True, "multiple": True, "help": "Symbols, comma-separated or repeated."},
 )
 @click.option("--start", default=None, help="First bar date (YYYY-MM-DD).")
 @click.option("--end", default=None, help="Last bar date (YYYY-MM-DD).")
-@click.option(
-    "--parameter",
-    "parameters",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a strategy parameter (repeatable).",
-)
+@parameter_option("Override a strategy parameter (repeatable).")
 @click.option(
     "--rearm-after-days",
     type=click.FloatRange(min=0.0),
@@ -105,12 +84,7 @@ def parse_parameters(
     help="Fill targets at the close they are decided on, or at the next bar's open "
     "(what LEAN does with orders sent at a daily close).",
 )
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print one JSON object with unmanaged and managed results.",
-)
+@json_option("Print one JSON object with unmanaged and managed results.")
 def evaluate_command(
     forecasts_path: Path,
     data_folder: Path,
@@ -233,13 +207,7 @@ def database_state_loader() -> Callable[[], dict[str, Any] | None]:
     show_default=True,
     help="Price sampling for volatility.",
 )
-@click.option(
-    "--parameter",
-    "parameters",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Starting strategy parameter (strategy_config changes it live).",
-)
+@parameter_option("Starting strategy parameter (strategy_config changes it live).")
 @click.option(
     "--metrics-port",
     envvar="METRICS_PORT",
@@ -247,29 +215,17 @@ def database_state_loader() -> Callable[[], dict[str, Any] | None]:
     default=None,
     help="Serve Prometheus /metrics on this port (default: METRICS_PORT; none when unset).",
 )
-@click.option(
-    "--prices-data-folder",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="LEAN data folder to read market prices from (for volatility and forecast skill).",
-)
-@click.option("--prices-symbols", default="", help="Comma-separated symbols whose prices to read.")
-@click.option(
-    "--prices-security-type",
-    type=click.Choice(["equity", "crypto"]),
-    default="crypto",
-    show_default=True,
-    help="Security type of the price series.",
-)
-@click.option(
-    "--prices-market", default="binance", show_default=True, help="LEAN market of the price series."
-)
-@click.option(
-    "--prices-resolution",
-    type=click.Choice(["daily", "hour", "minute"]),
-    default="hour",
-    show_default=True,
-    help="Resolution of the price series.",
+@lean_series_options(
+    prefix="prices-",
+    exists=True,
+    data_folder={
+        "default": None,
+        "help": "LEAN data folder to read market prices from (for volatility and forecast skill).",
+    },
+    security_type={"default": "crypto", "help": "Security type of the price series."},
+    market={"default": "binance", "help": "LEAN market of the price series."},
+    symbols={"default": "", "help": "Comma-separated symbols whose prices to read."},
+    resolution={"default": "hour", "help": "Resolution of the price series."},
 )
 @click.option(
     "--restore-from-database/--no-restore-from-database",
