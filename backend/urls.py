@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from backend.common.health import healthz
-from backend.common.metrics import metrics
+from backend.common.monitoring.health import healthz
+from backend.common.monitoring.metrics import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),

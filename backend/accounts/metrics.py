@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
-from backend.common.metrics import HTTP_REGISTRY
+from backend.common.monitoring.metrics import HTTP_REGISTRY
 
 LOGIN_FAILURES = Counter(
     "ats_login_failures",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from backend.common.performance import performance_from_equity
 from backend.execution.selectors import portfolio_snapshot_list
+from engines.evaluation.performance import equity_performance
 
 from .models import BacktestRun
 
@@ -27,6 +29,24 @@ def backtest_get(*, backtest_id: int) -> BacktestRun | None:
         .filter(pk=backtest_id)
         .first()
     )
+
+
+def performance_from_equity(points: Sequence[tuple[datetime, float]]) -> dict[str, Any]:
+    """The ``/api/performance/`` document of an equity curve; the maths is the evaluation engine's."""
+    times = [moment for moment, _ in points]
+    computed = equity_performance(times, [value for _, value in points])
+    return {
+        "equity_curve": [{"timestamp": moment, "equity": float(value)} for moment, value in points],
+        "drawdown": [
+            {"timestamp": moment, "drawdown": value}
+            for moment, value in zip(times, computed.drawdown, strict=True)
+        ],
+        "returns": [
+            {"timestamp": moment, "return": value}
+            for moment, value in zip(times[1:], computed.returns, strict=True)
+        ],
+        "statistics": computed.statistics,
+    }
 
 
 def performance_get(

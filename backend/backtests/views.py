@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.api.permissions import IsOperatorOrService
+from backend.common.api.views import ReadAnyRoleWriteRestricted
 from backend.common.exceptions import InvalidInput
-from backend.common.permissions import IsOperatorOrService
-from backend.common.views import ReadAnyRoleWriteRestricted
 
 from .selectors import backtest_get, backtest_list, performance_get
 from .serializers import (

@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.api.permissions import IsService
+from backend.common.api.views import ingest_response
 from backend.common.messages import documents_as_list, messages_from_documents
-from backend.common.permissions import IsService
-from backend.common.views import ingest_response
 from backend.forecasts.serializers import ConflictSerializer, ReceivedSerializer
 from backend.recorder.receipts import MessageConflict
 from signal_bus.channels import EXECUTION_EVENTS

@@ -10,10 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.api.pagination import TimeCursorPagination
+from backend.common.api.permissions import IsService
+from backend.common.api.views import ReadAnyRoleWriteRestricted, ingest_response
 from backend.common.messages import documents_as_list, messages_from_documents
-from backend.common.pagination import TimeCursorPagination
-from backend.common.permissions import IsService
-from backend.common.views import ReadAnyRoleWriteRestricted, ingest_response
 from backend.recorder.receipts import MessageConflict
 from signal_bus.channels import FORECAST_UPDATES
 from signal_bus.messages import ForecastUpdate

@@ -8,7 +8,7 @@ from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backend.common.pagination import TimeCursorPagination
+from backend.common.api.pagination import TimeCursorPagination
 
 from .filters import BarFilter
 from .selectors import bar_rows

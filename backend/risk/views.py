@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.permissions import IsOperator
+from backend.common.api.permissions import IsOperator
 
 from .filters import RiskDecisionFilter
 from .selectors import risk_current, risk_decision_list

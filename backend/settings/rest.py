@@ -9,14 +9,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "backend.accounts.authentication.RoleJWTAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["backend.common.permissions.HasAnyRole"],
+    "DEFAULT_PERMISSION_CLASSES": ["backend.common.api.permissions.HasAnyRole"],
     # One parser for the whole API: JSON only, nesting-limited, text the database can store.
-    "DEFAULT_PARSER_CLASSES": ["backend.common.parsers.StrictJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["backend.common.filters.StrictFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "backend.common.pagination.StandardPagination",
+    "DEFAULT_PARSER_CLASSES": ["backend.common.api.parsers.StrictJSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["backend.common.api.filters.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "backend.common.api.pagination.StandardPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "backend.common.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "backend.common.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

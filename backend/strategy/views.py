@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.permissions import HasAnyRole, IsOperator
+from backend.common.api.permissions import HasAnyRole, IsOperator
 
 from .selectors import strategy_config_change_list, strategy_config_current
 from .serializers import (

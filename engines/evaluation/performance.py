@@ -1,13 +1,24 @@
-"""Return-series statistics: CAGR, Sharpe, Sortino, drawdown, volatility."""
+"""Return-series statistics: CAGR, Sharpe, Sortino, drawdown, volatility.
+
+Also the performance of a timed equity curve (:func:`equity_performance`), which the
+backend serves at ``/api/performance/`` for live trading and imported backtests.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
 
 import empyrical  # type: ignore[import-untyped]
 import numpy as np
 import pandas as pd
+
+SECONDS_PER_YEAR = 365.25 * 86_400
+# Periods per year assumed when the points share one time (no spacing to infer it from).
+DEFAULT_PERIODS_PER_YEAR = 252.0
 
 
 @dataclass(frozen=True)
@@ -110,4 +121,66 @@ def performance_stats(returns: pd.Series, periods_per_year: float) -> Performanc
         volatility=volatility,
         total_return=total,
         periods=len(series),
+    )
+
+
+@dataclass(frozen=True)
+class EquityPerformance:
+    """Drawdown, period returns and summary statistics of a timed equity curve.
+
+    Attributes
+    ----------
+    drawdown
+        Loss from the running peak at each point, as a positive fraction (0 where the
+        peak is not positive).
+    returns
+        Simple return from each point to the next (0 after a zero equity); one fewer
+        than the points.
+    statistics
+        ``start_equity``, ``end_equity``, ``total_return`` (``None`` from a non-positive
+        start), ``max_drawdown`` and ``periods``; when there is at least one return and
+        every equity is positive, also :func:`performance_stats`' CAGR, Sharpe, Sortino
+        and volatility and the ``periods_per_year`` they were annualised with (inferred
+        from the median spacing of the points). Empty for an empty curve.
+    """
+
+    drawdown: tuple[float, ...]
+    returns: tuple[float, ...]
+    statistics: dict[str, Any]
+
+
+def equity_performance(times: Sequence[datetime], equity: Sequence[float]) -> EquityPerformance:
+    """Return the drawdown, returns and statistics of ``equity`` observed at ``times``.
+
+    Raises
+    ------
+    ValueError
+        If ``times`` and ``equity`` differ in length.
+    """
+    if len(times) != len(equity):
+        raise ValueError("times and equity must have the same length")
+    values = np.array(equity, dtype=float)
+    if values.size == 0:
+        return EquityPerformance(drawdown=(), returns=(), statistics={})
+    peaks = np.maximum.accumulate(values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        drawdown = np.where(peaks > 0, 1.0 - values / peaks, 0.0)
+        returns = np.where(values[:-1] != 0, values[1:] / values[:-1] - 1.0, 0.0)
+    statistics: dict[str, Any] = {
+        "start_equity": float(values[0]),
+        "end_equity": float(values[-1]),
+        "total_return": float(values[-1] / values[0] - 1.0) if values[0] > 0 else None,
+        "max_drawdown": float(drawdown.max()),
+        "periods": int(returns.size),
+    }
+    if returns.size >= 1 and bool((values > 0).all()):
+        spacing = float(np.median(np.diff([moment.timestamp() for moment in times])))
+        periods_per_year = SECONDS_PER_YEAR / spacing if spacing > 0 else DEFAULT_PERIODS_PER_YEAR
+        shared = performance_stats(pd.Series(returns), periods_per_year).to_dict()
+        statistics.update({key: value for key, value in shared.items() if key != "periods"})
+        statistics["periods_per_year"] = periods_per_year
+    return EquityPerformance(
+        drawdown=tuple(float(value) for value in drawdown),
+        returns=tuple(float(value) for value in returns),
+        statistics=statistics,
     )

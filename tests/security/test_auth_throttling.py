@@ -10,7 +10,7 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from backend.audit.models import AuditEvent
-from backend.common.metrics import HTTP_REGISTRY
+from backend.common.monitoring.metrics import HTTP_REGISTRY
 from tests.backend.conftest import _private_bus, bus_namespace, make_user  # noqa: F401
 
 PASSWORD = "a-test-password-1"  # what tests/backend/conftest.py's make_user sets

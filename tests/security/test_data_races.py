@@ -11,7 +11,7 @@ import pytest
 from django.db import IntegrityError, connection
 from rest_framework.test import APIClient
 
-from backend.common.exceptions import api_exception_handler
+from backend.common.api.exceptions import api_exception_handler
 from backend.strategy import services as strategy_services
 from backend.strategy.models import StrategyConfig, StrategyConfigChange
 from tests.backend import conftest as backend_fixtures

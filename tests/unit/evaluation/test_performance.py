@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from engines.evaluation import drawdown_series, equity_curve, performance_stats
+from engines.evaluation import (
+    drawdown_series,
+    equity_curve,
+    equity_performance,
+    performance_stats,
+)
 
 
 def test_statistics_match_hand_computation() -> None:
@@ -47,3 +53,36 @@ def test_bad_input_is_rejected() -> None:
         performance_stats(pd.Series([-1.5]), periods_per_year=252)
     with pytest.raises(ValueError, match="infinite"):
         performance_stats(pd.Series([np.inf]), periods_per_year=252)
+
+
+def test_equity_performance_of_a_timed_curve() -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    times = [start + timedelta(days=day) for day in range(4)]
+    result = equity_performance(times, [100.0, 110.0, 88.0, 99.0])
+    np.testing.assert_allclose(result.drawdown, [0.0, 0.0, 0.2, 0.1])
+    np.testing.assert_allclose(result.returns, [0.1, -0.2, 0.125])
+    statistics = result.statistics
+    assert statistics["start_equity"] == 100.0
+    assert statistics["end_equity"] == 99.0
+    assert statistics["total_return"] == pytest.approx(-0.01)
+    assert statistics["max_drawdown"] == pytest.approx(0.2)
+    assert statistics["periods"] == 3
+    assert statistics["periods_per_year"] == pytest.approx(365.25)  # daily points
+    shared = performance_stats(pd.Series([0.1, -0.2, 0.125]), 365.25)
+    assert statistics["sharpe"] == pytest.approx(shared.sharpe)
+    assert statistics["cagr"] == pytest.approx(shared.cagr)
+
+
+def test_equity_performance_edge_cases() -> None:
+    empty = equity_performance([], [])
+    assert (empty.drawdown, empty.returns, empty.statistics) == ((), (), {})
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    single = equity_performance([moment], [50.0])
+    assert single.returns == ()
+    assert "sharpe" not in single.statistics
+    zero_start = equity_performance([moment, moment + timedelta(hours=1)], [0.0, 10.0])
+    assert zero_start.statistics["total_return"] is None
+    assert zero_start.returns == (0.0,)
+    assert "sharpe" not in zero_start.statistics  # a non-positive equity: no shared statistics
+    with pytest.raises(ValueError, match="same length"):
+        equity_performance([moment], [1.0, 2.0])

@@ -13,8 +13,8 @@ import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 
-from .exceptions import InvalidInput
-from .validation import timestamp_range_check
+from backend.common.exceptions import InvalidInput
+from backend.common.validation import timestamp_range_check
 
 BOOLEAN_VALUES = frozenset({"true", "false", "1", "0"})
 

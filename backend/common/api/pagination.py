@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
-from .exceptions import InvalidInput
+from backend.common.exceptions import InvalidInput
 
 
 def page_size_read(*, request: Any, default: int, maximum: int) -> int:

@@ -14,8 +14,9 @@ from typing import Any
 
 from rest_framework.parsers import JSONParser
 
+from backend.common.validation import text_problem
+
 from .exceptions import InvalidBody
-from .validation import text_problem
 
 MAX_DEPTH = 64
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
-from .roles import Role, user_roles
+from backend.common.roles import Role, user_roles
 
 
 class HasAnyRole(BasePermission):

@@ -1,0 +1,1 @@
+"""The REST API's plumbing shared by every app: parser, errors, pagination, filters, permissions, views."""

@@ -1,0 +1,1 @@
+"""The backend's operational endpoints: ``/healthz`` and ``/metrics`` with its request metrics."""
