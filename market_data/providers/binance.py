@@ -21,8 +21,14 @@ from market_data.providers.errors import (
     ProviderRequestError,
     UnknownSymbolError,
 )
-from market_data.providers.http import JsonGetter
-from market_data.providers.retry import RateLimiter, RetryConfig, Sleep
+from market_data.providers.http import (
+    ProviderClient,
+    check_base_url,
+    check_page_limit,
+    check_rate,
+    error_body,
+)
+from market_data.providers.retry import RetryConfig, Sleep
 from market_data.providers.times import complete_bars, naive_times, to_utc_milliseconds
 
 DEFAULT_BASE_URL: Final = "https://api.binance.com"
@@ -72,15 +78,9 @@ class BinanceClientConfig:
     retry: RetryConfig = field(default_factory=RetryConfig)
 
     def __post_init__(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must be an http(s) URL; got {self.base_url!r}")
-        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
-        if not 1 <= self.page_limit <= MAX_PAGE_LIMIT:
-            raise ValueError(f"page_limit must be 1..{MAX_PAGE_LIMIT}; got {self.page_limit}")
-        if not self.requests_per_second > 0 or math.isnan(self.requests_per_second):
-            raise ValueError(
-                f"requests_per_second must be positive; got {self.requests_per_second}"
-            )
+        object.__setattr__(self, "base_url", check_base_url(self.base_url))
+        check_page_limit(self.page_limit, MAX_PAGE_LIMIT)
+        check_rate("requests_per_second", self.requests_per_second)
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] | None = None) -> BinanceClientConfig:
@@ -89,7 +89,7 @@ class BinanceClientConfig:
         return cls(base_url=values.get("BINANCE_BASE_URL") or DEFAULT_BASE_URL)
 
 
-class BinanceClient:
+class BinanceClient(ProviderClient):
     """Fetch klines from Binance's public market-data API.
 
     Parameters
@@ -114,29 +114,14 @@ class BinanceClient:
     ) -> None:
         self.config = config or BinanceClientConfig.from_environment()
         self._clock = clock
-        self._http = JsonGetter(
+        super().__init__(
             provider="Binance",
             retry=self.config.retry,
-            rate_limiter=RateLimiter(self.config.requests_per_second, sleep=sleep),
+            requests_per_second=self.config.requests_per_second,
             error_mapper=_binance_error,
             transport=transport,
             sleep=sleep,
         )
-
-    @property
-    def requests_sent(self) -> int:
-        """HTTP requests made so far (retries included)."""
-        return self._http.requests_sent
-
-    def close(self) -> None:
-        """Release the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> BinanceClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def fetch_klines(
         self,
@@ -247,10 +232,7 @@ def _klines_frame(rows: list[list[Any]], interval: pd.Timedelta) -> pd.DataFrame
 
 
 def _binance_error(response: httpx.Response) -> Exception | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
+    body = error_body(response)
     if not isinstance(body, dict) or "code" not in body:
         return None
     code, message = body.get("code"), body.get("msg", "")

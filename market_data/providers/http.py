@@ -1,12 +1,20 @@
-"""GET JSON from a provider with retries, backoff, ``Retry-After`` and a rate limit."""
+"""The HTTP plumbing every provider client shares.
+
+:class:`JsonGetter` GETs JSON with retries, backoff, ``Retry-After``, a rate limit, timeouts
+and typed errors; :class:`ProviderClient` is the base of the Binance and Polygon clients (its
+``JsonGetter``, ``requests_sent``, ``close`` and the context manager); the ``check_*`` helpers
+validate the settings every client config has, and :func:`error_body` reads the JSON body of
+an error response for a provider's error mapper.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -148,3 +156,88 @@ class _Failure:
     error: type[ProviderError]
     problem: str
     wait: float | None = None
+
+
+def check_base_url(base_url: str) -> str:
+    """``base_url`` without its trailing slashes; refuse anything but an http(s) URL."""
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError(f"base_url must be an http(s) URL; got {base_url!r}")
+    return base_url.rstrip("/")
+
+
+def check_page_limit(page_limit: int, maximum: int) -> None:
+    """Refuse a page size outside ``1..maximum``."""
+    if not 1 <= page_limit <= maximum:
+        raise ValueError(f"page_limit must be 1..{maximum}; got {page_limit}")
+
+
+def check_rate(name: str, value: float) -> None:
+    """Refuse a request rate that is not positive (NaN included); ``math.inf`` is no limit."""
+    if not value > 0 or math.isnan(value):
+        raise ValueError(f"{name} must be positive; got {value}")
+
+
+def error_body(response: httpx.Response) -> Any:
+    """The decoded JSON body of an error response, or None when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+class ProviderClient:
+    """Base of a provider client: one :class:`JsonGetter` with its rate limiter.
+
+    Parameters
+    ----------
+    provider
+        Name used in error messages.
+    retry
+        Retry, backoff and timeout policy.
+    requests_per_second
+        Client-side request rate (``math.inf``: no limit).
+    error_mapper
+        Provider-specific translation of 4xx responses into typed errors.
+    headers
+        Sent with every request (e.g. authorisation).
+    transport
+        Optional httpx transport (tests); normally the network.
+    sleep
+        Sleep used for backoff and rate limiting (injected in tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        retry: RetryConfig,
+        requests_per_second: float,
+        error_mapper: ErrorMapper,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        self._http = JsonGetter(
+            provider=provider,
+            retry=retry,
+            rate_limiter=RateLimiter(requests_per_second, sleep=sleep),
+            error_mapper=error_mapper,
+            headers=headers,
+            transport=transport,
+            sleep=sleep,
+        )
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests made so far (retries included)."""
+        return self._http.requests_sent
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -24,8 +24,14 @@ from market_data.providers.errors import (
     ProviderRequestError,
     UnknownSymbolError,
 )
-from market_data.providers.http import JsonGetter
-from market_data.providers.retry import RateLimiter, RetryConfig, Sleep
+from market_data.providers.http import (
+    ProviderClient,
+    check_base_url,
+    check_page_limit,
+    check_rate,
+    error_body,
+)
+from market_data.providers.retry import RetryConfig, Sleep
 from market_data.providers.times import complete_bars, naive_times, to_utc_milliseconds
 
 DEFAULT_BASE_URL: Final = "https://api.polygon.io"
@@ -66,15 +72,9 @@ class PolygonClientConfig:
     retry: RetryConfig = field(default_factory=RetryConfig)
 
     def __post_init__(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must be an http(s) URL; got {self.base_url!r}")
-        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
-        if not 1 <= self.page_limit <= MAX_PAGE_LIMIT:
-            raise ValueError(f"page_limit must be 1..{MAX_PAGE_LIMIT}; got {self.page_limit}")
-        if not self.requests_per_minute > 0 or math.isnan(self.requests_per_minute):
-            raise ValueError(
-                f"requests_per_minute must be positive; got {self.requests_per_minute}"
-            )
+        object.__setattr__(self, "base_url", check_base_url(self.base_url))
+        check_page_limit(self.page_limit, MAX_PAGE_LIMIT)
+        check_rate("requests_per_minute", self.requests_per_minute)
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] | None = None) -> PolygonClientConfig:
@@ -94,7 +94,7 @@ class PolygonClientConfig:
         )
 
 
-class PolygonClient:
+class PolygonClient(ProviderClient):
     """Fetch aggregate bars from Polygon.io.
 
     Parameters
@@ -123,30 +123,15 @@ class PolygonClient:
                 "Polygon needs an API key: set MARKET_DATA_API_KEY in the environment"
             )
         self._clock = clock
-        self._http = JsonGetter(
+        super().__init__(
             provider="Polygon",
             retry=self.config.retry,
-            rate_limiter=RateLimiter(self.config.requests_per_minute / 60.0, sleep=sleep),
+            requests_per_second=self.config.requests_per_minute / 60.0,
             error_mapper=_polygon_error,
             headers={"Authorization": f"Bearer {self.config.api_key}"},
             transport=transport,
             sleep=sleep,
         )
-
-    @property
-    def requests_sent(self) -> int:
-        """HTTP requests made so far (retries included)."""
-        return self._http.requests_sent
-
-    def close(self) -> None:
-        """Release the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> PolygonClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def fetch_aggregates(
         self,
@@ -302,10 +287,7 @@ def _aggregates_frame(
 
 
 def _polygon_error(response: httpx.Response) -> Exception | None:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
+    body = error_body(response)
     detail = ""
     if isinstance(body, dict):
         detail = str(body.get("error") or body.get("message") or body.get("status") or "")
