@@ -81,7 +81,8 @@ def messages_record(
     Returns once every published message has been acknowledged by the recorder (or raises
     ``TimeoutError`` after ``timeout_s``).
     """
-    from backend.recorder.runner import Recorder, RecorderConfig
+    from backend.recorder.handlers import DatabaseStore
+    from engines.recorder.runner import Recorder, RecorderConfig
     from signal_bus.bus import Bus
     from signal_bus.messages import Message
 
@@ -90,6 +91,7 @@ def messages_record(
     channels = tuple(sorted({m.channel for m in messages if isinstance(m, Message)}))
     recorder = Recorder(
         bus=bus,
+        store=DatabaseStore(),
         config=RecorderConfig(
             channels=channels, group=group, consumer=f"demo-{os.getpid()}", block_ms=100
         ),

@@ -166,7 +166,7 @@ def recorder_defaults() -> dict[str, int]:
         Command,
         forecast_workers_resolve,
     )
-    from backend.recorder.runner import RecorderConfig
+    from engines.recorder.runner import RecorderConfig
 
     options = vars(Command().create_parser("manage.py", "record_streams").parse_args([]))
     config = RecorderConfig(
@@ -190,7 +190,8 @@ def recorder_seconds(
 ) -> float:
     from django.db import connection
 
-    from backend.recorder.runner import Recorder, RecorderConfig
+    from backend.recorder.handlers import DatabaseStore
+    from engines.recorder.runner import Recorder, RecorderConfig
     from signal_bus.channels import FORECAST_UPDATES
     from signal_bus.redis_bus import RedisBus
 
@@ -201,6 +202,7 @@ def recorder_seconds(
             bus.publish_payload(FORECAST_UPDATES, message.key, payload)
         recorder = Recorder(
             bus=bus,
+            store=DatabaseStore(),
             config=RecorderConfig(
                 channels=(FORECAST_UPDATES,),
                 group="bench",

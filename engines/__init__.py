@@ -1,4 +1,4 @@
-"""The engines: forecast, risk, evaluation, observability and the LEAN bridges. Plain Python.
+"""The engines: forecast, risk, recorder, evaluation, observability, LEAN bridges. Plain Python.
 
 Third floor of four (ARCHITECTURE.md §2): the command line and the demo (``ats``) and the
 backend (Django) call into these packages; the engines use only ``Library/`` and

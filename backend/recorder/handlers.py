@@ -1,4 +1,9 @@
-"""Which service stores which channel; each batch is one transaction, retried on failure."""
+"""Which service stores which channel; each batch is one transaction, retried on failure.
+
+:class:`DatabaseStore` is the storage the recorder's engine (:mod:`engines.recorder`) is
+given: ``manage.py record_streams``, the demo and the benchmark build the
+:class:`~engines.recorder.runner.Recorder` with it.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +22,13 @@ from backend.recorder.receipts import IngestOutcome
 from backend.risk.services import risk_messages_ingest
 from backend.strategy.services import strategy_config_messages_store
 from engines.observability.metrics import PUBLISH_TO_CONSUME_LATENCY, dead_letters_add
+from engines.recorder.runner import METRICS_COMPONENT
 from signal_bus.bus import Bus
 from signal_bus.channels import EXECUTION_EVENTS, FORECAST_UPDATES, RISK_UPDATES, STRATEGY_CONFIG
 from signal_bus.codec import encode
 from signal_bus.messages import ForecastUpdate, Message, RiskUpdate, StrategyConfigUpdate
 
 logger = structlog.get_logger(__name__)
-METRICS_COMPONENT = "recorder"
 
 
 def _forecasts(messages: Sequence[Message]) -> IngestOutcome:
@@ -137,6 +142,20 @@ def latencies_observe(*, channel: str, messages: Sequence[Message], consumed_at:
         observe(seconds if seconds > 0.0 else 0.0)
 
 
+class DatabaseStore:
+    """The recorder's store: the backend's services per channel, one connection per thread."""
+
+    def batch_handler_for(
+        self, channel: str, *, bus: Bus, group: str, consumer: str
+    ) -> Callable[[Sequence[Message]], None]:
+        """The handler storing ``channel``'s batches (see :func:`batch_handler_for`)."""
+        return batch_handler_for(channel, bus=bus, group=group, consumer=consumer)
+
+    def thread_finished(self) -> None:
+        """Close the finishing consumer thread's database connection."""
+        connection.close()
+
+
 def _close_quietly() -> None:
     try:
         connection.close()
@@ -144,4 +163,4 @@ def _close_quietly() -> None:
         logger.debug("recorder_close_failed", error=str(error))
 
 
-__all__ = ["METRICS_COMPONENT", "STORES", "batch_handler_for", "latencies_observe"]
+__all__ = ["METRICS_COMPONENT", "STORES", "DatabaseStore", "batch_handler_for", "latencies_observe"]

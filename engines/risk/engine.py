@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from engines.observability.consumers import ConsumerMetricsReporter
 from engines.observability.metrics import (
-    consumer_lag_set,
-    dead_letters_add,
     messages_processed_add,
     publish_to_consume_latency_observe,
     risk_decision_record,
@@ -198,7 +197,13 @@ class RiskEngine:
             )
             for channel in INPUT_CHANNELS
         ]
-        self._dead_letters_seen = dict.fromkeys(INPUT_CHANNELS, 0)
+        # Processed messages are counted by ``handle`` as each one is applied.
+        self.consumer_metrics = ConsumerMetricsReporter(
+            component=METRICS_COMPONENT,
+            group=config.group,
+            consumers=self.consumers,
+            count_processed=False,
+        )
         self._restore()
 
     @property
@@ -342,27 +347,12 @@ class RiskEngine:
         """Evaluate on the timer; publish if the decision changed or a heartbeat is due."""
         with self._lock:
             self._poll_prices()
-            self._record_consumer_metrics()
+            self.consumer_metrics.report()
             self.outbox.flush()
             decision = self._evaluate_and_publish(force=False)
             if self._state_unsaved:
                 self._save()
             return decision
-
-    def _record_consumer_metrics(self) -> None:
-        for consumer in self.consumers:
-            stats, channel = consumer.stats, consumer.config.channel
-            new_dead = stats.dead_lettered - self._dead_letters_seen[channel]
-            if new_dead > 0:
-                dead_letters_add(component=METRICS_COMPONENT, channel=channel, count=new_dead)
-                self._dead_letters_seen[channel] = stats.dead_lettered
-            if stats.lag is not None:
-                consumer_lag_set(
-                    component=METRICS_COMPONENT,
-                    channel=channel,
-                    group=self.config.group,
-                    lag=stats.lag,
-                )
 
     def _poll_prices(self) -> None:
         if self._price_feed is None:

@@ -24,10 +24,11 @@ import pytest
 
 from ats.cli.risk import database_configured, run_command
 from backend.embedded import risk_engine_state_load
-from backend.recorder.runner import Recorder, RecorderConfig
+from backend.recorder.handlers import DatabaseStore
 from backend.risk.models import BreakerState
 from backend.risk.services import risk_rearm
 from backend.strategy.services import strategy_config_update
+from engines.recorder.runner import Recorder, RecorderConfig
 from engines.risk.engine import REARM_KEY, RiskEngine, RiskEngineConfig
 from engines.risk.state_store import FallbackStateStore, RedisStateStore, state_key
 from risk_models.breakers import DRAWDOWN_LIMIT, STALE_FORECASTS
@@ -68,6 +69,7 @@ class System:
         self.clock = Clock()
         self.recorder = Recorder(
             bus=self.bus,
+            store=DatabaseStore(),
             config=RecorderConfig(
                 channels=(RISK_UPDATES, EXECUTION_EVENTS),
                 group="test-recorder",

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 
-from backend.recorder.consumers import idle_consumers_delete
-from backend.recorder.runner import Recorder, RecorderConfig
+from backend.recorder.handlers import DatabaseStore
+from engines.recorder.consumers import idle_consumers_delete
+from engines.recorder.runner import Recorder, RecorderConfig
 from signal_bus import RedisBus
 from signal_bus.channels import FORECAST_UPDATES
 from tests.backend.conftest import _private_bus, bus_namespace  # noqa: F401
-from tests.backend.test_recorder import forecasts
+from tests.backend.recorder.test_recorder import forecasts
 
 GROUP = "backend-recorder"
 
@@ -68,6 +69,7 @@ def test_the_recorder_claims_then_deletes_dead_consumers(bus: RedisBus, bus_name
     bus.read_group(FORECAST_UPDATES, GROUP, "killed-1", count=4, block_ms=0, pending=False)
     recorder = Recorder(
         bus=bus,
+        store=DatabaseStore(),
         config=RecorderConfig(
             channels=(FORECAST_UPDATES,),
             group=GROUP,

@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
 from backend.common.bus import bus_get
-from backend.recorder.runner import Recorder, RecorderConfig
+from backend.recorder.handlers import DatabaseStore
+from engines.recorder.runner import Recorder, RecorderConfig
 from signal_bus.channels import ALL_CHANNELS
 
 # The command's defaults are the configuration's, so the benchmark measures what runs.
@@ -89,6 +90,7 @@ class Command(BaseCommand):
             )
         recorder = Recorder(
             bus=bus,
+            store=DatabaseStore(),
             config=RecorderConfig(
                 channels=tuple(options["channels"]),
                 group=options["group"],

@@ -1,8 +1,12 @@
 """Run one consumer-group reader per channel, each in its own thread, until stopped.
 
-A reporting thread turns the consumers' counters into the Prometheus metrics of
-:mod:`engines.observability.metrics` (messages processed, dead letters, consumer lag);
-the batch handlers observe publish-to-consume latency.
+What a batch becomes is the injected :class:`RecorderStore`'s business (the backend's is
+``backend.recorder.handlers.DatabaseStore``): it gives each consumer its batch handler, and
+a batch is acknowledged only once its handler returns. A reporting thread turns the
+consumers' counters into the Prometheus metrics of :mod:`engines.observability.metrics`
+(messages processed, dead letters, consumer lag) through
+:class:`~engines.observability.consumers.ConsumerMetricsReporter` and deletes dead
+consumers of the group; the store's batch handlers observe publish-to-consume latency.
 """
 
 from __future__ import annotations
@@ -11,19 +15,39 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import structlog
-from django.db import connection
 
-from engines.observability.metrics import consumer_lag_set, dead_letters_add, messages_processed_add
+from engines.observability.consumers import ConsumerMetricsReporter
+from engines.recorder.consumers import idle_consumers_delete
 from signal_bus.bus import Bus
 from signal_bus.channels import FORECAST_UPDATES
-from signal_bus.group_consumer import ConsumerStats, GroupConsumer, GroupConsumerConfig
-
-from .consumers import idle_consumers_delete
-from .handlers import METRICS_COMPONENT, batch_handler_for
+from signal_bus.group_consumer import (
+    BatchHandler,
+    ConsumerStats,
+    GroupConsumer,
+    GroupConsumerConfig,
+)
 
 logger = structlog.get_logger(__name__)
+# The ``component`` label of the recorder's metrics (the store's dead letters and latencies too).
+METRICS_COMPONENT = "recorder"
+
+
+class RecorderStore(Protocol):
+    """Where the recorder's batches go (the backend: its database tables)."""
+
+    def batch_handler_for(
+        self, channel: str, *, bus: Bus, group: str, consumer: str
+    ) -> BatchHandler:
+        """A handler storing a batch of ``channel``; raising leaves the batch unacknowledged.
+
+        ``consumer`` is the recorder's configured name (dead letters carry it).
+        """
+
+    def thread_finished(self) -> None:
+        """Release what a consumer thread held (its database connection); called on its exit."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +123,22 @@ class RecorderConfig:
 
 
 class Recorder:
-    """Consumer groups on every channel, writing batches and acknowledging after commit."""
+    """Consumer groups on every channel, storing batches and acknowledging after they are stored.
 
-    def __init__(self, *, bus: Bus, config: RecorderConfig) -> None:
+    Parameters
+    ----------
+    bus
+        The signal bus (Redis, or in memory).
+    config
+        What to read and how.
+    store
+        Gives each consumer its batch handler (injected: the backend's database store).
+    """
+
+    def __init__(self, *, bus: Bus, config: RecorderConfig, store: RecorderStore) -> None:
         self.config = config
         self._bus = bus
+        self._store = store
         self.stop_event = threading.Event()
         self.consumers = [
             GroupConsumer(
@@ -120,7 +155,7 @@ class Recorder:
                     claim_interval_s=min(5.0, config.claim_idle_ms / 1000),
                     handler_retry_delay_s=config.retry_delay_s,
                 ),
-                batch_handler=batch_handler_for(
+                batch_handler=store.batch_handler_for(
                     channel, bus=bus, group=config.group, consumer=config.consumer
                 ),
             )
@@ -128,35 +163,13 @@ class Recorder:
             for worker in range(config.workers_for(channel))
         ]
         self._threads: list[threading.Thread] = []
-        self._reported = [(0, 0) for _ in self.consumers]
-        self._metrics_lock = threading.Lock()
+        self._metrics = ConsumerMetricsReporter(
+            component=METRICS_COMPONENT, group=config.group, consumers=self.consumers
+        )
 
     def report_metrics(self) -> None:
         """Add the messages processed and dead-lettered since the last report; set the lag."""
-        with self._metrics_lock:
-            for index, consumer in enumerate(self.consumers):
-                stats, channel = consumer.stats, consumer.config.channel
-                processed, dead = self._reported[index]
-                if stats.processed > processed:
-                    messages_processed_add(
-                        component=METRICS_COMPONENT,
-                        channel=channel,
-                        count=stats.processed - processed,
-                    )
-                if stats.dead_lettered > dead:
-                    dead_letters_add(
-                        component=METRICS_COMPONENT,
-                        channel=channel,
-                        count=stats.dead_lettered - dead,
-                    )
-                self._reported[index] = (stats.processed, stats.dead_lettered)
-                if stats.lag is not None:
-                    consumer_lag_set(
-                        component=METRICS_COMPONENT,
-                        channel=channel,
-                        group=self.config.group,
-                        lag=stats.lag,
-                    )
+        self._metrics.report()
 
     def consumer_names(self) -> set[str]:
         """This process's consumer names (never deleted by its own cleanup)."""
@@ -197,7 +210,7 @@ class Recorder:
         try:
             consumer.run_forever(self.stop_event)
         finally:
-            connection.close()
+            self._store.thread_finished()
 
     def start(self) -> None:
         """Start one thread per channel."""

@@ -1,4 +1,4 @@
-"""Recorder details: one latency sample per stored message, its defaults, forecast consumers."""
+"""The recorder's store and command: one latency sample per stored message, the defaults."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_record_streams_defaults_are_the_recorder_configuration() -> None:
     from dataclasses import fields
 
     from backend.recorder.management.commands.record_streams import Command
-    from backend.recorder.runner import RecorderConfig
+    from engines.recorder.runner import RecorderConfig
 
     options = vars(Command().create_parser("manage.py", "record_streams").parse_args([]))
     defaults = {spec.name: spec.default for spec in fields(RecorderConfig)}
@@ -61,27 +61,9 @@ def test_record_streams_defaults_are_the_recorder_configuration() -> None:
         assert options[name] == defaults[name], name
 
 
-def test_forecasts_get_their_own_number_of_consumers() -> None:
+def test_forecasts_get_two_consumers_on_postgresql() -> None:
     from backend.recorder.management.commands.record_streams import forecast_workers_resolve
-    from backend.recorder.runner import Recorder, RecorderConfig
-    from signal_bus.channels import FORECAST_UPDATES
-    from signal_bus.redis_bus import RedisBus
 
     assert forecast_workers_resolve(requested=None, vendor="postgresql") == 2
     assert forecast_workers_resolve(requested=None, vendor="sqlite") is None
     assert forecast_workers_resolve(requested=3, vendor="sqlite") == 3
-    config = RecorderConfig(
-        channels=(FORECAST_UPDATES, RISK_UPDATES), group="g", consumer="host-1", forecast_workers=2
-    )
-    assert (config.workers_for(FORECAST_UPDATES), config.workers_for(RISK_UPDATES)) == (2, 1)
-    bus = RedisBus(url="redis://127.0.0.1:6379/0", namespace="never-used")  # connects lazily
-    recorder = Recorder(bus=bus, config=config)
-    assert [(c.config.channel, c.config.consumer) for c in recorder.consumers] == [
-        (FORECAST_UPDATES, "host-1-0"),
-        (FORECAST_UPDATES, "host-1-1"),
-        (RISK_UPDATES, "host-1"),
-    ]
-    plain = RecorderConfig(channels=(FORECAST_UPDATES,), group="g", consumer="c")
-    assert plain.workers_for(FORECAST_UPDATES) == 1
-    with pytest.raises(ValueError, match="forecast_workers"):
-        RecorderConfig(channels=(FORECAST_UPDATES,), group="g", consumer="c", forecast_workers=0)

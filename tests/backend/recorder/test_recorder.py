@@ -24,7 +24,7 @@ from signal_bus.messages import ForecastUpdate, OrderEvent, PortfolioSnapshot, R
 from signal_bus.redis_bus import RedisBus
 
 pytestmark = pytest.mark.django_db(transaction=True)
-MANAGE = Path(__file__).resolve().parents[2] / "backend" / "manage.py"
+MANAGE = Path(__file__).resolve().parents[3] / "backend" / "manage.py"
 START = datetime(2025, 4, 5, tzinfo=UTC)
 
 

@@ -1,0 +1,1 @@
+"""The recorder's storage: the backend's database store under the recorder engine."""

@@ -1,0 +1,1 @@
+"""The recorder engine without Django on the real Redis server."""

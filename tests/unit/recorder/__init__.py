@@ -1,0 +1,1 @@
+"""The recorder engine without Django: consumers, batching, metrics (in-memory bus)."""
