@@ -10,7 +10,7 @@ import pytest
 from backend.audit.models import AuditEvent
 from backend.backtests.models import BacktestRun
 from tests.backend import conftest as backend_fixtures
-from tests.backend.test_backtests_and_audit import T0, camel_result
+from tests.backend.backtests.test_api import T0, camel_result
 
 # The backend suite's fixtures: users per role with JWT clients, a private bus namespace.
 _private_bus, bus_namespace = backend_fixtures._private_bus, backend_fixtures.bus_namespace

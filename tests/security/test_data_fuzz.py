@@ -19,9 +19,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.backend import conftest as backend_fixtures
-from tests.backend.test_backtests_and_audit import camel_result
-from tests.backend.test_execution_api import order_event, snapshot
-from tests.backend.test_forecasts_api import forecast_document
+from tests.backend.backtests.test_api import camel_result
+from tests.backend.execution.test_api import order_event, snapshot
+from tests.backend.forecasts.test_api import forecast_document
 
 # The backend suite's fixtures: a private bus namespace per test.
 _private_bus, bus_namespace = backend_fixtures._private_bus, backend_fixtures.bus_namespace

@@ -16,9 +16,9 @@ from backend.risk.services import risk_messages_store
 from signal_bus.channels import FORECAST_UPDATES, RISK_UPDATES
 from signal_bus.codec import decode_document
 from tests.backend import conftest as backend_fixtures
-from tests.backend.test_execution_api import snapshot
-from tests.backend.test_forecasts_api import START, forecast_document
-from tests.backend.test_risk_strategy_api import risk_document
+from tests.backend.execution.test_api import snapshot
+from tests.backend.forecasts.test_api import START, forecast_document
+from tests.backend.risk.test_api import risk_document
 
 # The backend suite's fixtures: users per role with JWT clients, a private bus namespace.
 _private_bus, bus_namespace = backend_fixtures._private_bus, backend_fixtures.bus_namespace

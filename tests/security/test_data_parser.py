@@ -13,9 +13,9 @@ from backend.execution.models import Order
 from backend.forecasts.models import Forecast
 from backend.strategy.models import StrategyConfigChange
 from tests.backend import conftest as backend_fixtures
-from tests.backend.test_backtests_and_audit import camel_result
-from tests.backend.test_execution_api import order_event
-from tests.backend.test_forecasts_api import forecast_document
+from tests.backend.backtests.test_api import camel_result
+from tests.backend.execution.test_api import order_event
+from tests.backend.forecasts.test_api import forecast_document
 
 # The backend suite's fixtures: users per role with JWT clients, a private bus namespace.
 _private_bus, bus_namespace = backend_fixtures._private_bus, backend_fixtures.bus_namespace

@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from backend.forecasts.models import Forecast
 from tests.backend import conftest as backend_fixtures
-from tests.backend.test_forecasts_api import forecast_document
+from tests.backend.forecasts.test_api import forecast_document
 
 # The backend suite's fixtures: users per role with JWT clients, a private bus namespace.
 _private_bus, bus_namespace = backend_fixtures._private_bus, backend_fixtures.bus_namespace

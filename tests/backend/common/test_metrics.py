@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from engines.observability import metrics
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def sample_value(text: str, name: str, **labels: str) -> float:

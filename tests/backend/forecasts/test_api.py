@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from backend.forecasts.models import Forecast, ModelVersion, Signal
-
-from .conftest import field_errors
+from tests.backend.conftest import field_errors
 
 pytestmark = pytest.mark.django_db
 START = datetime(2025, 4, 5, 12, tzinfo=UTC)

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from backend.execution.models import Fill, Order, PortfolioSnapshot
-
-from .conftest import field_errors
-from .test_forecasts_api import forecast_document
+from tests.backend.conftest import field_errors
+from tests.backend.forecasts.test_api import forecast_document
 
 pytestmark = pytest.mark.django_db
 START = datetime(2025, 4, 5, 12, tzinfo=UTC)

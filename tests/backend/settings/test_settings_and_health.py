@@ -14,7 +14,7 @@ import pytest
 from backend.settings.cache import redis_url_from_environment
 from backend.settings.database import database_from_environment
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+REPOSITORY = Path(__file__).resolve().parents[3]
 MANAGE = REPOSITORY / "backend" / "manage.py"
 
 

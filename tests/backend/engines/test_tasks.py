@@ -1,21 +1,16 @@
-"""Celery beat schedule and tasks, and the backtest import command."""
+"""Celery beat schedule and the forecast-engine tasks."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
-from backend.backtests.models import BacktestRun
 from backend.engines import tasks
 from backend.engines.services import EngineUnavailableError, forecast_cycle_run
-
-from .test_backtests_and_audit import pascal_result
 
 pytestmark = pytest.mark.django_db
 CALLS: list[tuple[str, str, datetime]] = []
@@ -61,17 +56,3 @@ def test_missing_engine_and_bad_horizon_fail_clearly(settings: Any) -> None:
     settings.FORECAST_ENGINE_CYCLE = f"{__name__}:recording_engine"
     with pytest.raises(ValueError, match="horizon"):
         forecast_cycle_run(horizon="2w")
-
-
-def test_import_backtest_command(tmp_path: Path, capsys: Any) -> None:
-    result_file = tmp_path / "result.json"
-    result_file.write_text(json.dumps(pascal_result()))
-    call_command("import_backtest", str(result_file), "--name", "from file")
-    assert "3 equity points, 2 orders" in capsys.readouterr().out
-    call_command("import_backtest", str(result_file))
-    assert "already imported" in capsys.readouterr().out
-    assert BacktestRun.objects.get().name == "from file"
-    bad_file = tmp_path / "bad.json"
-    bad_file.write_text("{not json")
-    with pytest.raises(CommandError, match="cannot read"):
-        call_command("import_backtest", str(bad_file))

@@ -1,0 +1,1 @@
+"""Tests of cross-cutting pieces: admin, OpenAPI schema, /metrics, storage design, TimescaleDB."""

@@ -1,0 +1,1 @@
+"""Tests of the settings (environment, production checks), /healthz and the embedded backend."""
