@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from signal_bus.channels import ChannelNames
+
 from .cache import REDIS_URL
 from .database import database_from_environment
 from .keys import audit_chain_previous_keys, audit_key_id_check
@@ -119,7 +121,9 @@ CACHES = {
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"{os.environ.get('SIGNAL_BUS_NAMESPACE', '')}:throttle",
+            "KEY_PREFIX": ChannelNames(os.environ.get("SIGNAL_BUS_NAMESPACE", "")).component(
+                "throttle"
+            ),
         }
         if _REDIS_CONFIGURED
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "login"}
