@@ -8,6 +8,7 @@ only the dates and, for crypto, the market changed.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from signal_bus.messages import ForecastUpdate, RiskUpdate
 from tests.lean.lean_model.algorithm_imports import DeploymentTarget, OrderType
 from tests.lean.lean_model.engine import Engine, RunResult
 from tests.lean.lean_model.market_hours import CRYPTO, US_EQUITY
+from tests.support.waiting import wait_until
 
 PROJECT = Path(__file__).resolve().parents[2] / "algorithms" / "adaptive_forecast"
 CONFIG = json.loads((PROJECT / "config.json").read_text(encoding="utf-8"))["parameters"]
@@ -36,6 +38,9 @@ YEAR = {"start_date": "2011-01-01", "end_date": "2011-12-31"}
 # value less its 0.25 % free buffer (PortfolioTarget.Percent), fills at the next open
 # and pays fees, the replay holds exact weights; one AAPL share is ~0.33 % here.
 WEIGHT_TOLERANCE = 0.01
+
+# Threads and Redis deliver in their own time: poll, up to 10.0 s unless a call says otherwise.
+_wait = functools.partial(wait_until, timeout=10.0)
 
 
 def _module() -> ModuleType:
@@ -344,17 +349,6 @@ def test_redis_source_in_live_mode_trades_what_the_bus_publishes(
     records = [decode(entry.payload, EXECUTION_EVENTS) for entry in entries if entry.payload]
     filled = [r for r in records if getattr(r, "status", None) == "filled"]
     assert [r.tag for r in filled] == [f.tag for f in daily.result.fills]
-
-
-def _wait(condition: Any, timeout: float = 10.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.002)
-    return bool(condition())
 
 
 def test_cloud_live_reports_fills_through_web_notifications(

@@ -8,9 +8,9 @@ redis-server for an outage.
 
 from __future__ import annotations
 
+import functools
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,9 +37,13 @@ from tests.lean.lean_model.notifications import (
 )
 from tests.support.redis_namespace import SHARED_REDIS_URL, redis_namespace
 from tests.support.redis_server import RedisServer, free_port
+from tests.support.waiting import wait_until
 
 NOW = datetime(2024, 3, 1, 14, 30, tzinfo=UTC)
 WEBHOOK = "https://backend.example/api/execution/events/"
+
+# Threads and Redis deliver in their own time: poll, up to 15.0 s unless a call says otherwise.
+_wait = functools.partial(wait_until, timeout=15.0)
 
 
 def _records(count: int) -> list[Message]:
@@ -59,15 +63,6 @@ def _records(count: int) -> list[Message]:
             )
         )
     return records
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def _unreachable_url() -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,6 +31,7 @@ from tests.lean.framework_loop import FrameworkLoop
 from tests.lean.lean_model.algorithm_imports import QCAlgorithm, Slice, Symbol
 from tests.support.redis_namespace import SHARED_REDIS_URL, redis_namespace
 from tests.support.redis_server import RedisServer
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.redis
 
@@ -41,14 +42,8 @@ BTC = Symbol("BTCUSD")
 # FreePortfolioValuePercentage = 0.25 %).
 INVESTABLE = 1 - 0.0025
 
-
-def _wait(condition: Callable[[], object], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return bool(condition())
+# Threads and Redis deliver in their own time: poll, up to 5.0 s unless a call says otherwise.
+_wait = functools.partial(wait_until, timeout=5.0)
 
 
 class LiveAlgorithm:

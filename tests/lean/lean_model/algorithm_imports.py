@@ -10,7 +10,7 @@ such members); the backtest engine in ``engine.py`` drives them the way LEAN's
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 from typing import Any
@@ -46,13 +46,6 @@ class Resolution(IntEnum):
     MINUTE = 2
     HOUR = 3
     DAILY = 4
-
-
-_RESOLUTION_PERIODS = {
-    Resolution.MINUTE: timedelta(minutes=1),
-    Resolution.HOUR: timedelta(hours=1),
-    Resolution.DAILY: timedelta(days=1),
-}
 
 
 class SecurityType(IntEnum):
@@ -683,10 +676,6 @@ class _TimeZoneName:
     def __str__(self) -> str:
         return self._name
 
-    @property
-    def id(self) -> str:
-        return self._name
-
 
 class SecurityExchangeHours:
     def __init__(self, hours: ExchangeHours) -> None:
@@ -826,7 +815,6 @@ class SecurityPortfolioManager:
     def __init__(self, securities: SecurityManager) -> None:
         self._securities = securities
         self._cash = 100_000.0
-        self._fees = 0.0
 
     def __getitem__(self, key: Symbol) -> SecurityHolding:
         return self._securities[key].holdings
@@ -860,10 +848,6 @@ class SecurityPortfolioManager:
         return self._cash + self.total_holdings_value
 
     @property
-    def total_fees(self) -> float:
-        return self._fees
-
-    @property
     def invested(self) -> bool:
         return any(holding.invested for holding in self.values())
 
@@ -872,7 +856,6 @@ class SecurityPortfolioManager:
         holding._quantity += quantity
         holding._average_price = price
         self._cash -= quantity * price + fee
-        self._fees += fee
 
 
 # ----------------------------------------------------------------- services
@@ -1348,14 +1331,6 @@ class QCAlgorithm:
         raw = target.quantity - security.holdings.quantity - open_quantity
         lot = security._lot_size
         return math.trunc(raw / lot + 1e-9 * math.copysign(1, raw)) * lot if raw else 0.0
-
-
-def _public_classes() -> Iterable[type]:
-    return [
-        value
-        for name, value in globals().items()
-        if isinstance(value, type) and not name.startswith("_")
-    ]
 
 
 QCAlgorithmFramework = QCAlgorithm

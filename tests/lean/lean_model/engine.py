@@ -73,7 +73,6 @@ class RunResult:
     fills: list[Fill] = field(default_factory=list)
     insights: list[Insight] = field(default_factory=list)
     alpha_calls: int = 0
-    holdings: dict[datetime, dict[str, float]] = field(default_factory=dict)
     intended: dict[datetime, dict[str, float]] = field(default_factory=dict)
     prices: dict[datetime, dict[str, float]] = field(default_factory=dict)
     equity: dict[datetime, float] = field(default_factory=dict)
@@ -207,9 +206,6 @@ class Engine:
         self._framework(moment, bars)
         self.result.slices.append(moment)
         self.result.equity[moment] = algorithm.portfolio.total_portfolio_value
-        self.result.holdings[moment] = {
-            str(symbol): algorithm.portfolio[symbol].quantity for symbol in algorithm.securities
-        }
         # Holdings plus what open orders (market-on-open ones waiting for the next session)
         # will add: the position the algorithm decided on at this slice.
         self.result.intended[moment] = {

@@ -26,9 +26,3 @@ def to_exchange_time(moment: datetime, time_zone: str) -> datetime:
     """
     return as_utc(moment).astimezone(ZoneInfo(time_zone)).replace(tzinfo=None)
 
-
-def from_exchange_time(moment: datetime, time_zone: str) -> datetime:
-    """Return naive wall-clock time in ``time_zone`` as a timezone-aware UTC datetime."""
-    if moment.tzinfo is not None:
-        return moment.astimezone(UTC)
-    return moment.replace(tzinfo=ZoneInfo(time_zone)).astimezone(UTC)
