@@ -25,4 +25,3 @@ def to_exchange_time(moment: datetime, time_zone: str) -> datetime:
     for ``DateTime``), so a time LEAN reads as exchange-local must be converted first.
     """
     return as_utc(moment).astimezone(ZoneInfo(time_zone)).replace(tzinfo=None)
-
