@@ -203,7 +203,7 @@ def _from_fields(cls: type[Message], document: dict[str, Any], raw: bytes) -> Me
 _FORECAST_FAST_FIELDS = frozenset(
     {
         "id", "ts_event", "ts_init", "schema_version", "asset", "horizon", "prediction",
-        "confidence", "model", "model_version", "interval_low", "interval_high",
+        "confidence", "model", "model_version", "interval_low", "interval_high", "tradable",
     }
 )  # fmt: skip
 FORECAST_FAST_PATH = (
@@ -247,7 +247,10 @@ def _forecast_fast(document: dict[str, Any]) -> ForecastUpdate | None:
     schema_version = get("schema_version", SCHEMA_VERSION)
     low = get("interval_low")
     high = get("interval_high")
+    tradable = get("tradable", True)
     if not (
+        type(tradable) is bool
+        and
         type(prediction) is float
         and isfinite(prediction)
         and type(confidence) is float
@@ -285,6 +288,7 @@ def _forecast_fast(document: dict[str, Any]) -> ForecastUpdate | None:
     _set_field(message, "model_version", model_version)
     _set_field(message, "interval_low", low)
     _set_field(message, "interval_high", high)
+    _set_field(message, "tradable", tradable)
     return message
 
 

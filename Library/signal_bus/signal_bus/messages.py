@@ -21,6 +21,7 @@ from signal_bus.errors import MessageValidationError
 from signal_bus.validation import (
     optional_number,
     require_choice,
+    require_flag,
     require_horizon,
     require_integer,
     require_json_value,
@@ -131,6 +132,11 @@ class ForecastUpdate(Message):
         The model that produced it.
     interval_low, interval_high
         Optional prediction interval of the return.
+    tradable
+        Whether the producing model version is live (the champion of its asset group
+        and horizon). Forecasts of candidate and shadow versions are published with
+        ``False`` so their record accrues; consumers that size positions skip them.
+        Optional: a message without it (an older producer) is tradable.
     """
 
     message_type: ClassVar[str] = "forecast_update"
@@ -144,6 +150,7 @@ class ForecastUpdate(Message):
     model_version: str = ""
     interval_low: float | None = None
     interval_high: float | None = None
+    tradable: bool = True
 
     def _validate(self) -> None:
         require_name("asset", self.asset)
@@ -158,6 +165,7 @@ class ForecastUpdate(Message):
             raise MessageValidationError("interval_low", "must not exceed interval_high")
         object.__setattr__(self, "interval_low", low)
         object.__setattr__(self, "interval_high", high)
+        require_flag("tradable", self.tradable)
 
     @property
     def key(self) -> str:
@@ -175,6 +183,7 @@ class ForecastUpdate(Message):
             "model_version": self.model_version,
             "interval_low": self.interval_low,
             "interval_high": self.interval_high,
+            "tradable": self.tradable,
         }
 
     @classmethod
@@ -191,6 +200,7 @@ class ForecastUpdate(Message):
         interval_low: float | None = None,
         interval_high: float | None = None,
         ts_event: datetime | None = None,
+        tradable: bool = True,
     ) -> ForecastUpdate:
         """Build a forecast created at ``now`` (also its ``ts_event`` unless given)."""
         return cls(
@@ -205,6 +215,7 @@ class ForecastUpdate(Message):
             model_version=model_version,
             interval_low=interval_low,
             interval_high=interval_high,
+            tradable=tradable,
         )
 
 

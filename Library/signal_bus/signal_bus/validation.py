@@ -107,6 +107,13 @@ def require_text(field: str, value: object) -> str:
     return value
 
 
+def require_flag(field: str, value: object) -> bool:
+    """Return ``value`` if it is a JSON boolean (``1`` and ``"true"`` are refused)."""
+    if not isinstance(value, bool):
+        raise MessageValidationError(field, f"must be true or false, got {value!r}")
+    return value
+
+
 def require_choice(field: str, value: object, choices: tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``."""
     if not isinstance(value, str) or value not in choices:
