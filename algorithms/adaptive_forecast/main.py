@@ -31,10 +31,12 @@ from alpha_models.lean.forecast_sources import (
     load_recorded_forecasts,
 )
 from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
+from risk_models.gates import GateConfig
 from risk_models.lean.adaptive_risk_management import AdaptiveRiskManagementModel
 from risk_models.lean.forecast_sizing_portfolio_construction import (
     ForecastSizingPortfolioConstructionModel,
 )
+from risk_models.promotion import WalkForwardGate
 from risk_models.settings import StrategySettings, parameters_from_lookup
 from signal_bus.horizon import Horizon
 from signal_bus.lean.command_payload import (
@@ -110,7 +112,7 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
             raise ValueError(
                 f"forecast_source must be one of {', '.join(SOURCES)}; got {source_name!r}"
             )
-        source = self._forecast_source(source_name, resolution_name)
+        source = self._forecast_source(source_name, resolution_name, settings)
         remote_risk = source_name in ("redis", "command")
 
         self.set_alpha(ForecastAlphaModel(source, settings))
@@ -168,7 +170,9 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
         self.log(f"breaker_rearmed breaker={record.breaker} by={record.by} reason={record.reason}")
         return True
 
-    def _forecast_source(self, name: str, resolution_name: str) -> ForecastSource:
+    def _forecast_source(
+        self, name: str, resolution_name: str, settings: StrategySettings
+    ) -> ForecastSource:
         if name == "recorded":
             location = self._text("forecasts_location", "adaptive_forecast/forecasts.jsonl")
             return RecordedForecastSource(load_recorded_forecasts(location, self.object_store))
@@ -180,9 +184,22 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
                 retrain_frequency=self._text("retrain_frequency", "quarterly"),
                 minimum_training_rows=int(self._text("minimum_training_rows", "300")),
             )
+            # Only proven models trade (issue 21): each model version's out-of-sample
+            # gates are checked on what was known when its period started; a version
+            # that has not passed them (and its shadow period) publishes non-tradable
+            # forecasts, which the alpha model never turns into insights.
+            self.gate: WalkForwardGate | None = None
+            if self._text("gated", "true").lower() != "false":
+                self.gate = WalkForwardGate(
+                    GateConfig(entry_confidence=settings.current.entry_confidence),
+                    horizon_bars=config.horizon_bars,
+                )
             source = InAlgorithmForecastSource(
-                WalkForwardTrainer(config), BAR_PERIODS[resolution_name]
+                WalkForwardTrainer(config),
+                BAR_PERIODS[resolution_name],
+                None if self.gate is None else self.gate.apply,
             )
+            logged: set[str] = set()
             lookback = int(self._text("lookback_bars", "750"))
             time_zones = {
                 str(symbol.value): str(self.securities[symbol].exchange.time_zone)
@@ -192,6 +209,14 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
             def refresh() -> None:
                 history = self.history(self.assets, lookback, RESOLUTIONS[resolution_name])
                 source.refresh(history, as_utc(self.utc_time), time_zones)
+                for item in [] if self.gate is None else self.gate.ordered():
+                    if item.version not in logged:
+                        logged.add(item.version)
+                        reasons = "; ".join(item.decision.reasons) or "tradable"
+                        self.log(
+                            f"model_version={item.version} status={item.decision.status} "
+                            f"reasons={reasons}"
+                        )
 
             self.train(
                 self.date_rules.every_day(self.assets[0]), self._bar_ends(resolution_name), refresh

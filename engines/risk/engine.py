@@ -288,6 +288,7 @@ class RiskEngine:
                     message.confidence,
                     made_at=message.ts_event,
                     horizon_length=horizon_length(message.horizon),
+                    tradable=message.tradable,
                 )
             elif isinstance(message, PortfolioSnapshot):
                 self.monitor.on_portfolio(message.equity, message.ts_event)

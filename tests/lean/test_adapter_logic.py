@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alpha_models.lean.forecast_selection import plan_insights
+from alpha_models.lean.forecast_selection import plan_insights, untradable_assets
 from alpha_models.lean.recorded_forecasts import RecordedForecasts, RecordedForecastsError
 from risk_models.decision import RiskDecision
 from risk_models.lean.risk_combination import combine_risk
@@ -229,3 +230,26 @@ def test_plan_insights_skips_forecasts_with_less_than_a_second_left() -> None:
         already_emitted=set(),
     )
     assert [(p.forecast.asset, p.period) for p in plans] == [("ETHUSD", timedelta(seconds=1))]
+
+
+def test_non_tradable_forecasts_are_never_planned_as_insights() -> None:
+    live = _forecast(NOW, asset="BTCUSD")
+    shadow = replace(_forecast(NOW, asset="ETHUSD"), tradable=False)
+    plans = plan_insights(
+        [live, shadow],
+        now=NOW,
+        time_to_live=timedelta(hours=2),
+        min_magnitude=0.0,
+        already_emitted=set(),
+    )
+    assert [plan.forecast.asset for plan in plans] == ["BTCUSD"]
+
+
+def test_an_asset_is_untradable_only_when_no_live_model_forecasts_it() -> None:
+    forecasts = [
+        replace(_forecast(NOW, asset="ETHUSD", horizon="1h"), tradable=False),
+        _forecast(NOW, asset="ETHUSD", horizon="4h"),  # a live model of another horizon
+        replace(_forecast(NOW, asset="SOLUSD"), tradable=False),
+        replace(_forecast(NOW + timedelta(minutes=1), asset="ADAUSD"), tradable=False),
+    ]
+    assert untradable_assets(forecasts, now=NOW) == {"SOLUSD"}

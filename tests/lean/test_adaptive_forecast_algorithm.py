@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -34,6 +34,9 @@ from tests.support.waiting import wait_until
 PROJECT = Path(__file__).resolve().parents[2] / "algorithms" / "adaptive_forecast"
 CONFIG = json.loads((PROJECT / "config.json").read_text(encoding="utf-8"))["parameters"]
 YEAR = {"start_date": "2011-01-01", "end_date": "2011-12-31"}
+# The order, fill and insight mechanics are checked on every forecast; the default
+# (gated) run, where only proven model versions trade, has its own tests below.
+UNGATED = {**YEAR, "gated": "false"}
 # Positions are compared as weights of the portfolio: LEAN sizes whole shares on the
 # value less its 0.25 % free buffer (PortfolioTarget.Percent), fills at the next open
 # and pays fees, the replay holds exact weights; one AAPL share is ~0.33 % here.
@@ -102,6 +105,12 @@ def equity_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def daily(equity_folder: Path) -> Run:
+    algorithm = _algorithm(UNGATED)
+    return Run(algorithm, Engine(algorithm, data_folder=equity_folder).run())
+
+
+@pytest.fixture(scope="module")
+def daily_gated(equity_folder: Path) -> Run:
     algorithm = _algorithm(YEAR)
     return Run(algorithm, Engine(algorithm, data_folder=equity_folder).run())
 
@@ -121,7 +130,7 @@ def _naive(moment: datetime) -> datetime:
 # ---------------------------------------------------------------- daily US equity, in_algorithm
 
 
-def test_default_daily_backtest_trades_on_the_days_forecasts_pass_the_entry_threshold(
+def test_ungated_daily_backtest_trades_on_the_days_forecasts_pass_the_entry_threshold(
     daily: Run,
 ) -> None:
     result, parameters = daily.result, daily.algorithm.risk_model.settings.current
@@ -268,6 +277,87 @@ def test_recorded_source_replays_the_same_forecasts_into_the_same_orders(
     assert _fills(result) == _fills(daily.result)
 
 
+# ---------------------------------------------------------------- only proven models trade
+
+
+def test_default_backtest_gates_every_model_version_and_trades_only_live_ones(
+    daily_gated: Run,
+) -> None:
+    result, algorithm = daily_gated.result, daily_gated.algorithm
+    made = daily_gated.forecasts
+    assert made
+    decisions = [line for line in algorithm._logs if line.startswith("model_version=")]
+    assert decisions, "the gate's decisions are not logged"
+    # On the bundled AAPL and MSFT no model version shows an edge: each stays a
+    # candidate, with the failed gates and their numbers in the log, and nothing trades.
+    assert all(" status=candidate reasons=" in line for line in decisions)
+    assert all("bootstrap t" in line or "resolved forecast dates" in line for line in decisions)
+    assert not any(forecast.tradable for forecast in made)
+    assert result.insights == []
+    assert result.fills == []
+    assert all(not any(held.values()) for held in result.intended.values())
+
+
+def test_a_model_with_a_planted_edge_goes_live_after_its_shadow_period_and_trades(
+    crypto_gated: Run,
+) -> None:
+    result, algorithm = crypto_gated.result, crypto_gated.algorithm
+    decisions = [line for line in algorithm._logs if line.startswith("model_version=")]
+    statuses = [line.split(" status=")[1].split(" ")[0] for line in decisions]
+    # Hourly BTCUSDT with a planted AR(1): candidate while the evidence builds, then
+    # shadow once the out-of-sample gates pass, then live after the shadow period.
+    assert statuses[0] == "candidate"
+    first_shadow = statuses.index("shadow")
+    assert statuses[first_shadow + 1 :]
+    assert set(statuses[first_shadow + 1 :]) == {"live"}
+    tradable = {forecast.id: forecast for forecast in crypto_gated.forecasts if forecast.tradable}
+    untradable = {forecast.id for forecast in crypto_gated.forecasts if not forecast.tradable}
+    assert tradable
+    assert untradable
+    # Only the live version's forecasts became insights and orders, and it did trade.
+    assert {insight.tag for insight in result.insights} <= set(tradable)
+    assert result.fills
+    assert {fill.tag for fill in result.fills} <= set(tradable) | {"no_active_forecast"}
+    first_live = min(forecast.ts_event for forecast in tradable.values())
+    assert all(fill.submitted_utc >= _naive(first_live) for fill in result.fills)
+
+
+def _untradable_after(
+    forecasts: list[ForecastUpdate], asset: str, moment: datetime
+) -> list[ForecastUpdate]:
+    return [
+        replace(forecast, tradable=False)
+        if forecast.asset == asset and _naive(forecast.ts_event) >= moment
+        else forecast
+        for forecast in forecasts
+    ]
+
+
+def test_non_tradable_forecasts_never_become_insights_or_targets(
+    daily: Run, equity_folder: Path
+) -> None:
+    # The ungated run's forecasts, replayed; from mid-year MSFT's model is not live.
+    cut = datetime(2011, 7, 1)
+    forecasts = _untradable_after(daily.forecasts, "MSFT", cut)
+    algorithm = _algorithm({**YEAR, "forecast_source": "recorded"})
+    algorithm.object_store.save(CONFIG["forecasts_location"], _export(forecasts))
+    result = Engine(algorithm, data_folder=equity_folder).run()
+    untradable = {forecast.id for forecast in forecasts if not forecast.tradable}
+    assert untradable
+    assert not {insight.tag for insight in result.insights} & untradable
+    assert not {fill.tag for fill in result.fills} & untradable
+    # MSFT held a position before the cut; it closes at the first rebalance after it
+    # (its still-active insight is cancelled) and stays flat.
+    before = [moment for moment in result.slices if moment < cut]
+    assert any(result.intended[moment].get("MSFT", 0.0) for moment in before)
+    after = [moment for moment in result.slices if moment >= cut]
+    assert all(result.intended[moment].get("MSFT", 0.0) == 0.0 for moment in after[1:])
+    assert any(result.intended[moment].get("AAPL", 0.0) for moment in after)
+    # The forecasts AAPL trades on are the ungated run's: its orders are unchanged.
+    aapl = [fill for fill in _fills(daily.result) if fill[1] == "AAPL"]
+    assert [fill for fill in _fills(result) if fill[1] == "AAPL"] == aapl
+
+
 def _fills(result: RunResult) -> list[tuple[datetime, str, float, str]]:
     return [(f.filled_utc, f.symbol, f.quantity, f.tag) for f in result.fills]
 
@@ -403,8 +493,7 @@ def _crypto_csv(path: Path) -> None:
     frame.to_csv(path, index=False)
 
 
-@pytest.fixture(scope="module")
-def crypto(tmp_path_factory: pytest.TempPathFactory) -> Run:
+def _crypto_run(tmp_path_factory: pytest.TempPathFactory, gated: bool) -> Run:
     folder = tmp_path_factory.mktemp("lean-crypto")
     csv = folder / "BTCUSDT.csv"
     _crypto_csv(csv)
@@ -425,9 +514,20 @@ def crypto(tmp_path_factory: pytest.TempPathFactory) -> Run:
             # out-of-sample forecasts calibrate the confidence.
             "lookback_bars": "2000",
             "retrain_frequency": "weekly",
+            "gated": "true" if gated else "false",
         }
     )
     return Run(algorithm, Engine(algorithm, data_folder=folder).run())
+
+
+@pytest.fixture(scope="module")
+def crypto(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return _crypto_run(tmp_path_factory, gated=False)
+
+
+@pytest.fixture(scope="module")
+def crypto_gated(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return _crypto_run(tmp_path_factory, gated=True)
 
 
 def test_hourly_crypto_reads_what_ats_data_import_wrote_and_trades(crypto: Run) -> None:

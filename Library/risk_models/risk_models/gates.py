@@ -6,7 +6,8 @@ return over the horizon and the next bar's return (what the sizing rule earns ho
 the position for one bar). :func:`evaluate_gates` runs every gate on a record:
 
 ``evidence``
-    at least ``min_dates`` resolved forecast dates;
+    at least ``min_dates`` resolved forecast dates (the record is cut to its most
+    recent ``window_dates`` dates first);
 ``ic_t``
     pooled rank information coefficient divided by its standard error from a moving
     block bootstrap over dates (every row of a date moves together, blocks keep the
@@ -68,6 +69,9 @@ class GateConfig:
         Entry threshold of the sizing rule in the simulation.
     min_dates
         Resolved forecast dates needed before any verdict.
+    window_dates
+        Only the most recent this many resolved forecast dates are judged (``None``:
+        the whole record), so a model whose edge has gone stops passing.
     min_shadow_dates
         Resolved dates a version must be scored on while in shadow.
     min_challenger_t
@@ -91,6 +95,7 @@ class GateConfig:
     cost_bps: float = 5.0
     entry_confidence: float = 0.50
     min_dates: int = 60
+    window_dates: int | None = 500
     min_shadow_dates: int = 20
     min_challenger_t: float = 2.0
     bootstrap_samples: int = 1000
@@ -120,6 +125,13 @@ class GateConfig:
         for name, (value, low) in counts.items():
             if not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
+        if self.window_dates is not None and (
+            not isinstance(self.window_dates, int) or self.window_dates < self.min_dates
+        ):
+            raise ValueError(
+                f"window_dates must be an integer >= min_dates ({self.min_dates}) or None; "
+                f"got {self.window_dates!r}"
+            )
         if self.block_length is not None and self.block_length < 1:
             raise ValueError(f"block_length must be >= 1; got {self.block_length!r}")
 
@@ -192,7 +204,7 @@ class GateReport:
 # ---------------------------------------------------------------- statistics
 
 
-def _date_codes(times: Array) -> tuple[Array, int]:
+def _date_codes(times: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], int]:
     """Return each row's date position (0 = earliest) and the number of dates."""
     unique, codes = np.unique(np.asarray(times), return_inverse=True)
     return codes.astype(np.int64), int(unique.size)
@@ -202,7 +214,8 @@ def block_length_for(dates: int, config: GateConfig, horizon_bars: int = 1) -> i
     """Return the bootstrap block length for ``dates`` dates."""
     if config.block_length is not None:
         return max(1, min(config.block_length, dates))
-    return max(1, min(dates, max(horizon_bars, math.ceil(dates ** (1.0 / 3.0)))))
+    cube_root = int(math.ceil(float(dates) ** (1.0 / 3.0)))
+    return max(1, min(dates, max(horizon_bars, cube_root)))
 
 
 def _block_counts(dates: int, block: int, samples: int, seed: int) -> Array:
@@ -363,10 +376,11 @@ def resolved(record: pd.DataFrame) -> pd.DataFrame:
     missing = [name for name in RECORD_COLUMNS if name not in record.columns]
     if missing:
         raise ValueError(f"a record needs columns {', '.join(missing)}")
-    finite = record[["prediction", "confidence", "forward_return", "next_return"]].apply(
-        lambda column: np.isfinite(column.to_numpy(dtype=np.float64))
+    values = record[["prediction", "confidence", "forward_return", "next_return"]].to_numpy(
+        dtype=np.float64
     )
-    return record[finite.all(axis=1)]
+    kept: pd.DataFrame = record[np.isfinite(values).all(axis=1)]
+    return kept
 
 
 def evaluate_gates(
@@ -379,6 +393,9 @@ def evaluate_gates(
     """Run the out-of-sample gates on ``record`` (columns :data:`RECORD_COLUMNS`)."""
     settings = config or GateConfig()
     rows = resolved(record)
+    if settings.window_dates is not None:
+        kept = np.unique(rows["time"].to_numpy())[-settings.window_dates :]
+        rows = rows[rows["time"].isin(kept)]
     times = rows["time"].to_numpy()
     dates = int(np.unique(times).size)
     evidence = GateResult(

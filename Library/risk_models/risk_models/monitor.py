@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from risk_models.decision import RiskDecision
 from risk_models.drawdown import DrawdownTracker
 from risk_models.inputs import RiskInputs
 from risk_models.parameters import StrategyParameters
+from risk_models.promotion import no_live_model_reason
 from risk_models.skill import ForecastSkillTracker
 from risk_models.volatility import GarchVolatility, VolatilityEstimate, estimate_volatility
 
@@ -58,6 +59,7 @@ class _LiveForecast:
     prediction: float
     confidence: float
     made_at: datetime
+    tradable: bool = True
 
 
 class RiskMonitor:
@@ -99,12 +101,20 @@ class RiskMonitor:
         *,
         made_at: datetime,
         horizon_length: timedelta,
+        tradable: bool = True,
     ) -> None:
-        """Record a forecast of ``asset`` over ``horizon`` made at ``made_at``."""
+        """Record a forecast of ``asset`` over ``horizon`` made at ``made_at``.
+
+        A forecast of a model version that is not live (``tradable`` false) keeps the
+        feed fresh but sets no confidence and no skill: nothing trades on it. While an
+        asset's live forecasts are all of that kind, the decision names it with
+        :func:`~risk_models.promotion.no_live_model_reason`.
+        """
         if not (math.isfinite(prediction) and 0.0 <= confidence <= 1.0):
             raise ValueError("prediction must be finite and confidence in [0, 1]")
-        self._forecasts[(asset, horizon)] = _LiveForecast(prediction, confidence, made_at)
-        self.skill.add_forecast(asset, prediction, made_at=made_at, horizon=horizon_length)
+        self._forecasts[(asset, horizon)] = _LiveForecast(prediction, confidence, made_at, tradable)
+        if tradable:
+            self.skill.add_forecast(asset, prediction, made_at=made_at, horizon=horizon_length)
         if self._last_forecast_at is None or made_at > self._last_forecast_at:
             self._last_forecast_at = made_at
 
@@ -134,7 +144,9 @@ class RiskMonitor:
     def inputs(self, parameters: StrategyParameters, now: datetime) -> RiskInputs:
         """Return the current measurements as :class:`RiskInputs`."""
         ttl = timedelta(seconds=parameters.forecast_ttl_seconds)
-        live = [f.confidence for f in self._forecasts.values() if f.made_at + ttl >= now]
+        live = [
+            f.confidence for f in self._forecasts.values() if f.tradable and f.made_at + ttl >= now
+        ]
         score = self.skill.score(parameters.skill_window)
         return RiskInputs(
             confidence=math.fsum(live) / len(live) if live else None,
@@ -149,7 +161,24 @@ class RiskMonitor:
 
     def evaluate(self, parameters: StrategyParameters, now: datetime) -> RiskDecision:
         """Measure and decide at ``now``."""
-        return self.controller.evaluate(self.inputs(parameters, now), parameters, now)
+        decision = self.controller.evaluate(self.inputs(parameters, now), parameters, now)
+        unmodelled = self.assets_without_live_model(parameters, now)
+        if not unmodelled:
+            return decision
+        return replace(
+            decision,
+            reasons=(*decision.reasons, *(no_live_model_reason(asset) for asset in unmodelled)),
+        )
+
+    def assets_without_live_model(self, parameters: StrategyParameters, now: datetime) -> list[str]:
+        """Assets with live forecasts, none of them from a live model version (sorted)."""
+        ttl = timedelta(seconds=parameters.forecast_ttl_seconds)
+        tradable: set[str] = set()
+        untradable: set[str] = set()
+        for (asset, _horizon), forecast in self._forecasts.items():
+            if forecast.made_at + ttl >= now:
+                (tradable if forecast.tradable else untradable).add(asset)
+        return sorted(untradable - tradable)
 
     def rearm(
         self, breaker: str, *, reason: str, by: str, now: datetime, parameters: StrategyParameters

@@ -147,6 +147,96 @@ class PeriodDecision:
         }
 
 
+class WalkForwardGate:
+    """The automatic rule over one recipe's walk-forward, deciding each period once.
+
+    A period's decision depends only on forecasts whose outcome was known by its first
+    forecast, so it is made once, when the period's first forecast appears, and kept:
+    :meth:`apply` decides the periods it has not seen, in time order, and reuses the
+    others. Periods are keyed by their first forecast's time, not by version id: inside
+    LEAN the trainer sees a sliding window of history, so the same period's version is
+    refitted on slightly different rows (a new id) from one day to the next. A period
+    older than the newest decided one that was never decided (its first rows fell out
+    of the window) takes the status in force at its start. That keeps a daily refresh
+    inside a LEAN backtest, or each engine cycle, cheap and free of look-ahead.
+
+    Parameters
+    ----------
+    config
+        Gate thresholds.
+    horizon_bars
+        The horizon in bars (the bootstrap block is at least this long).
+    """
+
+    def __init__(self, config: GateConfig | None = None, *, horizon_bars: int = 1) -> None:
+        self.config = config or GateConfig()
+        self.horizon_bars = horizon_bars
+        self.decisions: dict[pd.Timestamp, PeriodDecision] = {}
+        self._status = ModelStatus.CANDIDATE
+        self._shadow_since: pd.Timestamp | None = None
+
+    def apply(self, forecasts: pd.DataFrame) -> pd.DataFrame:
+        """Return ``forecasts`` with ``status`` and ``tradable`` columns.
+
+        ``forecasts``: ``time``, ``symbol``, ``model_version``, ``prediction``,
+        ``confidence``, ``forward_return``, ``label_end`` and ``next_return``.
+        """
+        frame = forecasts.copy()
+        if frame.empty:
+            return frame.assign(status=pd.Series(dtype=object), tradable=pd.Series(dtype=bool))
+        starts = frame.groupby("model_version", sort=False)["time"].min().sort_values(kind="stable")
+        label_end = pd.to_datetime(frame["label_end"])
+        times = pd.to_datetime(frame["time"])
+        statuses: dict[str, str] = {}
+        for version, start in starts.items():
+            moment = pd.Timestamp(start)
+            known_decision = self.decisions.get(moment)
+            if known_decision is None and self.decisions and moment < max(self.decisions):
+                known_decision = self._in_force_at(moment)
+            if known_decision is None:
+                known_decision = self._decide(str(version), moment, frame, label_end, times)
+            statuses[str(version)] = (
+                str(ModelStatus.CANDIDATE)
+                if known_decision is None
+                else str(known_decision.decision.status)
+            )
+        status = frame["model_version"].astype(str).map(statuses)
+        frame["status"] = status.astype(object)
+        frame["tradable"] = (status == str(ModelStatus.LIVE)).to_numpy(dtype=bool)
+        return frame
+
+    def _in_force_at(self, moment: pd.Timestamp) -> PeriodDecision | None:
+        earlier = [start for start in self.decisions if start <= moment]
+        return self.decisions[max(earlier)] if earlier else None
+
+    def _decide(
+        self,
+        version: str,
+        moment: pd.Timestamp,
+        frame: pd.DataFrame,
+        label_end: pd.Series,
+        times: pd.Series,
+    ) -> PeriodDecision:
+        known = frame[label_end.notna() & (label_end <= moment)]
+        report = evaluate_gates(known, self.config, horizon_bars=self.horizon_bars)
+        shadow = (
+            None if self._shadow_since is None else known[times[known.index] >= self._shadow_since]
+        )
+        decision = next_status(self._status, report, shadow, self.config)
+        if decision.status is ModelStatus.SHADOW and self._status is not ModelStatus.SHADOW:
+            self._shadow_since = moment
+        elif decision.status is not ModelStatus.SHADOW:
+            self._shadow_since = None
+        self._status = decision.status
+        decided = PeriodDecision(version, moment, decision)
+        self.decisions[moment] = decided
+        return decided
+
+    def ordered(self) -> list[PeriodDecision]:
+        """Every decision so far, oldest first."""
+        return [self.decisions[start] for start in sorted(self.decisions)]
+
+
 def gate_walk_forward(
     forecasts: pd.DataFrame,
     config: GateConfig | None = None,
@@ -169,38 +259,21 @@ def gate_walk_forward(
         version in time order. A version's decision uses only the forecasts whose
         outcome was known (``label_end``) by its first forecast.
     """
-    settings = config or GateConfig()
-    frame = forecasts.copy()
-    frame["status"] = str(ModelStatus.CANDIDATE)
-    frame["tradable"] = False
-    if frame.empty:
-        return frame, []
-    starts = frame.groupby("model_version", sort=False)["time"].min().sort_values(kind="stable")
-    label_end = pd.to_datetime(frame["label_end"])
-    times = pd.to_datetime(frame["time"])
-    status = ModelStatus.CANDIDATE
-    shadow_since: pd.Timestamp | None = None
-    decisions: list[PeriodDecision] = []
-    for version, start in starts.items():
-        known = frame[label_end.notna() & (label_end <= start)]
-        report = evaluate_gates(known, settings, horizon_bars=horizon_bars)
-        shadow = None if shadow_since is None else known[times[known.index] >= shadow_since]
-        decision = next_status(status, report, shadow, settings)
-        if decision.status is ModelStatus.SHADOW and status is not ModelStatus.SHADOW:
-            shadow_since = start
-        elif decision.status is not ModelStatus.SHADOW:
-            shadow_since = None
-        status = decision.status
-        rows = frame["model_version"] == version
-        frame.loc[rows, "status"] = str(status)
-        frame.loc[rows, "tradable"] = is_tradable(status)
-        decisions.append(PeriodDecision(str(version), pd.Timestamp(start), decision))
-    frame["tradable"] = frame["tradable"].astype(bool)
-    return frame, decisions
+    gate = WalkForwardGate(config, horizon_bars=horizon_bars)
+    return gate.apply(forecasts), gate.ordered()
 
 
 def tradable_mask(frame: pd.DataFrame) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Return which rows of a forecast table may trade (rows without the column may)."""
     if "tradable" not in frame.columns:
         return np.ones(len(frame), dtype=bool)
-    return frame["tradable"].fillna(True).to_numpy(dtype=bool)
+    values = frame["tradable"].to_numpy(dtype=object)
+    return np.array([True if value is None or value != value else bool(value) for value in values])
+
+
+NO_LIVE_MODEL = "no live model"
+
+
+def no_live_model_reason(asset: str) -> str:
+    """The risk reason given for an asset whose forecasts come from no live model version."""
+    return f"{NO_LIVE_MODEL} for {asset}"

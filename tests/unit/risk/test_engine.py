@@ -69,6 +69,30 @@ def test_forecast_in_risk_update_out_with_reasons(
     assert last.inputs["confidence"] == 0.45
 
 
+def test_a_forecast_of_a_model_that_is_not_live_is_reported_as_a_reason(
+    setup: tuple[InMemoryBus, Clock, MemoryStateStore],
+) -> None:
+    bus, clock, store = setup
+    engine = make_engine(bus, clock, store)
+    bus.publish(PortfolioSnapshot.create(equity=100_000.0, cash=100_000.0, now=T0))
+    for asset, tradable in (("BTCUSD", True), ("ETHUSD", False)):
+        bus.publish(
+            ForecastUpdate.create(
+                asset=asset,
+                horizon="4h",
+                prediction=0.0082,
+                confidence=0.6,
+                now=T0,
+                tradable=tradable,
+            )
+        )
+    assert engine.run_once() == 3
+    last = bus.last(RISK_UPDATES)
+    assert isinstance(last, RiskUpdate)
+    assert last.reasons == ("no live model for ETHUSD",)
+    assert last.inputs["confidence"] == 0.6
+
+
 def test_stale_inputs_move_to_reducing_on_the_timer_alone(
     setup: tuple[InMemoryBus, Clock, MemoryStateStore],
 ) -> None:

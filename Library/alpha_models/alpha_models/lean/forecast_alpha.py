@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from AlgorithmImports import AlphaModel, Insight, InsightDirection, QCAlgorithm, Slice, Symbol
 
-from alpha_models.lean.forecast_selection import plan_insights
+from alpha_models.lean.forecast_selection import plan_insights, untradable_assets
 from alpha_models.lean.forecast_sources import ForecastSource
 from signal_bus.lean.time_utc import as_utc, to_exchange_time
 
@@ -59,6 +59,14 @@ class ForecastAlphaModel(AlphaModel):
     while the market is closed to the next market open (Insight.cs
     ``CloseTimePeriodSpecification``), the first moment anything can trade again.
     Forecasts for assets the algorithm has not subscribed are skipped and counted.
+
+    Forecasts of model versions that are not live (``tradable`` false) never become
+    insights. When an asset's latest forecasts are all of that kind, the insights this
+    model emitted for it that are still active are cancelled
+    (Common/Algorithm/Framework/Alphas/Analysis/InsightManager.cs ``Cancel(symbols)``
+    closes them one second before now, Insight.cs ``Expire``), so the portfolio
+    construction model closes the position instead of holding it until the old
+    insight's horizon ends.
     """
 
     def __init__(
@@ -70,15 +78,19 @@ class ForecastAlphaModel(AlphaModel):
         self.insight_weight = insight_weight
         self.name = "ForecastAlphaModel"
         self.unknown_assets = 0
+        self.cancelled_assets = 0
         self._emitted: set[str] = set()
         self._emitted_order: deque[str] = deque()
+        self._active_until: dict[str, datetime] = {}
 
     def update(self, algorithm: QCAlgorithm, data: Slice) -> list[Insight]:
         """Return insights for forecasts that arrived since the last call."""
         now = as_utc(algorithm.utc_time)
         current = self.parameters.current
+        forecasts = self.source.latest(now)
+        self._cancel_untradable(algorithm, untradable_assets(forecasts, now=now), now)
         plans = plan_insights(
-            self.source.latest(now),
+            forecasts,
             now=now,
             time_to_live=timedelta(seconds=current.forecast_ttl_seconds),
             min_magnitude=current.min_prediction_magnitude,
@@ -100,6 +112,9 @@ class ForecastAlphaModel(AlphaModel):
                 self.unknown_assets += 1
                 continue
             source_model = f"{forecast.model}:{forecast.model_version}".strip(":") or self.name
+            self._active_until[forecast.asset] = max(
+                plan.close_time, self._active_until.get(forecast.asset, plan.close_time)
+            )
             # NodaTime's DateTimeZone prints as its IANA id ("America/New_York", "UTC").
             time_zone = str(securities[symbol].exchange.time_zone)
             insights.append(
@@ -115,6 +130,27 @@ class ForecastAlphaModel(AlphaModel):
                 )
             )
         return insights
+
+    def _cancel_untradable(self, algorithm: QCAlgorithm, assets: set[str], now: datetime) -> None:
+        """Cancel the still-active insights of assets that no live model forecasts."""
+        # Insight.cs IsExpired: CloseTimeUtc < utcTime, so an insight is active at its close.
+        due = sorted(
+            asset
+            for asset in assets
+            if asset in self._active_until and self._active_until[asset] >= now
+        )
+        if not due:
+            return
+        symbols = {
+            str(symbol.value): symbol
+            for symbol in algorithm.securities.keys()  # noqa: SIM118 - LEAN dictionaries iterate as pairs
+        }
+        chosen = [symbols[asset] for asset in due if asset in symbols]
+        for asset in due:
+            del self._active_until[asset]
+        if chosen:
+            algorithm.insights.cancel(chosen)
+            self.cancelled_assets += len(chosen)
 
     def _remember(self, forecast_id: str) -> None:
         self._emitted.add(forecast_id)

@@ -63,10 +63,13 @@ def plan_insights(
         Absolute prediction below which the insight is flat.
     already_emitted
         Forecast ids that already produced an insight.
+
+    Forecasts of model versions that are not live (``tradable`` false) never become
+    insights.
     """
     plans: list[InsightPlan] = []
     for forecast in forecasts:
-        if forecast.id in already_emitted or forecast.ts_event > now:
+        if forecast.id in already_emitted or forecast.ts_event > now or not forecast.tradable:
             continue
         expiry = forecast.ts_event + min(Horizon(forecast.horizon).duration, time_to_live)
         if expiry - now < MINIMUM_INSIGHT_LIFE:
@@ -76,3 +79,14 @@ def plan_insights(
         plans.append(InsightPlan(forecast, direction, expiry - now, expiry))
     plans.sort(key=lambda plan: (plan.forecast.asset, plan.forecast.horizon))
     return plans
+
+
+def untradable_assets(forecasts: Iterable[ForecastUpdate], *, now: datetime) -> set[str]:
+    """Assets whose latest forecasts (made by ``now``) all come from non-live model versions."""
+    tradable: set[str] = set()
+    untradable: set[str] = set()
+    for forecast in forecasts:
+        if forecast.ts_event > now:
+            continue
+        (tradable if forecast.tradable else untradable).add(forecast.asset)
+    return untradable - tradable

@@ -12,7 +12,11 @@ from typing import Protocol
 
 import pandas as pd
 
-from alpha_models.lean.in_algorithm_forecasts import frames_from_history, latest_forecasts
+from alpha_models.lean.in_algorithm_forecasts import (
+    ForecastGate,
+    frames_from_history,
+    latest_forecasts,
+)
 from alpha_models.lean.recorded_forecasts import RecordedForecasts
 from alpha_models.walk_forward import WalkForwardTrainer
 from signal_bus.lean.signal_inbox import SignalInbox
@@ -95,11 +99,19 @@ class InAlgorithmForecastSource:
         The walk-forward trainer.
     bar_period
         Length of one history bar.
+    gate
+        Marks which forecasts may trade (the promotion rule); ``None``: all of them.
     """
 
-    def __init__(self, trainer: WalkForwardTrainer, bar_period: timedelta) -> None:
+    def __init__(
+        self,
+        trainer: WalkForwardTrainer,
+        bar_period: timedelta,
+        gate: ForecastGate | None = None,
+    ) -> None:
         self.trainer = trainer
         self.bar_period = bar_period
+        self.gate = gate
         self._forecasts: list[ForecastUpdate] = []
         self.refreshes = 0
 
@@ -114,7 +126,7 @@ class InAlgorithmForecastSource:
         ``time_zones``: each symbol's exchange time zone, in which ``history`` is indexed.
         """
         frames = frames_from_history(history, self.bar_period, time_zones)
-        self._forecasts = latest_forecasts(self.trainer, frames, now)
+        self._forecasts = latest_forecasts(self.trainer, frames, now, self.gate)
         self.refreshes += 1
         return list(self._forecasts)
 

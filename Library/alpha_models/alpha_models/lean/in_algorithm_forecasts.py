@@ -9,7 +9,7 @@ forecast is stamped with the true UTC end of the bar it used.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,10 +17,18 @@ import numpy as np
 import pandas as pd
 
 from alpha_models.bars import BarPanel
+from alpha_models.forecast_table import with_next_returns
 from alpha_models.walk_forward import WalkForwardTrainer
 from signal_bus.messages import ForecastUpdate
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "volume")
+
+ForecastGate = Callable[[pd.DataFrame], pd.DataFrame]
+"""Adds a ``tradable`` column to a walk-forward forecast table (with ``next_return``).
+
+The algorithm passes the risk core's promotion rule
+(``risk_models.promotion.WalkForwardGate.apply``); the forecasting core does not
+decide what trades."""
 
 
 def frames_from_history(
@@ -78,7 +86,10 @@ def _to_utc(local: pd.DatetimeIndex, time_zone: str) -> pd.DatetimeIndex:
 
 
 def latest_forecasts(
-    trainer: WalkForwardTrainer, frames: dict[str, pd.DataFrame], now: datetime
+    trainer: WalkForwardTrainer,
+    frames: dict[str, pd.DataFrame],
+    now: datetime,
+    gate: ForecastGate | None = None,
 ) -> list[ForecastUpdate]:
     """Walk forward over ``frames`` and return the forecast of each asset's newest bar.
 
@@ -91,15 +102,20 @@ def latest_forecasts(
         are dropped.
     now
         Current UTC time (timezone-aware); forecasts are stamped with their bar's end.
+    gate
+        Marks which forecasts may trade; without it every forecast is tradable.
     """
     naive_now = pd.Timestamp(now).tz_convert("UTC").tz_localize(None)
     visible = {asset: frame[frame["end_time"] <= naive_now] for asset, frame in frames.items()}
     visible = {asset: frame for asset, frame in visible.items() if not frame.empty}
     if not visible:
         return []
-    forecasts = trainer.run(BarPanel.from_frames(visible))
+    panel = BarPanel.from_frames(visible)
+    forecasts = trainer.run(panel)
     if forecasts.empty:
         return []
+    if gate is not None:
+        forecasts = gate(with_next_returns(forecasts, panel))
     newest = forecasts.sort_values("time").groupby("symbol", sort=True).tail(1)
     updates: list[ForecastUpdate] = []
     records: list[dict[str, Any]] = [
@@ -121,6 +137,7 @@ def latest_forecasts(
                 interval_high=high if has_interval else None,
                 now=now,
                 ts_event=made_at,
+                tradable=bool(row.get("tradable", True)),
             )
         )
     return updates
