@@ -8,6 +8,13 @@ that version (:class:`alpha_models.live.LiveForecaster`). Either way the forecas
 an asset's latest bar is the one ``ats forecast evaluate`` makes for that bar (the
 same model version and calibrator; features equal up to floating-point rounding).
 
+Only proven models trade: at each full walk-forward the promotion rule
+(:class:`risk_models.promotion.WalkForwardGate`) decides the status of the period's
+model version from what was known when the period began, and forecasts carry
+``tradable`` only when it is live. A :class:`LifecycleStore` (the backend's model
+registry) may overrule that: operators retire, promote and roll back versions there,
+and it keeps one champion per asset group and horizon.
+
 Forecasts are published through an :class:`~signal_bus.outbox.OutboxBus`: while Redis
 is unreachable they wait, in order, and the cycle keeps retrying until they are sent
 or ``publish_timeout_s`` has passed. If some are still waiting then, the cycle raises
@@ -21,8 +28,9 @@ import datetime as dt
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -32,6 +40,8 @@ from alpha_models.registry import ModelRegistry
 from alpha_models.walk_forward import WalkForwardConfig
 from engines.forecast.messages import forecast_messages
 from engines.forecast.sources import BarRequest, load_bars
+from risk_models.gates import GateConfig
+from risk_models.promotion import Decision, ModelStatus, WalkForwardGate, is_tradable
 from signal_bus import Bus, ForecastUpdate, TransportConnectionError
 from signal_bus.horizon import Horizon
 from signal_bus.outbox import OutboxBus
@@ -55,6 +65,14 @@ class ForecastEngineConfig:
         ``"weekly"``, ``"monthly"`` or ``"quarterly"``.
     registry_folder
         Folder of saved model versions.
+    gated
+        Only live model versions' forecasts are tradable (``False``: every forecast is,
+        the behaviour before model promotion existed).
+    gates
+        Thresholds of the promotion gates.
+    asset_group
+        Name of the assets' group: one champion per group and horizon. Blank: the
+        security type and market, e.g. ``equity-usa``.
     """
 
     bars: BarRequest
@@ -63,11 +81,19 @@ class ForecastEngineConfig:
     model: str = "lightgbm"
     seed: int = 0
     retrain_frequency: str = "monthly"
+    gated: bool = True
+    gates: GateConfig = field(default_factory=GateConfig)
+    asset_group: str = ""
 
     def __post_init__(self) -> None:
         if not self.horizons:
             raise ValueError("at least one horizon is needed")
         self.walk_forward_configs()
+
+    @property
+    def group(self) -> str:
+        """The asset group's name."""
+        return self.asset_group or f"{self.bars.security_type}-{self.bars.market}"
 
     def walk_forward_configs(self) -> list[WalkForwardConfig]:
         """Return one validated trainer configuration per horizon."""
@@ -82,6 +108,24 @@ class ForecastEngineConfig:
             )
             for name in self.horizons
         ]
+
+
+@dataclass(frozen=True)
+class VersionVerdict:
+    """The promotion rule's verdict on the model version forecasting now."""
+
+    model: str
+    version: str
+    asset_group: str
+    horizon: str
+    decision: Decision
+
+
+class LifecycleStore(Protocol):
+    """Where model versions' statuses are kept and audited (the backend's registry)."""
+
+    def settle(self, verdict: VersionVerdict) -> ModelStatus:
+        """Record the rule's verdict and return the status in force for the version."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +155,8 @@ class ForecastEngine:
         (0: one attempt; a long-running caller retries with its next cycle).
     outbox_capacity
         Most forecasts kept waiting while the bus is unreachable.
+    lifecycle
+        Where statuses are recorded and may be overruled; ``None``: the rule decides.
     """
 
     def __init__(
@@ -120,6 +166,7 @@ class ForecastEngine:
         *,
         publish_timeout_s: float = 0.0,
         outbox_capacity: int = 100_000,
+        lifecycle: LifecycleStore | None = None,
     ):
         if publish_timeout_s < 0:
             raise ValueError("publish_timeout_s must be >= 0")
@@ -132,10 +179,23 @@ class ForecastEngine:
                 bus if isinstance(bus, OutboxBus) else OutboxBus(bus, capacity=outbox_capacity)
             )
         self.registry = ModelRegistry(config.registry_folder)
-        self.forecasters = [
-            LiveForecaster(settings, registry=self.registry)
-            for settings in config.walk_forward_configs()
-        ]
+        self.lifecycle = lifecycle
+        self.gates: list[WalkForwardGate | None] = []
+        self.forecasters: list[LiveForecaster] = []
+        for settings in config.walk_forward_configs():
+            gate = (
+                WalkForwardGate(config.gates, horizon_bars=settings.horizon_bars)
+                if config.gated
+                else None
+            )
+            self.gates.append(gate)
+            self.forecasters.append(
+                LiveForecaster(
+                    settings,
+                    registry=self.registry,
+                    gate=None if gate is None else gate.apply,
+                )
+            )
 
     def run_cycle(self, now: dt.datetime) -> CycleResult:
         """Load bars, retrain when due, forecast the latest bar per asset and horizon, publish.
@@ -148,8 +208,11 @@ class ForecastEngine:
         panel = BarPanel.from_frames(load_bars(self.config.bars, now=now))
         before = len(self.registry.versions())
         updates: list[ForecastUpdate] = []
-        for forecaster in self.forecasters:
-            updates.extend(self._updates(forecaster.forecast_latest(panel), now))
+        for forecaster, gate in zip(self.forecasters, self.gates, strict=True):
+            latest = forecaster.forecast_latest(panel)
+            if gate is not None:
+                latest = self._settle(latest, gate, forecaster.trainer.config.horizon.name)
+            updates.extend(self._updates(latest, now))
         trained = len(self.registry.versions()) - before
         buffered = self.publish(updates)
         made = {update.key for update in updates}
@@ -190,6 +253,28 @@ class ForecastEngine:
             )
         return self.outbox.stats.buffered - buffered_before
 
+    def _settle(self, latest: pd.DataFrame, gate: WalkForwardGate, horizon: str) -> pd.DataFrame:
+        """Let the lifecycle store record the rule's verdict and overrule it if it must."""
+        decided = gate.ordered()
+        if self.lifecycle is None or latest.empty or not decided:
+            return latest
+        decision = decided[-1].decision
+        tradable: dict[str, bool] = {}
+        for version in latest["model_version"].astype(str).unique():
+            status = self.lifecycle.settle(
+                VersionVerdict(
+                    model=self.config.model,
+                    version=version,
+                    asset_group=self.config.group,
+                    horizon=horizon,
+                    decision=decision,
+                )
+            )
+            tradable[version] = is_tradable(status)
+        return latest.assign(
+            tradable=latest["model_version"].astype(str).map(tradable).astype(bool)
+        )
+
     def _updates(self, latest: pd.DataFrame, now: dt.datetime) -> Sequence[ForecastUpdate]:
         return forecast_messages(
             latest, now=now, model=self.config.model, security_type=self.config.bars.security_type
@@ -229,6 +314,8 @@ def config_from_environment(
         model=env.get("ATS_FORECAST_MODEL", "lightgbm"),
         seed=int(env.get("ATS_FORECAST_SEED", "0")),
         retrain_frequency=env.get("ATS_FORECAST_RETRAIN", "monthly"),
+        gated=env.get("ATS_FORECAST_GATED", "true").strip().lower() != "false",
+        asset_group=env.get("ATS_FORECAST_ASSET_GROUP", "").strip(),
     )
 
 

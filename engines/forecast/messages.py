@@ -17,7 +17,9 @@ def forecast_messages(
     """Turn rows of the forecast table (one per asset and horizon) into messages.
 
     ``ts_event`` is the bar time the forecast was made at, in UTC (the table's times are
-    in the data time zone of ``security_type``); ``ts_init`` is ``now``.
+    in the data time zone of ``security_type``); ``ts_init`` is ``now``. A ``tradable``
+    column (the promotion rule's verdict) is carried over; without it every forecast
+    is tradable.
     """
     zone = DATA_TIME_ZONES.get(security_type, "UTC")
     updates = []
@@ -39,6 +41,7 @@ def forecast_messages(
                 model_version=str(row["model_version"]),
                 interval_low=low if has_interval else None,
                 interval_high=high if has_interval else None,
+                tradable=bool(row.get("tradable", True)),
             )
         )
     return updates

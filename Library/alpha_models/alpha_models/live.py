@@ -9,14 +9,19 @@ walk-forward uses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from alpha_models.bars import BarPanel
 from alpha_models.features import FeatureDefinition, compute_features
-from alpha_models.forecast_table import FORECAST_COLUMNS, empty_forecasts, latest_forecasts
+from alpha_models.forecast_table import (
+    FORECAST_COLUMNS,
+    empty_forecasts,
+    latest_forecasts,
+    with_next_returns,
+)
 from alpha_models.forecasting import forecast_rows
 from alpha_models.models.base import ForecastModel
 from alpha_models.registry import ModelRegistry, ModelVersion
@@ -24,6 +29,9 @@ from alpha_models.schedule import period_start
 from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
 
 DEFAULT_WINDOW_BARS = 200
+
+ForecastGate = Callable[[pd.DataFrame], pd.DataFrame]
+"""Adds ``status`` and ``tradable`` columns to a walk-forward table (with ``next_return``)."""
 
 
 def _tail(panel: BarPanel, bars: int) -> BarPanel:
@@ -51,6 +59,11 @@ class LiveForecaster:
     window_bars
         Trailing bars used for features within a period; must cover the longest
         feature window.
+    gate
+        The promotion rule (``risk_models.promotion.WalkForwardGate.apply``), run on
+        the whole walk-forward when a period starts; the rows returned then carry its
+        ``status`` and ``tradable``, and so do the period's later forecasts. Without
+        it there are no such columns (every forecast is tradable).
     """
 
     def __init__(
@@ -60,12 +73,16 @@ class LiveForecaster:
         features: Sequence[FeatureDefinition] | None = None,
         registry: ModelRegistry | None = None,
         window_bars: int = DEFAULT_WINDOW_BARS,
+        gate: ForecastGate | None = None,
     ):
         if window_bars < 2:
             raise ValueError("window_bars must be at least 2")
         self.trainer = WalkForwardTrainer(config, features=features, registry=registry)
         self.window_bars = window_bars
+        self.gate = gate
         self._current: tuple[ForecastModel, ModelVersion] | None = None
+        self._statuses: dict[str, str] = {}
+        self._tradable: dict[str, bool] = {}
         self.full_runs = 0
 
     @property
@@ -85,8 +102,14 @@ class LiveForecaster:
             return empty_forecasts()
         period = period_start(pd.Timestamp(int(known.max())), self.trainer.config.retrain_frequency)
         if self._current is not None and pd.Timestamp(self._current[1].valid_from) == period:
-            return self._forecast_window(panel, *self._current)
-        latest = latest_forecasts(self.trainer.run(panel))
+            return self._with_status(self._forecast_window(panel, *self._current))
+        table = self.trainer.run(panel)
+        if self.gate is not None and not table.empty:
+            table = self.gate(with_next_returns(table, panel)).drop(columns="next_return")
+            versions = table["model_version"].astype(str)
+            self._statuses = dict(zip(versions, table["status"].astype(str), strict=False))
+            self._tradable = dict(zip(versions, table["tradable"].astype(bool), strict=False))
+        latest = latest_forecasts(table)
         self.full_runs += 1
         self._current = None
         if not latest.empty:
@@ -95,6 +118,15 @@ class LiveForecaster:
             if found is not None and pd.Timestamp(found[1].valid_from) == period:
                 self._current = found
         return latest
+
+    def _with_status(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.gate is None or frame.empty:
+            return frame
+        versions = frame["model_version"].astype(str)
+        return frame.assign(
+            status=versions.map(self._statuses).fillna("candidate"),
+            tradable=versions.map(self._tradable).fillna(False).astype(bool),
+        )
 
     def _forecast_window(
         self, panel: BarPanel, model: ForecastModel, metadata: ModelVersion
