@@ -110,6 +110,10 @@ class ForecastEngineConfig:
         ]
 
 
+PROMOTION_DOCUMENT = "promotion"
+"""The registry document holding a version's promotion verdict and whether it trades."""
+
+
 @dataclass(frozen=True)
 class VersionVerdict:
     """The promotion rule's verdict on the model version forecasting now."""
@@ -254,23 +258,35 @@ class ForecastEngine:
         return self.outbox.stats.buffered - buffered_before
 
     def _settle(self, latest: pd.DataFrame, gate: WalkForwardGate, horizon: str) -> pd.DataFrame:
-        """Let the lifecycle store record the rule's verdict and overrule it if it must."""
+        """Record the rule's verdict on the versions forecasting now; let the store overrule it.
+
+        The verdict is kept in the model registry (``promotion.json``) so a fanned-out
+        cycle's groups, which only predict with a saved version, know whether it trades.
+        """
         decided = gate.ordered()
-        if self.lifecycle is None or latest.empty or not decided:
+        if latest.empty or not decided:
             return latest
         decision = decided[-1].decision
         tradable: dict[str, bool] = {}
         for version in latest["model_version"].astype(str).unique():
-            status = self.lifecycle.settle(
-                VersionVerdict(
-                    model=self.config.model,
-                    version=version,
-                    asset_group=self.config.group,
-                    horizon=horizon,
-                    decision=decision,
+            rows = latest["model_version"].astype(str) == version
+            allowed = bool(latest.loc[rows, "tradable"].all()) if "tradable" in latest else True
+            if self.lifecycle is not None:
+                status = self.lifecycle.settle(
+                    VersionVerdict(
+                        model=self.config.model,
+                        version=version,
+                        asset_group=self.config.group,
+                        horizon=horizon,
+                        decision=decision,
+                    )
                 )
-            )
-            tradable[version] = is_tradable(status)
+                allowed = is_tradable(status)
+            tradable[version] = allowed
+            if self.registry.contains(version):
+                record = {**decision.to_dict(), "tradable": allowed}
+                if self.registry.document(version, PROMOTION_DOCUMENT) != record:
+                    self.registry.save_document(version, PROMOTION_DOCUMENT, record)
         return latest.assign(
             tradable=latest["model_version"].astype(str).map(tradable).astype(bool)
         )

@@ -116,6 +116,27 @@ def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None
     do not train the same period twice. ``None`` means no version can be trained yet
     (too little history).
     """
+    version, trained, _ = _period_version(horizon=horizon, now=now)
+    return version, trained
+
+
+def version_tradable(horizon: str, version: str) -> bool:
+    """Whether the forecasts of a saved ``version`` trade: its recorded promotion verdict.
+
+    A version trained before verdicts were recorded (or while gating was off) has none:
+    it trades only when gating is off (``ATS_FORECAST_GATED=false``).
+    """
+    from alpha_models.registry import ModelRegistry
+    from engines.forecast.engine import PROMOTION_DOCUMENT, config_from_environment
+
+    config = config_from_environment(horizon)
+    if not config.gated:
+        return True
+    record = ModelRegistry(config.registry_folder).document(version, PROMOTION_DOCUMENT)
+    return bool(record is not None and record.get("tradable") is True)
+
+
+def _period_version(*, horizon: str, now: dt.datetime) -> tuple[str | None, int, bool]:
     from alpha_models.schedule import period_start
     from engines.forecast.engine import ForecastEngine, config_from_environment
     from engines.forecast.fanout import data_time, period_version
@@ -136,7 +157,7 @@ def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None
 
     version = lookup() if config.bars.symbols else None
     if version is not None:
-        return version, 0
+        return version, 0, version_tradable(horizon, version)
     from signal_bus.channels import ChannelNames
 
     lock_key = ChannelNames(_namespace()).forecast_fanout_training_lock(horizon)
@@ -144,13 +165,15 @@ def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None
     with lock:
         version = lookup() if config.bars.symbols else None
         if version is not None:
-            return version, 0
+            return version, 0, version_tradable(horizon, version)
         result = engine.run_cycle(now)
         current = engine.forecasters[0].current_version
         logger.info(
             "forecast_fanout_trained", horizon=horizon, versions_trained=result.versions_trained
         )
-        return (None if current is None else current.version), result.versions_trained
+        if current is None:
+            return None, result.versions_trained, False
+        return current.version, result.versions_trained, version_tradable(horizon, current.version)
 
 
 def forecast_fanout_start(
@@ -183,7 +206,7 @@ def forecast_fanout_start(
             message="the fanned-out cycle needs the assets listed in ATS_FORECAST_SYMBOLS",
         )
     started = time.time()
-    version, trained = period_version_ensure(horizon=horizon, now=now)
+    version, trained, tradable = _period_version(horizon=horizon, now=now)
     cycle_id = uuid.uuid4().hex
     expected = [f"{asset.upper()}:{horizon}" for group in groups for asset in group]
     client = _client()
@@ -196,6 +219,7 @@ def forecast_fanout_start(
             "expected": json.dumps(expected),
             "started": repr(started),
             "version": version or "",
+            "tradable": "1" if tradable else "0",
         },
     )
     client.expire(meta, BOOKKEEPING_SECONDS)
@@ -226,6 +250,7 @@ def forecast_fanout_start(
     return {
         "cycle_id": cycle_id,
         "version": version,
+        "tradable": tradable,
         "groups": len(groups),
         "versions_trained": trained,
     }
@@ -306,8 +331,10 @@ def _group_forecast(
     updates = []
     if same_period:
         forecaster.use(model, metadata)
+        # The version's promotion verdict, recorded when the cycle started.
+        tradable = client.hget(cycle_key(cycle_id), "tradable") == b"1"
         updates = forecast_updates(
-            forecaster.forecast_latest(panel),
+            forecaster.forecast_latest(panel).assign(tradable=tradable),
             now=now,
             model=config.model,
             security_type=config.bars.security_type,

@@ -138,6 +138,36 @@ class ModelRegistry:
                 raise
         return target
 
+    def save_document(self, version: str, name: str, document: dict[str, Any]) -> None:
+        """Write ``<version>/<name>.json`` next to the metadata, replacing it atomically.
+
+        For records kept about a saved version after training (e.g. its promotion
+        verdict); the model files and ``metadata.json`` are never rewritten.
+        """
+        if not self.contains(version):
+            raise RegistryError(f"model version {version!r} is not saved")
+        if not name.isidentifier() or name in {"metadata", MODEL_FOLDER}:
+            raise RegistryError(f"invalid document name {name!r}")
+        target = self.path_of(version) / f"{name}.json"
+        staging = target.with_name(f".{name}.{os.getpid()}.tmp")
+        staging.write_text(json.dumps(document, indent=2, sort_keys=True))
+        os.replace(staging, target)
+
+    def document(self, version: str, name: str) -> dict[str, Any] | None:
+        """Return ``<version>/<name>.json`` written by :meth:`save_document`, if any."""
+        path = self.path_of(version) / f"{name}.json"
+        try:
+            loaded = json.loads(path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            raise RegistryError(
+                f"cannot read {name} of model version {version!r}: {error}"
+            ) from error
+        if not isinstance(loaded, dict):
+            raise RegistryError(f"{name} of model version {version!r} is not a JSON object")
+        return loaded
+
     def metadata(self, version: str) -> ModelVersion:
         """Read the metadata of ``version``."""
         path = self.path_of(version) / METADATA_FILE

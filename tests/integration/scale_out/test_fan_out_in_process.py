@@ -81,3 +81,34 @@ def test_a_cycle_without_listed_assets_is_refused(
     monkeypatch.setenv("ATS_FORECAST_SYMBOLS", "")
     with pytest.raises(InvalidInput, match="ATS_FORECAST_SYMBOLS"):
         forecast_fanout_run(horizon="1d", now=NOW, group_size=2)
+
+
+def test_groups_publish_the_versions_promotion_verdict(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    from engines.forecast.engine import PROMOTION_DOCUMENT
+    from signal_bus import FORECAST_UPDATES, ForecastUpdate, RedisBus
+
+    first = forecast_fanout_run(horizon="1d", now=NOW, group_size=2)
+    version = str(first["version"])
+    registry = ModelRegistry(tmp_path / "models")
+    verdict = registry.document(version, PROMOTION_DOCUMENT)
+    # Random walks: the version is not proven; the verdict is recorded with its reasons.
+    assert verdict is not None
+    assert verdict["tradable"] is False
+    assert verdict["status"] == "candidate"
+    assert verdict["reasons"]
+    assert first["tradable"] is False
+    bus = RedisBus.from_environment(environment)
+    try:
+        published = [bus.last(FORECAST_UPDATES, f"{asset}:1d") for asset in ASSETS]
+        assert all(isinstance(update, ForecastUpdate) for update in published)
+        assert not any(update.tradable for update in published if update is not None)
+        # A recorded verdict that the version trades reaches every group's forecasts.
+        registry.save_document(version, PROMOTION_DOCUMENT, {**verdict, "tradable": True})
+        second = forecast_fanout_run(horizon="1d", now=NOW, group_size=2)
+        assert second["tradable"] is True
+        again = [bus.last(FORECAST_UPDATES, f"{asset}:1d") for asset in ASSETS]
+        assert all(update is not None and update.tradable for update in again)
+    finally:
+        bus.close()
