@@ -98,6 +98,7 @@ def forecasts_from_csv(
             try:
                 made = datetime.fromisoformat(row["time"])
                 made = made.replace(tzinfo=zone) if made.tzinfo is None else made
+                tradable = _flag(row.get("tradable"))
                 yield ForecastUpdate.create(
                     asset=row["symbol"].strip().upper(),
                     horizon=row["horizon"].strip(),
@@ -106,9 +107,20 @@ def forecasts_from_csv(
                     model=model,
                     model_version=row["model_version"].strip(),
                     now=made,
+                    tradable=tradable,
                 )
             except (MessageValidationError, ValueError) as error:
                 report.skip(f"{path.name} line {line}: {error}")
+
+
+def _flag(text: str | None) -> bool:
+    """The optional ``tradable`` column: absent or blank is tradable (older files)."""
+    value = (text or "").strip().lower()
+    if value in ("", "true", "1"):
+        return True
+    if value in ("false", "0"):
+        return False
+    raise ValueError(f"tradable must be true or false, got {text!r}")
 
 
 def write_json_lines(

@@ -45,6 +45,29 @@ def test_csv_export_is_sorted_converted_to_utc_and_skips_bad_rows(tmp_path: Path
     assert not output.with_name(output.name + ".partial").exists()
 
 
+def test_csv_tradable_column_is_carried_and_checked(tmp_path: Path) -> None:
+    source = tmp_path / "forecasts.csv"
+    source.write_text(
+        "symbol,time,horizon,prediction,confidence,model_version,status,tradable\n"
+        "AAPL,2010-01-04T16:00:00,1d,0.002,0.57,v1,live,True\n"
+        "MSFT,2010-01-04T16:00:00,1d,0.001,0.57,v1,shadow,False\n"
+        "IBM,2010-01-04T16:00:00,1d,0.001,0.57,v1,candidate,maybe\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "forecasts.jsonl"
+    result = CliRunner().invoke(
+        cli,
+        ["lean", "export-forecasts", "--from-csv", str(source), "--model", "lightgbm",
+         "--output", str(output)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "line 4" in result.output
+    assert "tradable must be true or false" in result.output
+    recorded = RecordedForecasts.from_json_lines(output.read_text(encoding="utf-8"))
+    flags = {f.asset: f.tradable for f in recorded.as_of(datetime(2010, 1, 5, tzinfo=UTC))}
+    assert flags == {"AAPL": True, "MSFT": False}
+
+
 def test_csv_without_required_columns_is_refused(tmp_path: Path) -> None:
     source = tmp_path / "forecasts.csv"
     source.write_text("symbol,time,prediction\nAAPL,2010-01-05,0.1\n", encoding="utf-8")
