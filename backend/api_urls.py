@@ -12,6 +12,11 @@ from backend.execution.views import ExecutionEventsView, OrderListView, Portfoli
 from backend.forecasts.views import (
     AssetListView,
     ForecastListCreateView,
+    ModelChampionListView,
+    ModelRollbackView,
+    ModelTransitionView,
+    ModelVersionDetailView,
+    ModelVersionListView,
     SignalLatestView,
     SignalListView,
 )
@@ -30,6 +35,15 @@ urlpatterns = [
     path("signals/", SignalListView.as_view(), name="signals"),
     path("signals/latest/", SignalLatestView.as_view(), name="signals_latest"),
     path("assets/", AssetListView.as_view(), name="assets"),
+    path("models/", ModelVersionListView.as_view(), name="models"),
+    path("models/champions/", ModelChampionListView.as_view(), name="model_champions"),
+    path("models/rollback/", ModelRollbackView.as_view(), name="model_rollback"),
+    path("models/<int:version_id>/", ModelVersionDetailView.as_view(), name="model_detail"),
+    path(
+        "models/<int:version_id>/transition/",
+        ModelTransitionView.as_view(),
+        name="model_transition",
+    ),
     path("market/bars/", BarListView.as_view(), name="market_bars"),
     path("risk/", RiskCurrentView.as_view(), name="risk"),
     path("risk/history/", RiskHistoryView.as_view(), name="risk_history"),

@@ -14,11 +14,13 @@ from typing import Any
 POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 COPY_COLUMNS = (
     "message_id", "asset", "horizon", "prediction", "confidence", "timestamp", "ts_init", "model",
-    "model_version_id", "interval_low", "interval_high", "received_at",
+    "model_version_id", "interval_low", "interval_high", "received_at", "tradable",
 )  # fmt: skip
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _TRAILER = struct.pack(">h", -1)
 _NULL = struct.pack(">i", -1)
+_TRUE = struct.pack(">ib", 1, 1)
+_FALSE = struct.pack(">ib", 1, 0)
 
 
 def _text(value: str) -> bytes:
@@ -56,7 +58,10 @@ def _microseconds(value: datetime) -> int:
 
 
 def forecast_rows_encode(rows: Iterable[dict[str, Any]], *, received_at: datetime) -> bytes:
-    """Encode forecast rows (dicts with the model's field names) in PostgreSQL binary COPY format."""
+    """Encode forecast rows (dicts with the model's field names) in PostgreSQL binary COPY format.
+
+    A row without ``tradable`` is tradable, as a message without the field is.
+    """
     parts: list[bytes] = [_HEADER]
     append = parts.append
     received = _timestamp(received_at)
@@ -77,6 +82,7 @@ def forecast_rows_encode(rows: Iterable[dict[str, Any]], *, received_at: datetim
         append(_float(row.get("interval_low")))
         append(_float(row.get("interval_high")))
         append(received)
+        append(_TRUE if row.get("tradable", True) else _FALSE)
     append(_TRAILER)
     return b"".join(parts)
 
@@ -160,6 +166,7 @@ def forecast_messages_encode(
         add_forecast(_float(message.interval_low))
         add_forecast(_float(message.interval_high))
         add_forecast(received)
+        add_forecast(_TRUE if message.tradable else _FALSE)
         if prediction == 0.0 or abs(prediction) <= min_magnitude:
             direction = 0
         else:

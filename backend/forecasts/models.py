@@ -1,27 +1,97 @@
-"""Forecasts as published on ``forecast_updates``, the signals derived from them, model versions."""
+"""Forecasts as published on ``forecast_updates``, the signals derived from them, model versions.
+
+A model version has a lifecycle status (``risk_models.promotion.ModelStatus``): only the
+``live`` version of an asset group and horizon trades, and every change of status is kept
+as a :class:`ModelTransition` (and in the audit chain); ``backend.forecasts.lifecycle``
+makes the changes.
+"""
 
 from __future__ import annotations
 
 from django.db import models
 
+from risk_models.promotion import ModelStatus
+
+STATUS_CHOICES = [(status.value, status.value) for status in ModelStatus]
+ACTOR_LENGTH = 150
+"""Who made a transition: a user name, or ``rule: <rule>``; as long as the audit chain's actor."""
+
 
 class ModelVersion(models.Model):
-    """A trained forecasting model: its name, version and training record."""
+    """A trained forecasting model: its name, version, training record and lifecycle status.
+
+    At most one version per ``(asset_group, horizon)`` is ``live`` (the champion); the
+    database refuses a second one.
+    """
 
     model = models.CharField(max_length=100)
     version = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
     trained_at = models.DateTimeField(null=True, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=16, choices=STATUS_CHOICES, default=ModelStatus.CANDIDATE.value, db_index=True
+    )
+    asset_group = models.CharField(max_length=100, blank=True, default="")
+    horizon = models.CharField(max_length=10, blank=True, default="")
+    gates = models.JSONField(
+        default=dict, blank=True, help_text="the latest decision of the automatic rule"
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    manual = models.BooleanField(
+        default=False,
+        help_text="the latest transition was an operator's: the automatic rule leaves it",
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=("model", "version"), name="model_version_unique")
+            models.UniqueConstraint(fields=("model", "version"), name="model_version_unique"),
+            models.UniqueConstraint(
+                fields=("asset_group", "horizon"),
+                condition=models.Q(status=ModelStatus.LIVE.value),
+                name="model_version_one_live",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[status.value for status in ModelStatus]),
+                name="model_version_status_known",
+            ),
         ]
         ordering = ("model", "version")
 
     def __str__(self) -> str:
         return f"{self.model}@{self.version}"
+
+
+class ModelTransition(models.Model):
+    """One change of a model version's status: who or which rule made it, why and when.
+
+    ``replaced`` is the version that was champion before, for a transition to ``live``
+    that retired it (a promotion or a rollback); rollback follows it back.
+    """
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField(max_length=16, choices=STATUS_CHOICES)
+    to_status = models.CharField(max_length=16, choices=STATUS_CHOICES)
+    actor = models.CharField(max_length=ACTOR_LENGTH)
+    reason = models.TextField()
+    manual = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    replaced = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaced_in",
+    )
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [
+            models.Index(fields=("version", "created_at"), name="model_transition_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}: {self.from_status} -> {self.to_status} by {self.actor}"
 
 
 class Forecast(models.Model):
@@ -46,6 +116,10 @@ class Forecast(models.Model):
     interval_low = models.FloatField(null=True, blank=True)
     interval_high = models.FloatField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # A database default as well: COPY and older writers that leave it out store true.
+    tradable = models.BooleanField(
+        default=True, db_default=True, help_text="false: a non-live version's forecast, not traded"
+    )
 
     class Meta:
         constraints = [

@@ -1,13 +1,15 @@
-"""Reads of forecasts, signals and model versions."""
+"""Reads of forecasts, signals and model versions (a version's shadow record: ``shadow``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, F, Func, Max, Min, Q, QuerySet
+from django.db.models import CharField, F, Func, Max, Min, Prefetch, Q, QuerySet
 
-from .models import Forecast, ModelVersion, Signal
+from risk_models.promotion import ModelStatus
+
+from .models import Forecast, ModelTransition, ModelVersion, Signal
 
 
 def forecast_list() -> QuerySet[Forecast]:
@@ -17,7 +19,7 @@ def forecast_list() -> QuerySet[Forecast]:
 
 FORECAST_ROW_FIELDS = (
     "id", "message_id", "asset", "horizon", "prediction", "confidence", "timestamp", "ts_init",
-    "model", "model_version_name", "interval_low", "interval_high",
+    "model", "model_version_name", "interval_low", "interval_high", "tradable",
 )  # fmt: skip
 
 
@@ -59,8 +61,33 @@ def signal_list() -> QuerySet[Signal]:
 
 
 def model_version_list() -> QuerySet[ModelVersion]:
-    """Every model version."""
-    return ModelVersion.objects.all()
+    """Every model version (filter and paginate in the caller)."""
+    return ModelVersion.objects.order_by("model", "version", "id")
+
+
+def model_version_detail(*, version_id: int) -> ModelVersion | None:
+    """One model version with its transitions (oldest first), or ``None``."""
+    return (
+        ModelVersion.objects.prefetch_related(
+            Prefetch(
+                "transitions",
+                queryset=ModelTransition.objects.select_related("replaced").order_by(
+                    "created_at", "id"
+                ),
+            )
+        )
+        .filter(pk=version_id)
+        .first()
+    )
+
+
+def model_version_champions() -> list[ModelVersion]:
+    """The live version of every asset group and horizon, sorted by group then horizon."""
+    return list(
+        ModelVersion.objects.filter(status=ModelStatus.LIVE.value).order_by(
+            "asset_group", "horizon"
+        )
+    )
 
 
 def signal_latest(*, asset: str | None = None, horizon: str | None = None) -> list[Signal]:

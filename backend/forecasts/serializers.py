@@ -1,4 +1,4 @@
-"""API shapes of forecasts and signals."""
+"""API shapes of forecasts, signals and model versions."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from risk_models.promotion import ModelStatus
 from signal_bus.horizon import PATTERN as HORIZON_PATTERN
 
-from .models import Forecast, Signal
+from .models import Forecast, ModelTransition, ModelVersion, Signal
 
 
 class ForecastOutputSerializer(serializers.ModelSerializer[Forecast]):
@@ -19,7 +20,7 @@ class ForecastOutputSerializer(serializers.ModelSerializer[Forecast]):
         model = Forecast
         fields = (
             "id", "message_id", "asset", "horizon", "prediction", "confidence", "timestamp",
-            "ts_init", "model", "model_version", "interval_low", "interval_high",
+            "ts_init", "model", "model_version", "interval_low", "interval_high", "tradable",
         )  # fmt: skip
 
     def get_model_version(self, forecast: Forecast) -> str | None:
@@ -51,6 +52,7 @@ def forecast_row_output(row: dict[str, Any]) -> dict[str, Any]:
         "model_version": row["model_version_name"],
         "interval_low": row["interval_low"],
         "interval_high": row["interval_high"],
+        "tradable": row["tradable"],
     }
 
 
@@ -72,6 +74,9 @@ class ForecastInputSerializer(serializers.Serializer[dict[str, object]]):
     model_version = serializers.CharField(required=False, allow_blank=True)
     interval_low = serializers.FloatField(required=False, allow_null=True)
     interval_high = serializers.FloatField(required=False, allow_null=True)
+    tradable = serializers.BooleanField(
+        required=False, help_text="false: a non-live version's forecast (stored, never traded)"
+    )
 
 
 class ReceivedSerializer(serializers.Serializer[dict[str, int]]):
@@ -105,3 +110,64 @@ class AssetOutputSerializer(serializers.Serializer[Any]):
     horizons = serializers.ListField(child=serializers.CharField())
     oldest = serializers.DateTimeField(help_text="time of the asset's oldest forecast")
     newest = serializers.DateTimeField(help_text="time of the asset's newest forecast")
+
+
+STATUS_VALUES = [status.value for status in ModelStatus]
+
+
+class ModelVersionOutputSerializer(serializers.ModelSerializer[ModelVersion]):
+    class Meta:
+        model = ModelVersion
+        fields: tuple[str, ...] = (
+            "id", "model", "version", "status", "asset_group", "horizon", "manual",
+            "status_changed_at", "created_at", "trained_at",
+        )  # fmt: skip
+
+
+class ModelTransitionOutputSerializer(serializers.ModelSerializer[ModelTransition]):
+    # Plain text in the schema: one enum ("Status") for the lifecycle statuses is enough.
+    from_status = serializers.CharField(help_text=f"one of {', '.join(STATUS_VALUES)}")
+    to_status = serializers.CharField(help_text=f"one of {', '.join(STATUS_VALUES)}")
+    replaced = serializers.SerializerMethodField(
+        help_text="the champion this transition to live retired (model@version)"
+    )
+
+    class Meta:
+        model = ModelTransition
+        fields = (
+            "id", "from_status", "to_status", "actor", "reason", "manual", "created_at",
+            "replaced_id", "replaced",
+        )  # fmt: skip
+
+    def get_replaced(self, transition: ModelTransition) -> str | None:
+        version = transition.replaced
+        return str(version) if version is not None else None
+
+
+class ModelVersionDetailSerializer(ModelVersionOutputSerializer):
+    transitions = ModelTransitionOutputSerializer(many=True, read_only=True)
+    gates = serializers.JSONField(
+        read_only=True, help_text="the automatic rule's latest decision with every gate's numbers"
+    )
+    metrics = serializers.JSONField(read_only=True, help_text="the walk-forward training record")
+
+    class Meta(ModelVersionOutputSerializer.Meta):
+        fields = (*ModelVersionOutputSerializer.Meta.fields, "metrics", "gates", "transitions")
+
+
+class ModelTransitionInputSerializer(serializers.Serializer[dict[str, str]]):
+    status = serializers.ChoiceField(choices=STATUS_VALUES)
+    reason = serializers.CharField(max_length=2000, trim_whitespace=True)
+
+
+class ModelRollbackInputSerializer(serializers.Serializer[dict[str, str]]):
+    asset_group = serializers.CharField(
+        max_length=100, allow_blank=True, trim_whitespace=False, required=False, default=""
+    )
+    horizon = serializers.CharField(max_length=10, allow_blank=True, trim_whitespace=False)
+    reason = serializers.CharField(max_length=2000, trim_whitespace=True)
+
+
+class ModelRollbackOutputSerializer(serializers.Serializer[dict[str, ModelVersion]]):
+    retired = ModelVersionDetailSerializer(help_text="the champion rolled back")
+    restored = ModelVersionDetailSerializer(help_text="the previous champion, live again")

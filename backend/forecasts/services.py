@@ -1,4 +1,9 @@
-"""Writes: store forecasts (idempotently), derive their signals, register model versions."""
+"""Writes: store forecasts (idempotently), derive their signals, register model versions.
+
+A forecast keeps its message's ``tradable`` flag (false: published by a version that is not
+live; stored so that its shadow record accrues, never traded). Lifecycle changes of model
+versions are in ``lifecycle``.
+"""
 
 from __future__ import annotations
 
@@ -21,20 +26,29 @@ from signal_bus.channels import FORECAST_UPDATES
 from signal_bus.messages import ForecastUpdate
 
 from .bulk_copy import COPY_COLUMNS, SIGNAL_COPY_COLUMNS, forecast_messages_encode
+from .lifecycle import register_version
 from .models import Forecast, ModelVersion, Signal
 from .signals_rule import signal_from_forecast
 
 
 def model_version_resolve(
-    *, model: str, version: str, cache: dict[tuple[str, str], ModelVersion] | None = None
+    *,
+    model: str,
+    version: str,
+    horizon: str = "",
+    cache: dict[tuple[str, str], ModelVersion] | None = None,
 ) -> ModelVersion | None:
-    """Return the model version row for ``(model, version)``, creating it on first sight."""
+    """Return the model version row for ``(model, version)``, registering it on first sight.
+
+    A version first seen in a forecast is a ``candidate`` of that forecast's horizon (and
+    no asset group): :func:`~backend.forecasts.lifecycle.register_version`.
+    """
     if not model or not version:
         return None
     key = (model, version)
     if cache is not None and key in cache:
         return cache[key]
-    row, _ = ModelVersion.objects.get_or_create(model=model, version=version)
+    row = register_version(model, version, asset_group="", horizon=horizon)
     if cache is not None:
         cache[key] = row
     return row
@@ -78,8 +92,13 @@ def _forecasts_store(*, messages: Sequence[ForecastUpdate]) -> None:
     with transaction.atomic():
         # Resolved once per distinct (model, version) of the batch, in order of first sight.
         pair_ids: dict[tuple[str, str], int | None] = {}
-        for pair in dict.fromkeys((message.model, message.model_version) for message in messages):
-            row = model_version_resolve(model=pair[0], version=pair[1], cache=versions)
+        first_horizons: dict[tuple[str, str], str] = {}
+        for message in messages:
+            first_horizons.setdefault((message.model, message.model_version), message.horizon)
+        for pair, horizon in first_horizons.items():
+            row = model_version_resolve(
+                model=pair[0], version=pair[1], horizon=horizon, cache=versions
+            )
             pair_ids[pair] = row.pk if row is not None else None
         version_ids = {
             message.id: pair_ids[(message.model, message.model_version)] for message in messages
@@ -109,7 +128,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS forecast_incoming (
     message_id varchar(64), asset varchar(40), horizon varchar(10), prediction double precision,
     confidence double precision, "timestamp" timestamptz, ts_init timestamptz, model varchar(100),
     model_version_id bigint, interval_low double precision, interval_high double precision,
-    received_at timestamptz
+    received_at timestamptz, tradable boolean
 ) ON COMMIT DELETE ROWS
 """
 _INCOMING_SIGNALS_TABLE = """
@@ -197,6 +216,7 @@ def _store_with_orm(
                 model_version_id=version_ids[message.id],
                 interval_low=message.interval_low,
                 interval_high=message.interval_high,
+                tradable=message.tradable,
             )
         )
         values = signal_from_forecast(

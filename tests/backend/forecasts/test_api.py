@@ -102,6 +102,10 @@ def test_signal_follows_the_entry_threshold(client_for: Any) -> None:
     assert weak.entry_threshold == 0.6
     response = client_for("viewer").get("/api/signals/?active=true")
     assert [item["forecast_message_id"] for item in response.json()["results"]] == ["fc-1"]
+    # 1 and 0 are booleans too (they used to be ignored: every signal came back).
+    for value, expected in (("1", ["fc-1"]), ("0", ["fc-2"])):
+        response = client_for("viewer").get("/api/signals/", {"active": value})
+        assert [item["forecast_message_id"] for item in response.json()["results"]] == expected
 
 
 @pytest.mark.parametrize(
