@@ -8,6 +8,7 @@ each called with ``horizon=`` and ``now=`` keyword arguments.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -57,7 +58,13 @@ def _run(*, path: str, horizon: str, now: datetime | None, action: str) -> Any:
     moment = now or datetime.now(UTC)
     engine = engine_callable_load(path=path)
     logger.info(f"{action}_started", horizon=horizon, engine=path)
-    result = engine(horizon=horizon, now=moment)
+    extra: dict[str, Any] = {}
+    if "lifecycle" in inspect.signature(engine).parameters:
+        # The model registry decides which versions trade (engines.forecast.engine).
+        from backend.forecasts.lifecycle_store import DatabaseLifecycle
+
+        extra["lifecycle"] = DatabaseLifecycle()
+    result = engine(horizon=horizon, now=moment, **extra)
     logger.info(f"{action}_finished", horizon=horizon, engine=path)
     return result
 
@@ -95,8 +102,14 @@ def forecast_fanout_run(
 
     horizon_checked(horizon)
     try:
+        from backend.forecasts.lifecycle_store import DatabaseLifecycle
+
         return forecast_fanout_start(
-            horizon=horizon, now=now or datetime.now(UTC), dispatch=dispatch, group_size=group_size
+            horizon=horizon,
+            now=now or datetime.now(UTC),
+            dispatch=dispatch,
+            group_size=group_size,
+            lifecycle=DatabaseLifecycle(),
         )
     except FanOutError as error:
         raise InvalidInput(field=error.field, rule=error.rule, message=error.message) from None

@@ -365,11 +365,15 @@ def apply_decision(
       :func:`~backend.forecasts.shadow.shadow_record` up to ``now``). A refit of the
       champion's own model replaces it.
 
+    A candidate the rule decides live because its recipe served the shadow period in
+    earlier periods, or is a live recipe's refit (``Decision.shadow_served``), moves
+    through ``shadow`` first: two transitions, both audited. Any other live verdict for
+    a candidate is refused.
+
     Raises
     ------
     LifecycleError
-        The decision asks for a move the lifecycle does not allow (a candidate cannot
-        become live without a shadow period).
+        The decision asks for a move the lifecycle does not allow.
     """
     settings = config or GateConfig()
     moment = _now(now)
@@ -385,10 +389,33 @@ def apply_decision(
         elif current is ModelStatus.RETIRED and target is not current:
             held = "a retired version returns only by an operator's rollback"
             target = current
-        if target is not current:
+        # The walk-forward rule decides per recipe: a refit of a recipe that already served
+        # its shadow period (or a live one's refit) may be decided live on first sight. It
+        # goes through shadow on the way, so its history reads as the lifecycle allows.
+        through_shadow = (
+            current is ModelStatus.CANDIDATE
+            and target is ModelStatus.LIVE
+            and decision.shadow_served
+        )
+        if target is not current and not through_shadow:
             _transition_check(current, target)
         if target is ModelStatus.LIVE and current is not ModelStatus.LIVE:
             target, held = _challenge(row, document, settings, moment) or (target, held)
+        if through_shadow:
+            shadow_reason = (
+                decision.shadow.detail
+                if decision.shadow is not None
+                else "the recipe served its shadow period before this refit"
+            )
+            _move(
+                row,
+                ModelStatus.SHADOW,
+                actor=f"{RULE_ACTOR_PREFIX}{decision.rule}",
+                reason=f"{decision.rule}; {shadow_reason}",
+                manual=False,
+                now=moment,
+            )
+            current = ModelStatus.SHADOW
         document["effective_status"] = target.value
         document["held"] = held or None
         if target is current:

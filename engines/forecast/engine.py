@@ -123,6 +123,8 @@ class VersionVerdict:
     asset_group: str
     horizon: str
     decision: Decision
+    metrics: Mapping[str, object] = field(default_factory=dict)
+    """The version's walk-forward out-of-sample record when it was trained."""
 
 
 class LifecycleStore(Protocol):
@@ -130,6 +132,9 @@ class LifecycleStore(Protocol):
 
     def settle(self, verdict: VersionVerdict) -> ModelStatus:
         """Record the rule's verdict and return the status in force for the version."""
+
+    def status_of(self, model: str, version: str) -> ModelStatus | None:
+        """The status in force for a version (``None``: the store has never seen it)."""
 
 
 @dataclass(frozen=True)
@@ -279,6 +284,7 @@ class ForecastEngine:
                         asset_group=self.config.group,
                         horizon=horizon,
                         decision=decision,
+                        metrics=self._metrics(version),
                     )
                 )
                 allowed = is_tradable(status)
@@ -290,6 +296,11 @@ class ForecastEngine:
         return latest.assign(
             tradable=latest["model_version"].astype(str).map(tradable).astype(bool)
         )
+
+    def _metrics(self, version: str) -> dict[str, object]:
+        if not self.registry.contains(version):
+            return {}
+        return dict(self.registry.metadata(version).out_of_sample)
 
     def _updates(self, latest: pd.DataFrame, now: dt.datetime) -> Sequence[ForecastUpdate]:
         return forecast_messages(
@@ -349,14 +360,23 @@ def _observed_cycle(engine: ForecastEngine, horizon: str, now: dt.datetime) -> C
     return result
 
 
-def run_cycle(*, horizon: str, now: dt.datetime) -> dict[str, object]:
-    """Run one forecast cycle for ``horizon`` and publish on the bus from the environment."""
+def run_cycle(
+    *, horizon: str, now: dt.datetime, lifecycle: LifecycleStore | None = None
+) -> dict[str, object]:
+    """Run one forecast cycle for ``horizon`` and publish on the bus from the environment.
+
+    ``lifecycle``: the backend's model registry, which records verdicts and has the last
+    word on which version trades.
+    """
     from signal_bus import RedisBus
 
     with RedisBus.from_environment() as bus:
         # Waits out a short outage; a longer one fails the task, which its scheduler retries.
         engine = ForecastEngine(
-            config_from_environment(horizon), bus, publish_timeout_s=SCHEDULED_PUBLISH_TIMEOUT_S
+            config_from_environment(horizon),
+            bus,
+            publish_timeout_s=SCHEDULED_PUBLISH_TIMEOUT_S,
+            lifecycle=lifecycle,
         )
         result = _observed_cycle(engine, horizon, now)
     return {
@@ -366,11 +386,15 @@ def run_cycle(*, horizon: str, now: dt.datetime) -> dict[str, object]:
     }
 
 
-def retrain(*, horizon: str, now: dt.datetime) -> dict[str, object]:
+def retrain(
+    *, horizon: str, now: dt.datetime, lifecycle: LifecycleStore | None = None
+) -> dict[str, object]:
     """Train the model version of the period containing ``now`` if it is missing; publish nothing.
 
     The registry keeps one version per retraining period, so running this ahead of the
     cycles moves the training cost off the forecast path.
     """
-    result = ForecastEngine(config_from_environment(horizon), None).run_cycle(now)
+    result = ForecastEngine(config_from_environment(horizon), None, lifecycle=lifecycle).run_cycle(
+        now
+    )
     return {"versions_trained": result.versions_trained, "missing": list(result.missing)}

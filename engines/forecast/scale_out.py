@@ -26,9 +26,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
+
+if TYPE_CHECKING:
+    from engines.forecast.engine import LifecycleStore
 
 
 class FanOutError(ValueError):
@@ -120,29 +123,38 @@ def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None
     return version, trained
 
 
-def version_tradable(horizon: str, version: str) -> bool:
-    """Whether the forecasts of a saved ``version`` trade: its recorded promotion verdict.
+def version_tradable(horizon: str, version: str, lifecycle: LifecycleStore | None = None) -> bool:
+    """Whether the forecasts of a saved ``version`` trade.
 
-    A version trained before verdicts were recorded (or while gating was off) has none:
-    it trades only when gating is off (``ATS_FORECAST_GATED=false``).
+    The lifecycle store's status when it knows the version (an operator may have
+    retired or rolled it back since), else the promotion verdict recorded in the
+    registry. A version trained before verdicts were recorded has none: it trades only
+    when gating is off (``ATS_FORECAST_GATED=false``).
     """
     from alpha_models.registry import ModelRegistry
     from engines.forecast.engine import PROMOTION_DOCUMENT, config_from_environment
+    from risk_models.promotion import is_tradable
 
     config = config_from_environment(horizon)
     if not config.gated:
         return True
+    if lifecycle is not None:
+        status = lifecycle.status_of(config.model, version)
+        if status is not None:
+            return is_tradable(status)
     record = ModelRegistry(config.registry_folder).document(version, PROMOTION_DOCUMENT)
     return bool(record is not None and record.get("tradable") is True)
 
 
-def _period_version(*, horizon: str, now: dt.datetime) -> tuple[str | None, int, bool]:
+def _period_version(
+    *, horizon: str, now: dt.datetime, lifecycle: LifecycleStore | None = None
+) -> tuple[str | None, int, bool]:
     from alpha_models.schedule import period_start
     from engines.forecast.engine import ForecastEngine, config_from_environment
     from engines.forecast.fanout import data_time, period_version
 
     config = config_from_environment(horizon)
-    engine = ForecastEngine(config, None)
+    engine = ForecastEngine(config, None, lifecycle=lifecycle)
     period = period_start(data_time(now, config.bars.security_type), config.retrain_frequency)
 
     def lookup() -> str | None:
@@ -157,7 +169,7 @@ def _period_version(*, horizon: str, now: dt.datetime) -> tuple[str | None, int,
 
     version = lookup() if config.bars.symbols else None
     if version is not None:
-        return version, 0, version_tradable(horizon, version)
+        return version, 0, version_tradable(horizon, version, lifecycle)
     from signal_bus.channels import ChannelNames
 
     lock_key = ChannelNames(_namespace()).forecast_fanout_training_lock(horizon)
@@ -165,7 +177,7 @@ def _period_version(*, horizon: str, now: dt.datetime) -> tuple[str | None, int,
     with lock:
         version = lookup() if config.bars.symbols else None
         if version is not None:
-            return version, 0, version_tradable(horizon, version)
+            return version, 0, version_tradable(horizon, version, lifecycle)
         result = engine.run_cycle(now)
         current = engine.forecasters[0].current_version
         logger.info(
@@ -173,7 +185,11 @@ def _period_version(*, horizon: str, now: dt.datetime) -> tuple[str | None, int,
         )
         if current is None:
             return None, result.versions_trained, False
-        return current.version, result.versions_trained, version_tradable(horizon, current.version)
+        return (
+            current.version,
+            result.versions_trained,
+            version_tradable(horizon, current.version, lifecycle),
+        )
 
 
 def forecast_fanout_start(
@@ -182,6 +198,7 @@ def forecast_fanout_start(
     now: dt.datetime,
     dispatch: GroupDispatch,
     group_size: int | None = None,
+    lifecycle: LifecycleStore | None = None,
 ) -> dict[str, object]:
     """Start a fanned-out cycle: ensure the period's version, then send one task per asset group.
 
@@ -206,7 +223,7 @@ def forecast_fanout_start(
             message="the fanned-out cycle needs the assets listed in ATS_FORECAST_SYMBOLS",
         )
     started = time.time()
-    version, trained, tradable = _period_version(horizon=horizon, now=now)
+    version, trained, tradable = _period_version(horizon=horizon, now=now, lifecycle=lifecycle)
     cycle_id = uuid.uuid4().hex
     expected = [f"{asset.upper()}:{horizon}" for group in groups for asset in group]
     client = _client()

@@ -71,6 +71,9 @@ def check_transition(current: ModelStatus | str, target: ModelStatus | str) -> N
         raise TransitionError(current, target)
 
 
+RULE_LIVE_REFIT = "refit of a live model; gates passed"
+
+
 def is_tradable(status: ModelStatus | str) -> bool:
     """Only live versions trade."""
     return ModelStatus(status) is ModelStatus.LIVE
@@ -84,6 +87,14 @@ class Decision:
     rule: str
     gates: GateReport
     shadow: GateResult | None = None
+
+    @property
+    def shadow_served(self) -> bool:
+        """Whether the recipe has served its shadow period: a live verdict whose shadow
+        gate passed, or the refit of a recipe that was already live."""
+        if self.status is not ModelStatus.LIVE:
+            return False
+        return self.rule == RULE_LIVE_REFIT or (self.shadow is not None and self.shadow.passed)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -116,7 +127,7 @@ def next_status(
     if not gates.passed:
         return Decision(ModelStatus.CANDIDATE, "out-of-sample gates failed", gates)
     if current is ModelStatus.LIVE:
-        return Decision(ModelStatus.LIVE, "refit of a live model; gates passed", gates)
+        return Decision(ModelStatus.LIVE, RULE_LIVE_REFIT, gates)
     if current is not ModelStatus.SHADOW:
         return Decision(ModelStatus.SHADOW, "out-of-sample gates passed; shadow starts", gates)
     record = shadow_record if shadow_record is not None else pd.DataFrame()

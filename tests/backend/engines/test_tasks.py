@@ -56,3 +56,21 @@ def test_missing_engine_and_bad_horizon_fail_clearly(settings: Any) -> None:
     settings.FORECAST_ENGINE_CYCLE = f"{__name__}:recording_engine"
     with pytest.raises(ValueError, match="horizon"):
         forecast_cycle_run(horizon="2w")
+
+
+LIFECYCLES: list[Any] = []
+
+
+def lifecycle_engine(*, horizon: str, now: Any, lifecycle: Any = None) -> dict[str, str]:
+    LIFECYCLES.append(lifecycle)
+    return {"horizon": horizon}
+
+
+def test_an_engine_that_takes_a_lifecycle_store_gets_the_model_registry(settings: Any) -> None:
+    from backend.forecasts.lifecycle_store import DatabaseLifecycle
+
+    settings.FORECAST_ENGINE_CYCLE = f"{__name__}:lifecycle_engine"
+    LIFECYCLES.clear()
+    forecast_cycle_run(horizon="1d")
+    assert len(LIFECYCLES) == 1
+    assert isinstance(LIFECYCLES[0], DatabaseLifecycle)

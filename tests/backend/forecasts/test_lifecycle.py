@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from io import StringIO
 from typing import Any
 
@@ -139,16 +140,35 @@ def test_invalid_transitions_are_refused_with_the_allowed_targets() -> None:
     with pytest.raises(InvalidInput) as no_reason:
         transition(row, "shadow", actor="alice", reason="  ", manual=True)
     assert no_reason.value.field == "reason"
-    # The rule cannot skip the shadow period either, whether or not there is a champion.
+    # The rule cannot skip the shadow period either, whether or not there is a champion:
+    # a live verdict whose recipe has served no shadow period is refused.
+    unserved = replace(verdict(LIVE), shadow=None, rule="asked for live")
+    assert not unserved.shadow_served
     with pytest.raises(LifecycleError):
-        apply_decision(row, verdict(LIVE))
+        apply_decision(row, unserved)
     assert reloaded(row).status == "candidate"
     assert ModelTransition.objects.count() == 0
     assert not AuditEvent.objects.filter(action="model_status_changed").exists()
     promoted(version("lgbm", "v1"))
     with pytest.raises(LifecycleError, match="allowed: retired, shadow"):
-        apply_decision(row, verdict(LIVE))
+        apply_decision(row, unserved)
     assert reloaded(row).status == "candidate"
+
+
+def test_a_refit_whose_recipe_served_its_shadow_goes_live_through_shadow() -> None:
+    # The walk-forward rule decides per recipe: this month's refit of a recipe that
+    # passed its shadow period earlier is decided live the first time it is seen.
+    previous = promoted(version("ridge", "2024-01"))
+    refit = version("ridge", "2024-02")
+    assert apply_decision(refit, verdict(LIVE), now=T0 + DAY) is LIVE
+    steps = list(
+        ModelTransition.objects.filter(version=refit)
+        .order_by("pk")
+        .values_list("from_status", "to_status")
+    )
+    assert steps == [("candidate", "shadow"), ("shadow", "live")]
+    assert reloaded(previous).status == "retired"
+    assert champion(GROUP, HORIZON) == reloaded(refit)
 
 
 def test_a_second_live_version_of_the_group_retires_the_first() -> None:
