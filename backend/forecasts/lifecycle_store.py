@@ -12,7 +12,7 @@ from __future__ import annotations
 from engines.forecast.engine import VersionVerdict
 from risk_models.promotion import ModelStatus
 
-from .lifecycle import apply_decision, register_version
+from .lifecycle import apply_decision, champion, register_version
 from .models import ModelVersion
 
 
@@ -38,3 +38,8 @@ class DatabaseLifecycle:
             .first()
         )
         return None if status is None else ModelStatus(status)
+
+    def champion(self, asset_group: str, horizon: str) -> tuple[str, str] | None:
+        """``(model, version)`` of the group's live version for ``horizon``, if any."""
+        row = champion(asset_group, horizon)
+        return None if row is None else (row.model, row.version)

@@ -136,6 +136,9 @@ class LifecycleStore(Protocol):
     def status_of(self, model: str, version: str) -> ModelStatus | None:
         """The status in force for a version (``None``: the store has never seen it)."""
 
+    def champion(self, asset_group: str, horizon: str) -> tuple[str, str] | None:
+        """``(model, version)`` of the live version of a group and horizon, if any."""
+
 
 @dataclass(frozen=True)
 class CycleResult:
@@ -220,7 +223,9 @@ class ForecastEngine:
         for forecaster, gate in zip(self.forecasters, self.gates, strict=True):
             latest = forecaster.forecast_latest(panel)
             if gate is not None:
-                latest = self._settle(latest, gate, forecaster.trainer.config.horizon.name)
+                horizon = forecaster.trainer.config.horizon.name
+                latest = self._settle(latest, gate, horizon)
+                latest = self._restored_champion(latest, forecaster, panel, horizon)
             updates.extend(self._updates(latest, now))
         trained = len(self.registry.versions()) - before
         buffered = self.publish(updates)
@@ -296,6 +301,35 @@ class ForecastEngine:
         return latest.assign(
             tradable=latest["model_version"].astype(str).map(tradable).astype(bool)
         )
+
+    def _restored_champion(
+        self, latest: pd.DataFrame, forecaster: LiveForecaster, panel: BarPanel, horizon: str
+    ) -> pd.DataFrame:
+        """Forecast with the store's champion when it is an older version of this recipe.
+
+        After an operator's rollback the champion is the previous version, not the one the
+        schedule trained for this period: its forecasts are published (tradable) instead
+        of the untradable ones of the version it replaced, until the recipe's next refit
+        is decided live again.
+        """
+        if self.lifecycle is None or latest.empty or "tradable" not in latest:
+            return latest
+        if bool(latest["tradable"].any()):
+            return latest
+        found = self.lifecycle.champion(self.config.group, horizon)
+        if found is None:
+            return latest
+        model_kind, version = found
+        current = set(latest["model_version"].astype(str))
+        if model_kind != self.config.model or version in current:
+            return latest
+        if not self.registry.contains(version):
+            return latest
+        model, metadata = self.registry.load(version)
+        restored = forecaster.forecast_with(panel, model, metadata)
+        if restored.empty:
+            return latest
+        return restored.assign(status=str(ModelStatus.LIVE), tradable=True)
 
     def _metrics(self, version: str) -> dict[str, object]:
         if not self.registry.contains(version):

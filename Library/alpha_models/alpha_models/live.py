@@ -119,6 +119,16 @@ class LiveForecaster:
                 self._current = found
         return latest
 
+    def forecast_with(
+        self, panel: BarPanel, model: ForecastModel, metadata: ModelVersion
+    ) -> pd.DataFrame:
+        """Forecast each asset's newest bar with a given saved version, whatever its period.
+
+        For a version restored by an operator (a rollback to the previous champion): the
+        same trailing-window inference, no retraining; no ``status`` columns.
+        """
+        return self._forecast_window(panel, model, metadata)
+
     def _with_status(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.gate is None or frame.empty:
             return frame

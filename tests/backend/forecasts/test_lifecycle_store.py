@@ -85,3 +85,25 @@ def test_a_proven_version_goes_live_and_an_operator_has_the_last_word(tmp_path: 
     assert DatabaseLifecycle().status_of("sklearn", "never-seen") is None
     with pytest.raises(LifecycleError, match="roll back"):
         rollback("equity-usa", "1d", actor="alice", reason="nothing before it")
+
+
+def test_a_rollback_makes_the_engine_forecast_with_the_previous_champion(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, momentum=0.4, seed=6, days=900)
+    first = engine.run_cycle(NOW)
+    january = first.forecasts[0].model_version
+    # Two more months of bars: the recipe's refit for the new period goes live in its place.
+    _engine(tmp_path, momentum=0.4, seed=6, days=945)
+    later = engine.run_cycle(NOW)
+    march = later.forecasts[0].model_version
+    assert march != january
+    assert ModelVersion.objects.get(version=march).status == "live"
+    assert ModelVersion.objects.get(version=january).status == "retired"
+
+    retired, restored = rollback("equity-usa", "1d", actor="alice", reason="march misbehaves")
+    assert (retired.version, restored.version) == (march, january)
+    after = engine.run_cycle(NOW)
+    assert {update.model_version for update in after.forecasts} == {january}
+    assert all(update.tradable for update in after.forecasts)
+    assert {update.asset for update in after.forecasts} == set(SYMBOLS)
+    # The rule does not undo the operator's decision on the next cycle either.
+    assert ModelVersion.objects.get(version=march).status == "retired"

@@ -106,6 +106,12 @@ class RecordingStore:
         self.verdicts.append(verdict)
         return self.status
 
+    def status_of(self, model: str, version: str) -> ModelStatus | None:
+        return self.status
+
+    def champion(self, asset_group: str, horizon: str) -> tuple[str, str] | None:
+        return None
+
 
 @pytest.mark.parametrize("status", [ModelStatus.LIVE, ModelStatus.RETIRED])
 def test_the_lifecycle_store_has_the_last_word(tmp_path: Path, status: ModelStatus) -> None:
