@@ -289,6 +289,7 @@ class RiskEngine:
                     made_at=message.ts_event,
                     horizon_length=horizon_length(message.horizon),
                     tradable=message.tradable,
+                    model_version=message.model_version,
                 )
             elif isinstance(message, PortfolioSnapshot):
                 self.monitor.on_portfolio(message.equity, message.ts_event)

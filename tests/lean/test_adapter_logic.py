@@ -253,3 +253,28 @@ def test_an_asset_is_untradable_only_when_no_live_model_forecasts_it() -> None:
         replace(_forecast(NOW + timedelta(minutes=1), asset="ADAUSD"), tradable=False),
     ]
     assert untradable_assets(forecasts, now=NOW) == {"SOLUSD"}
+
+
+def test_the_inbox_keeps_the_live_models_forecast_in_force() -> None:
+    inbox = SignalInbox()
+    champion = replace(_forecast(NOW), model_version="champion")
+    challenger = replace(
+        _forecast(NOW + timedelta(minutes=1)),
+        id="challenger-1",
+        model_version="challenger",
+        tradable=False,
+    )
+    assert inbox.offer(champion)
+    assert not inbox.offer(challenger)  # a shadow model never displaces the live one
+    assert inbox.forecasts() == [champion]
+    demoted = replace(
+        _forecast(NOW + timedelta(minutes=2)),
+        id="champion-2",
+        model_version="champion",
+        tradable=False,
+    )
+    assert inbox.offer(demoted)  # the live version itself stopped being live
+    assert inbox.forecasts() == [demoted]
+    promoted = replace(_forecast(NOW + timedelta(minutes=3)), id="challenger-2")
+    assert inbox.offer(promoted)
+    assert inbox.forecasts() == [promoted]

@@ -26,6 +26,7 @@ from risk_models.parameters import StrategyParameters
 from risk_models.promotion import no_live_model_reason
 from risk_models.skill import ForecastSkillTracker
 from risk_models.volatility import GarchVolatility, VolatilityEstimate, estimate_volatility
+from signal_bus.messages import forecast_supersedes
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class _LiveForecast:
     confidence: float
     made_at: datetime
     tradable: bool = True
+    model_version: str = ""
 
 
 class RiskMonitor:
@@ -102,17 +104,29 @@ class RiskMonitor:
         made_at: datetime,
         horizon_length: timedelta,
         tradable: bool = True,
+        model_version: str = "",
     ) -> None:
         """Record a forecast of ``asset`` over ``horizon`` made at ``made_at``.
 
         A forecast of a model version that is not live (``tradable`` false) keeps the
-        feed fresh but sets no confidence and no skill: nothing trades on it. While an
+        feed fresh but sets no confidence and no skill: nothing trades on it; it never
+        displaces a live version's forecast of the same asset and horizon
+        (:func:`signal_bus.messages.forecast_supersedes`). While an
         asset's live forecasts are all of that kind, the decision names it with
         :func:`~risk_models.promotion.no_live_model_reason`.
         """
         if not (math.isfinite(prediction) and 0.0 <= confidence <= 1.0):
             raise ValueError("prediction must be finite and confidence in [0, 1]")
-        self._forecasts[(asset, horizon)] = _LiveForecast(prediction, confidence, made_at, tradable)
+        held = self._forecasts.get((asset, horizon))
+        if held is None or forecast_supersedes(
+            tradable=tradable,
+            model_version=model_version,
+            held_tradable=held.tradable,
+            held_model_version=held.model_version,
+        ):
+            self._forecasts[(asset, horizon)] = _LiveForecast(
+                prediction, confidence, made_at, tradable, model_version
+            )
         if tradable:
             self.skill.add_forecast(asset, prediction, made_at=made_at, horizon=horizon_length)
         if self._last_forecast_at is None or made_at > self._last_forecast_at:

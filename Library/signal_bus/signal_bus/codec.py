@@ -250,8 +250,7 @@ def _forecast_fast(document: dict[str, Any]) -> ForecastUpdate | None:
     tradable = get("tradable", True)
     if not (
         type(tradable) is bool
-        and
-        type(prediction) is float
+        and type(prediction) is float
         and isfinite(prediction)
         and type(confidence) is float
         and 0.0 <= confidence <= 1.0

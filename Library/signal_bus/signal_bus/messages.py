@@ -172,6 +172,21 @@ class ForecastUpdate(Message):
         """``"<asset>:<horizon>"``, e.g. ``"AAPL:1d"``."""
         return f"{self.asset}:{self.horizon}"
 
+    def supersedes(self, held: ForecastUpdate) -> bool:
+        """Whether this forecast replaces ``held`` (same key) as the one in force.
+
+        The newer one wins (see :func:`forecast_supersedes` for the one exception: a
+        shadow model's forecast never displaces a live model's).
+        """
+        if held.ts_event > self.ts_event:
+            return False
+        return forecast_supersedes(
+            tradable=self.tradable,
+            model_version=self.model_version,
+            held_tradable=held.tradable,
+            held_model_version=held.model_version,
+        )
+
     def payload_fields(self) -> dict[str, Any]:
         """Return the message-specific fields as JSON-ready values."""
         return {
@@ -217,6 +232,22 @@ class ForecastUpdate(Message):
             interval_high=interval_high,
             tradable=tradable,
         )
+
+
+def forecast_supersedes(
+    *, tradable: bool, model_version: str, held_tradable: bool, held_model_version: str
+) -> bool:
+    """Whether a newer forecast of an asset and horizon replaces the one held.
+
+    A tradable forecast, or one replacing a non-tradable one, always does. A
+    non-tradable forecast replaces a tradable one only when both come from the same
+    model version (that version stopped being live); from another version (a candidate
+    or challenger in shadow, published so its record accrues) it never displaces the
+    live model's forecast, which stays in force until it goes stale.
+    """
+    if tradable or not held_tradable:
+        return True
+    return model_version == held_model_version
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

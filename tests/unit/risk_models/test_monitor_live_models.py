@@ -48,3 +48,36 @@ def test_only_live_forecasts_are_scored_for_skill() -> None:
     monitor.on_price("MSFT", 100.0, NOW)
     monitor.on_price("MSFT", 101.0, NOW + DAY)
     assert monitor.skill.score(50).observations == 0
+
+
+def test_a_shadow_models_forecast_never_displaces_the_live_models() -> None:
+    monitor = _monitor()
+    parameters = StrategyParameters()
+    monitor.on_forecast(
+        "AAPL", "1d", 0.01, 0.6, made_at=NOW, horizon_length=DAY, model_version="champion"
+    )
+    later = NOW + timedelta(minutes=5)
+    monitor.on_forecast(
+        "AAPL",
+        "1d",
+        -0.02,
+        0.9,
+        made_at=later,
+        horizon_length=DAY,
+        tradable=False,
+        model_version="challenger",
+    )
+    assert monitor.inputs(parameters, later).confidence == 0.6
+    assert monitor.assets_without_live_model(parameters, later) == []
+    # The champion itself demoted: its own untradable forecast does replace it.
+    monitor.on_forecast(
+        "AAPL",
+        "1d",
+        0.01,
+        0.6,
+        made_at=later,
+        horizon_length=DAY,
+        tradable=False,
+        model_version="champion",
+    )
+    assert monitor.assets_without_live_model(parameters, later) == ["AAPL"]

@@ -77,7 +77,7 @@ class SignalInbox:
             self._remember(message.id)
             if isinstance(message, ForecastUpdate):
                 held = self._forecasts.get(message.key)
-                if held is not None and held.ts_event > message.ts_event:
+                if held is not None and not message.supersedes(held):
                     return False
                 self._forecasts[message.key] = message
             elif isinstance(message, RiskUpdate):
@@ -98,7 +98,8 @@ class SignalInbox:
             return True
 
     def forecasts(self) -> list[ForecastUpdate]:
-        """Return the newest forecast per asset and horizon."""
+        """Return the forecast in force per asset and horizon: the newest, except that a
+        shadow model's never displaces a live model's (``ForecastUpdate.supersedes``)."""
         with self._lock:
             return list(self._forecasts.values())
 
