@@ -63,7 +63,10 @@ class RecordedForecasts:
         return len(self._forecasts)
 
     def as_of(self, now: datetime) -> list[ForecastUpdate]:
-        """Return the newest forecast per asset and horizon published at or before ``now``.
+        """Return the forecast in force per asset and horizon published at or before ``now``.
+
+        The newest, except that a shadow model's never displaces a live model's
+        (``ForecastUpdate.supersedes``).
 
         Calls with non-decreasing ``now`` (a backtest) cost only the newly visible
         forecasts; going back in time replays from the start.
@@ -73,7 +76,7 @@ class RecordedForecasts:
         end = bisect.bisect_right(self._published, now)
         for forecast in self._forecasts[self._cursor : end]:
             held = self._latest.get(forecast.key)
-            if held is None or forecast.ts_event >= held.ts_event:
+            if held is None or forecast.supersedes(held):
                 self._latest[forecast.key] = forecast
         self._cursor = max(self._cursor, end)
         self._cursor_time = now
