@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, tuple[str, list[str]]] = {
     "backend_api": ("backend_api.py", []),
     "dashboard_render": ("dashboard_render.py", []),
     "forecast_scale_out": ("forecast_scale_out.py", []),
+    "promotion_gates": ("promotion_gates.py", []),
 }
 
 

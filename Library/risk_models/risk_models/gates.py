@@ -218,15 +218,23 @@ def block_length_for(dates: int, config: GateConfig, horizon_bars: int = 1) -> i
     return max(1, min(dates, max(horizon_bars, cube_root)))
 
 
-def _block_counts(dates: int, block: int, samples: int, seed: int) -> Array:
-    """Return (samples x dates) counts: how often each date is drawn by a moving block bootstrap."""
+def _bootstrap_sums(per_date: Array, block: int, samples: int, seed: int) -> Array:
+    """Column sums of ``per_date`` (dates x k) over ``samples`` moving-block resamples.
+
+    Each resample draws ``ceil(dates / block)`` blocks of consecutive dates with uniform
+    starts and keeps the first ``dates`` of them; a block's sum is a difference of
+    cumulative sums, so no resample is materialized.
+    """
+    dates = per_date.shape[0]
     rng = np.random.default_rng(seed)
     blocks = math.ceil(dates / block)
     starts = rng.integers(0, dates - block + 1, size=(samples, blocks))
-    drawn = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(samples, -1)[:, :dates]
-    counts = np.zeros((samples, dates), dtype=np.float64)
-    np.add.at(counts, (np.repeat(np.arange(samples), dates), drawn.ravel()), 1.0)
-    return counts
+    cumulative = np.vstack([np.zeros((1, per_date.shape[1])), np.cumsum(per_date, axis=0)])
+    whole = cumulative[starts[:, :-1] + block] - cumulative[starts[:, :-1]]
+    tail = dates - (blocks - 1) * block
+    last = cumulative[starts[:, -1] + tail] - cumulative[starts[:, -1]]
+    totals: Array = whole.sum(axis=1) + last
+    return totals
 
 
 def _correlation_from_sums(sums: Array) -> Array:
@@ -257,13 +265,14 @@ def bootstrap_rank_ic(
     x = pd.Series(prediction).rank().to_numpy(dtype=np.float64)
     y = pd.Series(outcome).rank().to_numpy(dtype=np.float64)
     columns = np.column_stack([np.ones_like(x), x, y, x * y, x * x, y * y])
-    per_date = np.zeros((dates, 6))
-    np.add.at(per_date, codes, columns)
+    per_date: Array = np.column_stack(
+        [np.bincount(codes, weights=columns[:, index], minlength=dates) for index in range(6)]
+    ).astype(np.float64)
     ic = float(_correlation_from_sums(per_date.sum(axis=0)))
     if dates < 3 or not math.isfinite(ic):
         return ic, math.nan, math.nan
     block = block_length_for(dates, config, horizon_bars)
-    resampled = _block_counts(dates, block, config.bootstrap_samples, config.seed) @ per_date
+    resampled = _bootstrap_sums(per_date, block, config.bootstrap_samples, config.seed)
     values = _correlation_from_sums(resampled)
     values = values[np.isfinite(values)]
     if values.size < 2:
@@ -283,8 +292,8 @@ def bootstrap_mean_t(
         return (float(series.mean()) if dates else math.nan), math.nan, math.nan
     mean = float(series.mean())
     block = block_length_for(dates, config, horizon_bars)
-    counts = _block_counts(dates, block, config.bootstrap_samples, config.seed)
-    means = counts @ series / dates
+    sums = _bootstrap_sums(series[:, None], block, config.bootstrap_samples, config.seed)
+    means = sums[:, 0] / dates
     error = float(np.std(means, ddof=1))
     t = mean / error if error > 0 else (math.inf if mean > 0 else -math.inf if mean < 0 else 0.0)
     return mean, error, t
