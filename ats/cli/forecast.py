@@ -11,6 +11,8 @@ import pandas as pd
 from alpha_models.walk_forward import WalkForwardConfig
 from ats.cli.options import (
     bus_options,
+    gate_config,
+    gate_options,
     json_option,
     lean_series_options,
     model_option,
@@ -72,9 +74,10 @@ def _timestamp(value: str | None, name: str) -> pd.Timestamp | None:
     "--forecasts-out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write symbol,time,horizon,prediction,confidence,model_version as CSV.",
+    help="Write symbol,time,horizon,prediction,confidence,model_version,status,tradable as CSV.",
 )
-@json_option("Print one JSON object (pooled, per_symbol).")
+@gate_options
+@json_option("Print one JSON object (settings, pooled, per_symbol, gates).")
 def evaluate(
     source: str,
     data_folder: Path | None,
@@ -91,9 +94,21 @@ def evaluate(
     seed: int,
     registry: Path | None,
     forecasts_out: Path | None,
+    min_ic_t: float,
+    max_ece: float,
+    min_deflated_sharpe: float,
+    trials: int,
+    cost_bps: float,
+    min_dates: int,
+    min_shadow_dates: int,
     as_json: bool,
 ) -> None:
-    """Walk forward without look-ahead and score the out-of-sample forecasts."""
+    """Walk forward without look-ahead, gate every model version and score the forecasts.
+
+    Every version gets the status the automatic promotion rule gives it with what was
+    known when its period started (candidate, shadow or live); only live versions'
+    forecasts trade. The strategy figures are shown gated and trading every forecast.
+    """
     from rich.console import Console
     from rich.progress import Progress
 
@@ -110,6 +125,21 @@ def evaluate(
             raise click.BadParameter("--end is before --start", param_hint="--end")
     try:
         entry_confidence = float(validate("entry_confidence", entry_confidence))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--entry-confidence") from None
+    gates = gate_config(
+        {
+            "min_ic_t": min_ic_t,
+            "max_ece": max_ece,
+            "min_deflated_sharpe": min_deflated_sharpe,
+            "trials": trials,
+            "cost_bps": cost_bps,
+            "min_dates": min_dates,
+            "min_shadow_dates": min_shadow_dates,
+        },
+        entry_confidence=entry_confidence,
+    )
+    try:
         request = BarRequest(
             source=source,
             data_folder=data_folder,
@@ -137,6 +167,7 @@ def evaluate(
                 entry_confidence=entry_confidence,
                 registry_folder=registry,
                 on_period=lambda done, total: progress.update(task, completed=done, total=total),
+                gates=gates,
             )
     except (BarSourceError, ValueError) as error:
         raise click.ClickException(str(error)) from error

@@ -19,6 +19,7 @@ import click
 from alpha_models.models import MODEL_KINDS
 from alpha_models.schedule import RETRAIN_FREQUENCIES
 from market_data.lean import RESOLUTIONS, SECURITY_TYPES
+from risk_models.gates import GateConfig
 
 if TYPE_CHECKING:
     from signal_bus.redis_bus import RedisBus
@@ -139,6 +140,75 @@ def registry_option(**settings: Any) -> Decorator:
         "help": "Folder of saved model versions.",
     }
     return _option("--registry", base, settings)
+
+
+GATE_OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
+    ("--min-ic-t", "min_ic_t", float, "Gate: block-bootstrap t-statistic the rank IC must reach."),
+    ("--max-ece", "max_ece", float, "Gate: largest expected calibration error accepted."),
+    (
+        "--min-deflated-sharpe",
+        "min_deflated_sharpe",
+        float,
+        "Gate: Deflated Sharpe Ratio (a probability) the sizing rule's after-cost returns "
+        "must reach.",
+    ),
+    (
+        "--trials",
+        "trials",
+        int,
+        "Gate: configurations tried (models x entry thresholds); deflates the Sharpe ratio.",
+    ),
+    (
+        "--cost-bps",
+        "cost_bps",
+        float,
+        "Gate: trading cost per unit of turnover in the gate's sizing simulation, basis points.",
+    ),
+    ("--min-dates", "min_dates", int, "Gate: resolved forecast dates needed before any verdict."),
+    (
+        "--min-shadow-dates",
+        "min_shadow_dates",
+        int,
+        "Gate: resolved dates a version is scored in shadow before it may go live.",
+    ),
+)
+"""The promotion gates' thresholds a command may set: (option, GateConfig field, type, help)."""
+
+
+def gate_options(function: click.decorators.FC) -> click.decorators.FC:
+    """Add one option per promotion-gate threshold (:data:`GATE_OPTIONS`), GateConfig defaults.
+
+    Each is passed under its ``GateConfig`` field name; :func:`gate_config` builds the
+    configuration from them.
+    """
+    defaults = GateConfig()
+    for name, field, kind, help_text in reversed(GATE_OPTIONS):
+        function = click.option(
+            name,
+            field,
+            type=kind,
+            default=getattr(defaults, field),
+            show_default=True,
+            help=help_text,
+        )(function)
+    return function
+
+
+def gate_config(values: Mapping[str, Any], **settings: Any) -> GateConfig:
+    """Return the GateConfig of the :func:`gate_options` values (plus ``settings``).
+
+    Raises ``click.BadParameter`` naming the option when a value is out of range.
+    """
+    chosen = {field: values[field] for _name, field, _kind, _help in GATE_OPTIONS}
+    try:
+        return GateConfig(**chosen, **settings)
+    except ValueError as error:
+        message = str(error)
+        hint = next(
+            (name for name, field, _kind, _help in GATE_OPTIONS if message.startswith(field)),
+            None,
+        )
+        raise click.BadParameter(message, param_hint=hint) from None
 
 
 def parameter_option(help: str) -> Decorator:

@@ -51,7 +51,7 @@ def parse_parameters(
     "forecasts_path",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Forecasts CSV: symbol,time,horizon,prediction,confidence[,model_version].",
+    help="Forecasts CSV: symbol,time,horizon,prediction,confidence[,model_version,status,tradable].",
 )
 @lean_series_options(
     exists=True,
@@ -84,6 +84,12 @@ def parse_parameters(
     help="Fill targets at the close they are decided on, or at the next bar's open "
     "(what LEAN does with orders sent at a daily close).",
 )
+@click.option(
+    "--ungated",
+    is_flag=True,
+    help="Trade every forecast, ignoring the tradable column (the behaviour before the "
+    "promotion gates); by default forecasts of non-live model versions are never sized.",
+)
 @json_option("Print one JSON object with unmanaged and managed results.")
 def evaluate_command(
     forecasts_path: Path,
@@ -99,9 +105,14 @@ def evaluate_command(
     cost_bps: float,
     no_garch: bool,
     fill: str,
+    ungated: bool,
     as_json: bool,
 ) -> None:
-    """Replay forecasts and prices with and without the risk engine and compare."""
+    """Replay forecasts and prices with and without the risk engine and compare.
+
+    Only forecasts marked tradable (their model version is live) are traded unless
+    --ungated is given; a file without the tradable column is all tradable.
+    """
     from engines.risk.evaluation import PriceSelection, evaluate, parse_symbols
     from engines.risk.forecasts_file import ForecastFileError
     from engines.risk.replay import ReplayConfig
@@ -115,6 +126,7 @@ def evaluate_command(
         cost_bps=cost_bps,
         use_garch=not no_garch,
         fill="next_open" if fill == "next-open" else "close",
+        gated=not ungated,
     )
     try:
         selection = PriceSelection(
@@ -139,6 +151,17 @@ def _print_report(report: dict[str, object]) -> None:
         f"bars: {report['bars']} measured from {report['measured_from']} "
         f"(after {report['warm_up_bars']} warm-up bars)  forecasts: {report['forecasts']}"
     )
+    if report["gated"]:
+        missing = report["no_live_model_bars"]
+        assert isinstance(missing, dict)
+        without = ", ".join(f"{symbol} {bars}" for symbol, bars in missing.items() if bars)
+        click.echo(
+            f"gated: only tradable forecasts (live model versions) are sized; "
+            f"{report['tradable_forecasts']} of {report['forecasts']} tradable; "
+            f"bars with no live model: {without or 'none'}"
+        )
+    else:
+        click.echo("ungated: every forecast is sized, whatever its model version's status")
     click.echo(f"{'':12}{'CAGR':>10}{'Sharpe':>10}{'max DD':>10}{'trips':>7}  time in state")
     for name in ("unmanaged", "managed"):
         row = report[name]

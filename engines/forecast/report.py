@@ -1,4 +1,4 @@
-"""Render an evaluation report as tables or JSON."""
+"""Render an evaluation report as tables or JSON: scores, gate verdicts, gated vs every forecast."""
 
 from __future__ import annotations
 
@@ -36,9 +36,87 @@ def _number(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+def _significant(value: Any) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def _verdict(passed: bool) -> str:
+    return "pass" if passed else "FAIL"
+
+
+def render_gates(report: EvaluationReport, console: Console) -> None:
+    """Print the newest version's gate verdicts, the status counts and gated vs every forecast."""
+    gates = report.gates
+    newest = gates.get("newest")
+    counts = gates.get("status_counts", {})
+    console.print(
+        "Model versions: "
+        + ", ".join(f"{count} {status}" for status, count in counts.items())
+        + "; "
+        + (
+            f"first live {gates['first_live']['valid_from'][:10]} "
+            f"({gates['first_live']['version']})"
+            if gates.get("first_live")
+            else "none went live"
+        )
+    )
+    if newest is not None:
+        verdicts = Table(
+            title=f"Promotion gates, newest version {newest['version']} "
+            f"(from {newest['valid_from'][:10]}: {newest['status']})"
+        )
+        for column in ("gate", "statistic", "threshold", "verdict", "detail"):
+            verdicts.add_column(column, justify="left" if column in ("gate", "detail") else "right")
+        rows = list(newest["gates"])
+        if newest.get("shadow"):
+            rows.append(newest["shadow"])
+        for gate in rows:
+            verdicts.add_row(
+                gate["name"],
+                _significant(gate["statistic"]),
+                _significant(gate["threshold"]),
+                _verdict(gate["passed"]),
+                gate["detail"],
+            )
+        console.print(verdicts)
+    share = gates.get("tradable_share")
+    compare = Table(title="Sizing rule (pooled): gated vs every forecast")
+    for column in ("run", "Sharpe", "max DD", "CAGR", "turnover/yr", "invested"):
+        compare.add_column(column, justify="left" if column == "run" else "right")
+    hold = report.pooled["buy_and_hold"]
+    for name, figures in (
+        ("gated", gates.get("gated")),
+        ("every forecast", gates.get("every_forecast")),
+    ):
+        if figures is None:
+            continue
+        compare.add_row(
+            name,
+            _number(figures["sharpe"], 2),
+            _number(figures["max_drawdown"]),
+            _number(figures["cagr"]),
+            _number(figures["turnover"], 1),
+            _number(figures["share_invested"], 2),
+        )
+    compare.add_row(
+        "buy-and-hold",
+        _number(hold["sharpe"], 2),
+        _number(hold["max_drawdown"]),
+        _number(hold["cagr"]),
+        "-",
+        "1.00",
+    )
+    console.print(compare)
+    console.print(
+        "gated: only forecasts of live versions trade; "
+        + (f"{100 * share:.1f} %" if share is not None else "none")
+        + " of the scored forecasts were tradable"
+    )
+
+
 def render(report: EvaluationReport, console: Console) -> None:
-    """Print the summary, the pooled reliability table and the threshold sweep."""
-    summary = Table(title="Forecast evaluation (out of sample)")
+    """Print the summary, the reliability table, the threshold sweep and the gates."""
+    summary = Table(title="Forecast evaluation (out of sample; strategy gated)")
     for column in (
         "symbol",
         "n",
@@ -51,6 +129,7 @@ def render(report: EvaluationReport, console: Console) -> None:
         "max DD",
         "turnover/yr",
         "invested",
+        "Sharpe (every)",
         "B&H Sharpe",
         "B&H max DD",
     ):
@@ -58,6 +137,7 @@ def render(report: EvaluationReport, console: Console) -> None:
     rows = [*report.per_symbol.items(), ("pooled", report.pooled)]
     for name, scores in rows:
         strategy, hold = scores["strategy"], scores["buy_and_hold"]
+        every = scores["every_forecast"]
         summary.add_row(
             name,
             _number(scores["n"]),
@@ -70,6 +150,7 @@ def render(report: EvaluationReport, console: Console) -> None:
             _number(strategy["max_drawdown"]),
             _number(strategy["turnover"], 1),
             _number(strategy["share_invested"], 2),
+            _number(every["sharpe"], 2),
             _number(hold["sharpe"], 2),
             _number(hold["max_drawdown"]),
         )
@@ -85,7 +166,7 @@ def render(report: EvaluationReport, console: Console) -> None:
             _number(row["hit_rate"]),
         )
     console.print(reliability)
-    sweep = Table(title="Entry threshold sweep (pooled)")
+    sweep = Table(title="Entry threshold sweep (pooled, every forecast)")
     for column in ("entry confidence", "Sharpe", "max DD", "CAGR", "turnover/yr", "invested"):
         sweep.add_column(column, justify="right")
     for row in report.pooled["threshold_sweep"]:
@@ -98,8 +179,11 @@ def render(report: EvaluationReport, console: Console) -> None:
             _number(row["share_invested"], 2),
         )
     console.print(sweep)
+    if report.gates:
+        render_gates(report, console)
     settings = report.settings
     console.print(
         f"model {settings['model']}, horizon {settings['horizon']}, entry confidence "
-        f"{settings['entry_confidence']}, scored from {settings['start']}"
+        f"{settings['entry_confidence']}, scored from {settings['start']}; Sharpe, max DD, "
+        "turnover and invested are the gated sizing rule's (non-live versions hold no position)"
     )

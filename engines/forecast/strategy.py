@@ -1,7 +1,10 @@
 """Backtest of the brief's sizing rule on forecasts, next to buy-and-hold.
 
 The forecast made at a bar's close sets the position held over the next bar:
-``sign(prediction)`` when confidence clears the entry threshold, else flat.
+``sign(prediction)`` when confidence clears the entry threshold, else flat. A forecast
+whose ``tradable`` column is false (its model version is not live) sets no position:
+only proven models trade. :func:`every_forecast` marks every row tradable, for the
+comparison with trading every forecast.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from engines.evaluation import PerformanceStats, performance_stats
+from risk_models.promotion import tradable_mask
 from risk_models.sizing import entry_weights
 
 SWEEP_THRESHOLDS: tuple[float, ...] = tuple(round(0.50 + 0.02 * step, 2) for step in range(16))
@@ -27,11 +31,14 @@ class StrategyResult:
     share_invested: float
 
     def to_dict(self) -> dict[str, object]:
-        """Return a JSON-safe form (turnover is per year, in units of capital)."""
+        """Return a JSON-safe form (turnover is per year, in units of capital).
+
+        A rule that never held a position stayed flat: its Sharpe ratio is 0, not undefined.
+        """
         stats = self.strategy.to_dict()
         return {
             "entry_confidence": self.entry_confidence,
-            "sharpe": stats["sharpe"],
+            "sharpe": 0.0 if self.share_invested == 0.0 else stats["sharpe"],
             "max_drawdown": stats["max_drawdown"],
             "cagr": stats["cagr"],
             "total_return": stats["total_return"],
@@ -46,13 +53,18 @@ def next_bar_returns(close: pd.Series) -> pd.Series:
     return (clean.shift(-1) / clean - 1.0).rename("next_return")
 
 
+def every_forecast(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """Return ``forecasts`` with every row tradable (the rule trades every model version)."""
+    return forecasts.assign(tradable=True)
+
+
 def _positions(frame: pd.DataFrame, entry_confidence: float) -> pd.Series:
     values = entry_weights(
         frame["prediction"].to_numpy(dtype=np.float64),
         frame["confidence"].to_numpy(dtype=np.float64),
         entry_confidence=entry_confidence,
     )
-    return pd.Series(values, index=frame.index)
+    return pd.Series(np.where(tradable_mask(frame), values, 0.0), index=frame.index)
 
 
 def simulate(
@@ -63,7 +75,9 @@ def simulate(
     Parameters
     ----------
     forecasts
-        Columns ``symbol``, ``time``, ``prediction``, ``confidence``, ``next_return``.
+        Columns ``symbol``, ``time``, ``prediction``, ``confidence``, ``next_return``
+        and optionally ``tradable`` (rows where it is false hold no position; without
+        the column every row may trade).
     entry_confidence
         Threshold above which the rule trades.
     periods_per_year

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from engines.evaluation.performance import performance_stats
 from engines.risk.forecasts_file import read_forecasts
 from engines.risk.replay import ReplayConfig, ReplayResult, replay
 from market_data.lean import DATA_TIME_ZONES, read_bars
+from risk_models.promotion import no_live_model_reason, tradable_mask
 
 SECONDS_PER_YEAR = 365.25 * 86_400.0
 
@@ -97,6 +98,10 @@ def evaluate(
     bars before it are still replayed (they give the engine its price history) but a
     stretch with nothing to trade would only dilute both runs, and the managed one
     would count it as time in ``reducing`` (no forecasts yet reads as stale forecasts).
+
+    With ``config.gated`` (the default) forecasts whose ``tradable`` column is false are
+    never sized; the report says which mode ran (``gated``), how many forecasts were
+    tradable, and on how many measured bars each asset had no live model.
     """
     forecasts = read_forecasts(forecasts_path, time_zone=DATA_TIME_ZONES[selection.security_type])
     wanted = {symbol.upper() for symbol in selection.symbols}
@@ -116,7 +121,9 @@ def evaluate(
     periods = periods_per_year(measured)
     unmanaged = summarize(runs["unmanaged"], periods)
     managed = summarize(runs["managed"], periods)
+    tradable = int(tradable_mask(forecasts).sum()) if config.gated else len(forecasts)
     return {
+        "gated": config.gated,
         "unmanaged": unmanaged,
         "managed": managed,
         "goal": _goal(unmanaged, managed),
@@ -124,19 +131,23 @@ def evaluate(
         "warm_up_bars": len(closes) - len(measured),
         "measured_from": measured[0].isoformat(),
         "forecasts": len(forecasts),
+        "tradable_forecasts": tradable,
+        "no_live_model_bars": no_live_model_bars(runs["managed"], list(closes.columns)),
         "periods_per_year": periods,
     }
 
 
 def _with(config: ReplayConfig, *, managed: bool) -> ReplayConfig:
-    return ReplayConfig(
-        parameters=config.parameters,
-        managed=managed,
-        rearm_after=config.rearm_after,
-        cost_bps=config.cost_bps,
-        use_garch=config.use_garch,
-        fill=config.fill,
-    )
+    return replace(config, managed=managed)
+
+
+def no_live_model_bars(result: ReplayResult, symbols: Sequence[object]) -> dict[str, int]:
+    """Return, per symbol, on how many bars the managed replay reported no live model for it."""
+    reasons = [set(why) for why in result.reasons]
+    return {
+        str(symbol): sum(no_live_model_reason(str(symbol)) in why for why in reasons)
+        for symbol in symbols
+    }
 
 
 def _goal(unmanaged: dict[str, Any], managed: dict[str, Any]) -> dict[str, Any]:

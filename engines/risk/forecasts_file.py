@@ -10,6 +10,8 @@ import pandas as pd
 from signal_bus.horizon import Horizon
 
 REQUIRED_COLUMNS = ("symbol", "time", "horizon", "prediction", "confidence")
+TRUE_VALUES = frozenset({"true", "1"})
+FALSE_VALUES = frozenset({"false", "0"})
 
 
 class ForecastFileError(ValueError):
@@ -23,7 +25,10 @@ def read_forecasts(path: str | Path, *, time_zone: str = "UTC") -> pd.DataFrame:
     ----------
     path
         CSV with columns ``symbol, time, horizon, prediction, confidence`` and
-        optionally ``model_version``; ``time`` is when the forecast was made.
+        optionally ``model_version``, ``status`` and ``tradable``; ``time`` is when the
+        forecast was made. ``tradable`` (``true``/``false``/``1``/``0``, any case) says
+        whether the forecast's model version is live; a file without the column, or an
+        empty cell, is tradable (as a message without the field is).
     time_zone
         Zone of naive ``time`` values (the data time zone of the bars).
 
@@ -33,7 +38,7 @@ def read_forecasts(path: str | Path, *, time_zone: str = "UTC") -> pd.DataFrame:
         Naming the first bad row and column.
     """
     try:
-        frame = pd.read_csv(path, dtype={"symbol": str, "horizon": str})
+        frame = pd.read_csv(path, dtype={"symbol": str, "horizon": str, "tradable": str})
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise ForecastFileError(f"cannot read forecasts file {path}: {error}") from None
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
@@ -52,6 +57,7 @@ def read_forecasts(path: str | Path, *, time_zone: str = "UTC") -> pd.DataFrame:
     for column in ("prediction", "confidence"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     _check_rows(frame, path)
+    frame["tradable"] = _tradable(frame, path)
     return frame.sort_values("time", kind="stable").reset_index(drop=True)
 
 
@@ -68,3 +74,18 @@ def _check_rows(frame: pd.DataFrame, path: str | Path) -> None:
             raise ForecastFileError(
                 f"{path}: row {row + 2}: invalid {column} {frame[column].iloc[row]!r}"
             )
+
+
+def _tradable(frame: pd.DataFrame, path: str | Path) -> pd.Series:
+    """Return the ``tradable`` column as booleans (all true without the column)."""
+    if "tradable" not in frame.columns:
+        return pd.Series(True, index=frame.index, dtype=bool)
+    text = frame["tradable"].fillna("true").astype(str).str.strip().str.lower()
+    bad = ~text.isin(TRUE_VALUES | FALSE_VALUES)
+    if bool(bad.any()):
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ForecastFileError(
+            f"{path}: row {row + 2}: invalid tradable {frame['tradable'].iloc[row]!r} "
+            "(expected true, false, 1 or 0)"
+        )
+    return text.isin(TRUE_VALUES).astype(bool)

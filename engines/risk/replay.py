@@ -12,6 +12,16 @@ At each bar end ``t`` the forecasts made by ``t`` are live (until
 
 A period's return is the weighted sum of the assets' returns, less trading costs on
 the turnover.
+
+Only proven models trade: a forecast whose ``tradable`` column is false (its model
+version is not live) is never sized. As in the live system, it replaces the asset's
+tradable forecast only when it comes from the same model version (that version was
+demoted: the asset then targets 0), never when it comes from another version in shadow
+(``signal_bus.messages.forecast_supersedes``). It still reaches the risk engine, which
+keeps the feed fresh with it and, in managed mode, names each asset whose live
+forecasts are all non-tradable (``risk_models.promotion.no_live_model_reason``).
+``ReplayConfig(gated=False)`` treats every forecast as tradable (the behaviour before
+the gates).
 """
 
 from __future__ import annotations
@@ -28,9 +38,11 @@ import pandas as pd
 from risk_models.breakers import BreakerError, breakers_named
 from risk_models.monitor import RiskMonitor, RiskMonitorConfig
 from risk_models.parameters import StrategyParameters
+from risk_models.promotion import tradable_mask
 from risk_models.sizing import target_weights
 from risk_models.states import RiskState
 from signal_bus.horizon import Horizon
+from signal_bus.messages import forecast_supersedes
 
 FILLS = ("close", "next_open")
 
@@ -55,6 +67,9 @@ class ReplayConfig:
     fill
         ``"close"``: targets are filled at the close they were decided on;
         ``"next_open"``: at the next bar's open (LEAN's daily backtests).
+    gated
+        Size only tradable forecasts (the ``tradable`` column; without it every
+        forecast is tradable); ``False`` sizes every forecast.
     """
 
     parameters: StrategyParameters = field(default_factory=StrategyParameters)
@@ -63,6 +78,7 @@ class ReplayConfig:
     cost_bps: float = 0.0
     use_garch: bool = True
     fill: Literal["close", "next_open"] = "close"
+    gated: bool = True
 
     def __post_init__(self) -> None:
         if self.fill not in FILLS:
@@ -89,7 +105,8 @@ class ReplayResult:
         How many times a breaker started to hold.
     reasons
         Reasons of the risk decision in force after each bar end (tuples; empty when
-        unmanaged).
+        unmanaged), with ``no live model for X`` for each asset whose live forecasts
+        were all non-tradable.
     weights
         Target weight per symbol set at each bar end.
     rearms_per_bar
@@ -157,7 +174,8 @@ def replay(
     ----------
     forecasts
         Rows with ``symbol``, ``time`` (UTC-aware, when made), ``horizon``,
-        ``prediction``, ``confidence``; sorted by ``time``.
+        ``prediction``, ``confidence`` and optionally ``tradable`` and
+        ``model_version``; sorted by ``time``.
     closes
         Close prices indexed by UTC-aware bar end time, one column per symbol.
     config
@@ -197,9 +215,9 @@ def replay(
     monitor = RiskMonitor(RiskMonitorConfig(bar_seconds=spacing / 2.0, use_garch=config.use_garch))
     ttl = timedelta(seconds=parameters.forecast_ttl_seconds)
 
-    rows = iter(_forecast_rows(forecasts))
+    rows = iter(_forecast_rows(forecasts, gated=config.gated))
     pending = next(rows, None)
-    live: dict[str, tuple[float, float, datetime]] = {}
+    live: dict[str, _Held] = {}
     weights = dict.fromkeys(symbols, 0.0)
     equity = 1.0
     returns: list[float] = []
@@ -238,8 +256,15 @@ def replay(
                 equity = 1e-12
             returns.append(period)
         while pending is not None and pending[1] <= now:
-            symbol, made_at, horizon, prediction, confidence = pending
-            live[symbol] = (prediction, confidence, made_at)
+            symbol, made_at, horizon, prediction, confidence, tradable, version = pending
+            held_forecast = live.get(symbol)
+            if held_forecast is None or forecast_supersedes(
+                tradable=tradable,
+                model_version=version,
+                held_tradable=held_forecast.tradable,
+                held_model_version=held_forecast.model_version,
+            ):
+                live[symbol] = _Held(prediction, confidence, made_at, tradable, version)
             if config.managed:
                 monitor.on_forecast(
                     symbol,
@@ -248,6 +273,8 @@ def replay(
                     confidence,
                     made_at=made_at,
                     horizon_length=Horizon(horizon).duration,
+                    tradable=tradable,
+                    model_version=version,
                 )
             pending = next(rows, None)
 
@@ -268,9 +295,9 @@ def replay(
         rearm_counts.append(rearmed)
 
         signals = {
-            symbol: (prediction, confidence)
-            for symbol, (prediction, confidence, made_at) in live.items()
-            if symbol in weights and made_at + ttl >= now
+            symbol: (forecast.prediction, forecast.confidence)
+            for symbol, forecast in live.items()
+            if forecast.tradable and symbol in weights and forecast.made_at + ttl >= now
         }
         targets = target_weights(
             signals, parameters=parameters, risk_factor=factor, state=state, current_weights=weights
@@ -312,8 +339,27 @@ def _trips(reasons: Iterable[Iterable[str]], *, held: set[str] | None = None) ->
     return trips
 
 
-def _forecast_rows(forecasts: pd.DataFrame) -> list[tuple[str, datetime, str, float, float]]:
+@dataclass(frozen=True)
+class _Held:
+    """The forecast in force for an asset (it drives a position only when tradable)."""
+
+    prediction: float
+    confidence: float
+    made_at: datetime
+    tradable: bool
+    model_version: str
+
+
+def _forecast_rows(
+    forecasts: pd.DataFrame, *, gated: bool
+) -> list[tuple[str, datetime, str, float, float, bool, str]]:
     ordered = forecasts.sort_values("time", kind="stable")
+    tradable = tradable_mask(ordered) if gated else np.ones(len(ordered), dtype=bool)
+    versions = (
+        ordered["model_version"].fillna("").astype(str)
+        if "model_version" in ordered.columns
+        else pd.Series("", index=ordered.index)
+    )
     return [
         (
             str(symbol),
@@ -321,13 +367,17 @@ def _forecast_rows(forecasts: pd.DataFrame) -> list[tuple[str, datetime, str, fl
             str(horizon),
             float(prediction),
             float(confidence),
+            bool(flag),
+            version,
         )
-        for symbol, time, horizon, prediction, confidence in zip(
+        for symbol, time, horizon, prediction, confidence, flag, version in zip(
             ordered["symbol"],
             ordered["time"],
             ordered["horizon"],
             ordered["prediction"],
             ordered["confidence"],
+            tradable,
+            versions,
             strict=True,
         )
     ]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engines.forecast.metrics import forecast_quality, reliability_table
-from engines.forecast.strategy import buy_and_hold, next_bar_returns, simulate
+from engines.forecast.strategy import buy_and_hold, every_forecast, next_bar_returns, simulate
 
 
 def _forecasts() -> pd.DataFrame:
@@ -72,6 +72,26 @@ def test_sizing_rule_backtest() -> None:
     hold = buy_and_hold(frame, periods_per_year=252)
     expected = [np.mean([0.02, -0.03]), np.mean([0.01, 0.02]), 0.01, np.mean([-0.01, -0.01])]
     assert hold.total_return == pytest.approx(np.prod(1 + np.array(expected)) - 1)
+
+
+def test_rows_that_are_not_tradable_hold_no_position() -> None:
+    frame = _forecasts()
+    # Only A's rows may trade: B's positions (-1, 0, -1) are dropped.
+    gated = frame.assign(tradable=frame["symbol"] == "A")
+    result = simulate(gated, entry_confidence=0.54, periods_per_year=252)
+    pnl_a = [0.02, -0.01, 0.0, -0.01]
+    portfolio = [pnl_a[0] / 2, pnl_a[1] / 2, pnl_a[2], pnl_a[3] / 2]
+    assert result.strategy.total_return == pytest.approx(np.prod(1 + np.array(portfolio)) - 1)
+    assert result.share_invested == pytest.approx(3 / 7)
+    # A frame without the column, and every_forecast, trade every row.
+    ungated = simulate(every_forecast(gated), entry_confidence=0.54, periods_per_year=252)
+    plain = simulate(frame, entry_confidence=0.54, periods_per_year=252)
+    assert ungated == plain
+    assert plain.share_invested == pytest.approx(5 / 7)
+    none = simulate(frame.assign(tradable=False), entry_confidence=0.54, periods_per_year=252)
+    assert none.share_invested == 0.0
+    assert none.strategy.total_return == 0.0
+    assert none.to_dict()["sharpe"] == 0.0  # flat all along: Sharpe 0, not undefined
 
 
 def test_next_bar_returns_skip_missing_bars() -> None:
