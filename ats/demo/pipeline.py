@@ -2,15 +2,23 @@
 
 Each step is a function of its inputs so the CLI can show progress between them and
 tests can run them one by one. Nothing here decides anything itself: it wires the
-market-data importer, the forecast engine's walk-forward, the risk engine's replay and
-the signal bus together, exactly as the live system wires them.
+market-data importer, the forecast engine's walk-forward, the promotion gates, the risk
+engine's replay and the signal bus together, exactly as the live system wires them.
+
+Only proven models trade: every model version gets the status the automatic promotion
+rule gives it (``risk_models.promotion``), forecasts of versions that are not live are
+published and stored marked not tradable, and the system's runs never size them. The
+same forecasts are also traded ungated, to show what trading every forecast would have
+done.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +36,7 @@ from engines.risk.replay import ReplayConfig, ReplayResult, replay
 from market_data.importing import ImportConfig, SymbolImport, import_bars, plan_import
 from market_data.lean import DATA_TIME_ZONES
 from risk_models.parameters import StrategyParameters
+from risk_models.promotion import tradable_mask
 from signal_bus.horizon import Horizon
 from signal_bus.messages import ForecastUpdate, Message, PortfolioSnapshot, RiskUpdate
 
@@ -46,16 +55,28 @@ class DemoError(RuntimeError):
 
 @dataclass(frozen=True)
 class RiskRuns:
-    """The same forecasts traded by the sizing rule without and with the risk engine."""
+    """The same forecasts traded by the sizing rule without and with the risk engine.
+
+    ``unmanaged`` and ``managed`` are the gated system (only forecasts of live model
+    versions are sized); ``every_unmanaged`` and ``every_managed`` size every forecast.
+    """
 
     unmanaged: ReplayResult
     managed: ReplayResult
+    every_unmanaged: ReplayResult
+    every_managed: ReplayResult
     closes: pd.DataFrame
     periods_per_year: float
 
     def stats(self, result: ReplayResult) -> PerformanceStats:
         """Return the performance statistics of one run."""
         return performance_stats(result.returns, self.periods_per_year)
+
+    @staticmethod
+    def invested(result: ReplayResult) -> float:
+        """Share of (bar, asset) pairs in which the run held a position."""
+        weights = result.weights.to_numpy(dtype=float)
+        return float((weights != 0.0).mean()) if weights.size else 0.0
 
     def buy_and_hold_returns(self) -> pd.Series:
         """Equal-weight, daily-rebalanced buy-and-hold of the same assets over the same bars."""
@@ -83,7 +104,12 @@ def imported_symbols(outcomes: list[SymbolImport]) -> tuple[str, ...]:
 
 
 def forecast_walk_forward(config: DemoConfig, symbols: tuple[str, ...]) -> EvaluationRun:
-    """Walk the forecast engine forward over the LEAN data and score it from ``score_start``."""
+    """Walk the forecast engine forward, gate every model version, score from ``score_start``.
+
+    The gates run with their defaults (``risk_models.gates.GateConfig``) on the whole
+    record, the part before ``score_start`` included; the forecasts file carries each
+    forecast's ``status`` and ``tradable``.
+    """
     request = BarRequest(
         source="lean",
         data_folder=config.data_folder,
@@ -115,7 +141,12 @@ def forecast_walk_forward(config: DemoConfig, symbols: tuple[str, ...]) -> Evalu
 
 
 def risk_replay(config: DemoConfig, symbols: tuple[str, ...]) -> RiskRuns:
-    """Trade the recorded forecasts with the sizing rule, without and with the risk engine."""
+    """Trade the recorded forecasts with the sizing rule, without and with the risk engine.
+
+    Each twice: gated (the system: only tradable forecasts are sized) and every forecast.
+    The two managed replays dominate the time (GARCH volatility per bar), so the ungated
+    one runs in a second process while this one runs the gated one.
+    """
     forecasts = read_forecasts(
         config.output_folder / "forecasts.csv", time_zone=DATA_TIME_ZONES[SECURITY_TYPE]
     )
@@ -129,12 +160,20 @@ def risk_replay(config: DemoConfig, symbols: tuple[str, ...]) -> RiskRuns:
     )
     closes = load_closes(selection)
     periods = periods_per_year(pd.DatetimeIndex(closes.index))
-    return RiskRuns(
-        unmanaged=replay(forecasts, closes, ReplayConfig(managed=False)),
-        managed=replay(forecasts, closes, ReplayConfig(managed=True)),
-        closes=closes,
-        periods_per_year=periods,
-    )
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        every_managed = pool.submit(
+            replay, forecasts, closes, ReplayConfig(managed=True, gated=False)
+        )
+        managed = replay(forecasts, closes, ReplayConfig(managed=True))
+        return RiskRuns(
+            unmanaged=replay(forecasts, closes, ReplayConfig(managed=False)),
+            managed=managed,
+            every_unmanaged=replay(forecasts, closes, ReplayConfig(managed=False, gated=False)),
+            every_managed=every_managed.result(),
+            closes=closes,
+            periods_per_year=periods,
+        )
 
 
 def _stable_id(*parts: object) -> str:
@@ -149,14 +188,15 @@ def _utc(moment: Any) -> dt.datetime:
 
 
 def forecast_messages(run: EvaluationRun, run_key: str) -> Iterator[ForecastUpdate]:
-    """The walk-forward's forecasts as the engine publishes them live."""
+    """The walk-forward's forecasts as the engine publishes them live, marked tradable or not."""
     frame = run.forecasts
-    for symbol, time, prediction, confidence, version in zip(
+    for symbol, time, prediction, confidence, version, tradable in zip(
         frame["symbol"],
         frame["time"],
         frame["prediction"],
         frame["confidence"],
         frame["model_version"],
+        tradable_mask(frame),
         strict=True,
     ):
         made_at = _utc(time)
@@ -170,11 +210,12 @@ def forecast_messages(run: EvaluationRun, run_key: str) -> Iterator[ForecastUpda
             confidence=float(confidence),
             model=str(run.report.settings.get("model", "")),
             model_version=str(version),
+            tradable=bool(tradable),
         )
 
 
 def risk_messages(runs: RiskRuns, run_key: str) -> Iterator[RiskUpdate]:
-    """The managed run's risk decisions, one per bar, as the risk engine publishes them."""
+    """The gated managed run's risk decisions, one per bar, as the risk engine publishes them."""
     managed = runs.managed
     for position, (time, factor) in enumerate(managed.risk_factors.items()):
         moment = _utc(time)
@@ -193,7 +234,7 @@ def risk_messages(runs: RiskRuns, run_key: str) -> Iterator[RiskUpdate]:
 def portfolio_messages(
     runs: RiskRuns, run_key: str, *, starting_equity: float = 100_000.0
 ) -> Iterator[PortfolioSnapshot]:
-    """The managed run's simulated portfolio, one snapshot per bar (holdings in shares)."""
+    """The gated managed run's simulated portfolio, one snapshot per bar (holdings in shares)."""
     returns = runs.managed.returns
     equity = starting_equity * (1.0 + returns).cumprod()
     peak = equity.cummax()
