@@ -42,6 +42,7 @@ else:
                 ),
                 st.Page(PAGES / "signals.py", title="Signals", icon=":material/grid_view:"),
                 st.Page(PAGES / "risk.py", title="Risk", icon=":material/shield:"),
+                st.Page(PAGES / "models.py", title="Models", icon=":material/model_training:"),
             ],
             "Results": [
                 st.Page(

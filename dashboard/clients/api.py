@@ -26,6 +26,9 @@ from .records import (
     ConfigChangeRecord,
     ConfigEntryRecord,
     ForecastRecord,
+    ModelRollbackRecord,
+    ModelVersionDetailRecord,
+    ModelVersionRecord,
     PerformanceRecord,
     PortfolioRecord,
     RearmRecord,
@@ -375,3 +378,43 @@ class BackendClient:
         """Import a LEAN result document under ``name`` (operator or service)."""
         body = {"name": name, "result": document}
         return cast(BacktestDetailRecord, self._call(session, "POST", "backtests/", body=body))
+
+    def model_versions(
+        self,
+        session: BackendSession,
+        *,
+        status: str | None = None,
+        asset_group: str | None = None,
+        horizon: str | None = None,
+        model: str | None = None,
+        limit: int = 5000,
+    ) -> list[ModelVersionRecord]:
+        """Model versions with their lifecycle status (the backend orders them by model, version)."""
+        params = {"status": status, "asset_group": asset_group, "horizon": horizon, "model": model}
+        rows = self._collect(session, "models/", params=params, limit=limit)
+        return cast(list[ModelVersionRecord], rows)
+
+    def model_version(self, session: BackendSession, version_id: int) -> ModelVersionDetailRecord:
+        """One version: training record, the rule's latest gate verdict, every transition."""
+        return cast(ModelVersionDetailRecord, self._call(session, "GET", f"models/{version_id}/"))
+
+    def model_champions(self, session: BackendSession) -> list[ModelVersionRecord]:
+        """The live version of every asset group and horizon."""
+        return cast(list[ModelVersionRecord], self._call(session, "GET", "models/champions/"))
+
+    def model_transition(
+        self, session: BackendSession, version_id: int, *, status: str, reason: str
+    ) -> ModelVersionDetailRecord:
+        """Move a version to ``status`` (operator); returns the version as it is now."""
+        body = {"status": status, "reason": reason}
+        return cast(
+            ModelVersionDetailRecord,
+            self._call(session, "POST", f"models/{version_id}/transition/", body=body),
+        )
+
+    def model_rollback(
+        self, session: BackendSession, *, asset_group: str, horizon: str, reason: str
+    ) -> ModelRollbackRecord:
+        """Retire the champion of a group and horizon, make the one before it live (operator)."""
+        body = {"asset_group": asset_group, "horizon": horizon, "reason": reason}
+        return cast(ModelRollbackRecord, self._call(session, "POST", "models/rollback/", body=body))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class ForecastRecord(TypedDict):
@@ -18,6 +18,8 @@ class ForecastRecord(TypedDict):
     model_version: str | None
     interval_low: float | None
     interval_high: float | None
+    tradable: NotRequired[bool]
+    """False: published by a model version that is not live (never traded); absent: true."""
 
 
 class SignalRecord(TypedDict):
@@ -182,3 +184,88 @@ class PortfolioSnapshotRecord(TypedDict, total=False):
 class PortfolioRecord(TypedDict):
     latest: PortfolioSnapshotRecord | None
     history: list[PortfolioSnapshotRecord]
+
+
+class ModelVersionRecord(TypedDict):
+    """One model version as ``GET models/`` and ``GET models/champions/`` list it."""
+
+    id: int
+    model: str
+    version: str
+    status: str
+    asset_group: str
+    horizon: str
+    manual: bool
+    status_changed_at: str | None
+    created_at: str
+    trained_at: str | None
+
+
+class GateResultRecord(TypedDict):
+    """One promotion gate's statistic (``None`` when not finite), threshold and verdict."""
+
+    name: str
+    statistic: float | None
+    threshold: float
+    passed: bool
+    detail: str
+
+
+class GateReportRecord(TypedDict):
+    """Every out-of-sample gate on one walk-forward record."""
+
+    passed: bool
+    dates: int
+    rows: int
+    reasons: list[str]
+    gates: list[GateResultRecord]
+    figures: dict[str, float | None]
+
+
+class ChallengerRecord(GateResultRecord):
+    """The challenger gate against the champion it would replace."""
+
+    champion: str
+
+
+class GateDecisionRecord(TypedDict, total=False):
+    """The automatic rule's latest decision on a version (empty before its first one)."""
+
+    status: str
+    rule: str
+    reasons: list[str]
+    gates: GateReportRecord
+    shadow: GateResultRecord | None
+    decided_at: str
+    effective_status: str
+    held: str | None
+    challenger: ChallengerRecord
+
+
+class ModelTransitionRecord(TypedDict):
+    """One change of a version's status: who (a user or ``rule: ...``), why, when."""
+
+    id: int
+    from_status: str
+    to_status: str
+    actor: str
+    reason: str
+    manual: bool
+    created_at: str
+    replaced_id: int | None
+    replaced: str | None
+
+
+class ModelVersionDetailRecord(ModelVersionRecord):
+    """One version with its training record, latest gate verdict and every transition."""
+
+    metrics: dict[str, Any]
+    gates: GateDecisionRecord
+    transitions: list[ModelTransitionRecord]
+
+
+class ModelRollbackRecord(TypedDict):
+    """What a rollback did: the champion retired and the previous one live again."""
+
+    retired: ModelVersionDetailRecord
+    restored: ModelVersionDetailRecord

@@ -14,6 +14,8 @@ from dashboard.clients.records import (
     BacktestSummaryRecord,
     ConfigChangeRecord,
     ConfigEntryRecord,
+    ModelVersionDetailRecord,
+    ModelVersionRecord,
     PerformanceRecord,
     RiskDecisionRecord,
     SignalRecord,
@@ -110,6 +112,26 @@ def load_strategy_config(identity: str, _session: BackendSession) -> list[Config
 def load_strategy_history(identity: str, _session: BackendSession) -> list[ConfigChangeRecord]:
     """The configuration change history."""
     return backend_client().strategy_config_history(_session)
+
+
+@st.cache_data(ttl=DATA_TTL, show_spinner=False)
+def load_model_versions(identity: str, _session: BackendSession) -> list[ModelVersionRecord]:
+    """Every model version with its lifecycle status."""
+    return backend_client().model_versions(_session)
+
+
+@st.cache_data(ttl=DATA_TTL, show_spinner=False)
+def load_model_champions(identity: str, _session: BackendSession) -> list[ModelVersionRecord]:
+    """The live version of every asset group and horizon."""
+    return backend_client().model_champions(_session)
+
+
+@st.cache_data(ttl=DATA_TTL, show_spinner=False)
+def load_model_version(
+    identity: str, _session: BackendSession, version_id: int
+) -> ModelVersionDetailRecord:
+    """One version with its gate verdict and transitions."""
+    return backend_client().model_version(_session, version_id)
 
 
 def cached_reads_clear() -> None:

@@ -55,20 +55,41 @@ def forecast_chart_block(
     return forecasts
 
 
+UNTRADABLE_LEGEND = (
+    "☐ in “tradable” = not tradable: model not live (stored so its shadow record accrues; "
+    "never traded)"
+)
+
+
+def tradable_flags(forecasts: pd.DataFrame) -> pd.Series:
+    """Each forecast's ``tradable`` flag; a forecast without one (older backends) is tradable."""
+    if "tradable" not in forecasts:
+        return pd.Series(True, index=forecasts.index, name="tradable", dtype=bool)
+    return ~forecasts["tradable"].eq(False)
+
+
 def forecast_table(forecasts: pd.DataFrame) -> None:
-    """The forecasts, newest first."""
+    """The forecasts, newest first; those of a model version that is not live are marked."""
     if forecasts.empty:
         return
     columns = ["timestamp", "asset", "horizon", "prediction", "confidence", "interval_low",
-               "interval_high", "model", "model_version"]  # fmt: skip
-    table = forecasts[[column for column in columns if column in forecasts]].iloc[::-1]
-    st.caption(f"{len(table)} forecasts")
+               "interval_high", "model", "model_version", "tradable"]  # fmt: skip
+    marked = forecasts.assign(tradable=tradable_flags(forecasts))
+    table = marked[[column for column in columns if column in marked]].iloc[::-1]
+    untradable = int((~table["tradable"]).sum())
+    if untradable:
+        st.caption(f"{len(table)} forecasts · {untradable} not tradable  \n{UNTRADABLE_LEGEND}")
+    else:
+        st.caption(f"{len(table)} forecasts")
     st.dataframe(
         table,
         hide_index=True,
         column_config={
             "prediction": st.column_config.NumberColumn(format="%.5f"),
             "confidence": st.column_config.NumberColumn(format="%.3f"),
+            "tradable": st.column_config.CheckboxColumn(
+                "tradable", help="Unticked: not tradable, the model version is not live."
+            ),
             **time_columns("timestamp"),
         },
     )

@@ -130,3 +130,131 @@ def lean_result() -> dict[str, Any]:
         "totalPerformance": {"tradeStatistics": {"totalNumberOfTrades": 1}},
         "algorithmConfiguration": {"name": "adaptive_forecast"},
     }
+
+
+# ---------------------------------------------------------------- model lifecycle
+# The seeded forecasts are published by FORECAST_MODEL@FORECAST_VERSION, the champion of
+# crypto · 1h; the newest UNTRADABLE_HOURS forecasts of UNTRADABLE_ASSET (every horizon)
+# come from UNTRADABLE_VERSION, a candidate, and are not tradable.
+CRYPTO, EQUITIES = "crypto", "us-equities"
+FORECAST_MODEL, FORECAST_VERSION = "lightgbm", "seed-1"
+UNTRADABLE_VERSION = "seed-2"
+UNTRADABLE_ASSET, UNTRADABLE_HOURS = "SPY", 12
+
+Gate = tuple[str, float, float, bool, str]
+"""A gate result: name, statistic, threshold, passed, detail."""
+
+PASSED_GATES: tuple[Gate, ...] = (
+    ("evidence", 412.0, 60.0, True, "412 resolved forecast dates; 60 needed"),
+    ("ic_t", 2.84, 2.0, True, "rank IC +0.0420, bootstrap t 2.84; needs >= 2.00"),
+    ("ece", 0.031, 0.05, True, "calibration error 0.0310; needs <= 0.0500"),
+    ("deflated_sharpe", 0.97, 0.95, True, "deflated Sharpe 0.970; needs >= 0.95"),
+)
+FAILED_GATES: tuple[Gate, ...] = (
+    ("evidence", 84.0, 60.0, True, "84 resolved forecast dates; 60 needed"),
+    ("ic_t", 0.73, 2.0, False, "rank IC +0.0061, bootstrap t 0.73; needs >= 2.00"),
+    ("ece", 0.081, 0.05, False, "calibration error 0.0810; needs <= 0.0500"),
+    ("deflated_sharpe", 0.41, 0.95, False, "deflated Sharpe 0.410; needs >= 0.95"),
+)
+FAILED_GATE_LINES = (
+    "resolved dates 84 ≥ 60 ✓",
+    "IC t 0.73 ≥ 2.00 ✗",
+    "ECE 0.081 ≤ 0.050 ✗",
+    "deflated Sharpe 0.41 ≥ 0.95 ✗",
+)
+TOO_FEW_DATES: tuple[Gate, ...] = (
+    ("evidence", 12.0, 60.0, False, "12 resolved forecast dates; 60 needed"),
+)
+SHADOW_PASSED: Gate = ("shadow", 0.12, 0.0, True, "shadow rank IC +0.1200 over 25 dates")
+SHADOW_RUNNING: Gate = ("shadow", 8.0, 20.0, False, "8 resolved shadow dates; 20 needed")
+SHADOW_RUNNING_LINE = "shadow dates 8 ≥ 20 ✗"
+
+RULE_TEXTS = {
+    "candidate": "out-of-sample gates failed",
+    "shadow": "out-of-sample gates passed; shadow starts",
+    "live": "shadow period passed",
+}
+
+
+@dataclass(frozen=True)
+class LifecycleStep:
+    """One step of a version's history: the rule's decision, or an operator's transition.
+
+    ``actor`` ``"rule"``: the automatic rule decides ``status`` on ``gates`` (and
+    ``shadow``); ``"operator"``: the seeded operator moves the version, giving ``reason``.
+    """
+
+    model: str
+    version: str
+    group: str
+    horizon: str
+    days_before_end: float
+    actor: str
+    status: str
+    gates: tuple[Gate, ...] = PASSED_GATES
+    shadow: Gate | None = None
+    reason: str = ""
+
+
+PROMOTION_REASON = "beat ridge@r1 on 25 shared shadow dates (challenger t 2.41)"
+WITHDRAWN_REASON = "recipe withdrawn: look-ahead in its features"
+
+LIFECYCLE: tuple[LifecycleStep, ...] = (
+    LifecycleStep("ridge", "r1", CRYPTO, "1h", 40, "rule", "shadow"),
+    LifecycleStep("ridge", "r1", CRYPTO, "1h", 30, "rule", "live", shadow=SHADOW_PASSED),
+    LifecycleStep(FORECAST_MODEL, FORECAST_VERSION, CRYPTO, "1h", 20, "rule", "shadow"),
+    LifecycleStep(FORECAST_MODEL, FORECAST_VERSION, CRYPTO, "1h", 10, "operator", "live",
+                  reason=PROMOTION_REASON),
+    LifecycleStep("lightgbm", "l4-1", CRYPTO, "4h", 36, "rule", "shadow"),
+    LifecycleStep("lightgbm", "l4-1", CRYPTO, "4h", 30, "rule", "live", shadow=SHADOW_PASSED),
+    LifecycleStep("lightgbm", "l4-2", CRYPTO, "4h", 14, "rule", "shadow"),
+    LifecycleStep("lightgbm", "l4-2", CRYPTO, "4h", 7, "rule", "live", shadow=SHADOW_PASSED),
+    LifecycleStep("arima", "c1", CRYPTO, "1d", 25, "operator", "retired",
+                  reason=WITHDRAWN_REASON),
+    LifecycleStep("arima", "c2", CRYPTO, "1d", 3, "rule", "candidate", gates=TOO_FEW_DATES),
+    LifecycleStep("ridge", "e1", EQUITIES, "1d", 45, "rule", "shadow"),
+    LifecycleStep("ridge", "e1", EQUITIES, "1d", 35, "rule", "live", shadow=SHADOW_PASSED),
+    LifecycleStep("lightgbm", "e2", EQUITIES, "1d", 6, "rule", "shadow"),
+    LifecycleStep("lightgbm", "e2", EQUITIES, "1d", 2, "rule", "shadow", shadow=SHADOW_RUNNING),
+    LifecycleStep(FORECAST_MODEL, UNTRADABLE_VERSION, EQUITIES, "1h", 1, "rule", "candidate",
+                  gates=FAILED_GATES),
+)  # fmt: skip
+
+# After the seed: the champion of each asset group and horizon (None: nothing trades).
+CHAMPIONS = {
+    (CRYPTO, "1h"): f"{FORECAST_MODEL}@{FORECAST_VERSION}",
+    (CRYPTO, "4h"): "lightgbm@l4-2",
+    (CRYPTO, "1d"): None,
+    (EQUITIES, "1h"): None,
+    (EQUITIES, "1d"): "ridge@e1",
+}
+# Rolled back by the page tests (AppTest) and by the browser test: each its own pair.
+ROLLBACK_PAIR, ROLLBACK_PREVIOUS = (CRYPTO, "4h"), "lightgbm@l4-1"
+BROWSER_ROLLBACK_PAIR, BROWSER_ROLLBACK_PREVIOUS = (CRYPTO, "1h"), "ridge@r1"
+# A first champion: nothing to roll back to.
+FIRST_CHAMPION_PAIR = (EQUITIES, "1d")
+# Moved by the operator's status change test.
+TRANSITION_VERSION = "arima@c2"
+
+
+def final_statuses() -> dict[str, str]:
+    """Every seeded version's status after the seed: its last step's (the rule's or operator's).
+
+    A rule's live decision retires the champion it replaces, so that one's status is
+    retired however its last step reads.
+    """
+    statuses: dict[str, str] = {}
+    for step in LIFECYCLE:
+        name = f"{step.model}@{step.version}"
+        if step.status == "live":
+            for other, status in statuses.items():
+                if status == "live" and _pair_of(other) == (step.group, step.horizon):
+                    statuses[other] = "retired"
+        statuses[name] = step.status
+    return statuses
+
+
+def _pair_of(name: str) -> tuple[str, str]:
+    model, version = name.split("@")
+    step = next(s for s in LIFECYCLE if (s.model, s.version) == (model, version))
+    return step.group, step.horizon

@@ -46,16 +46,24 @@ def seed(*, assets: int, hours: int, horizons: tuple[str, ...]) -> None:
     if os.environ.get("SEED_NO_ROLE"):
         users.objects.create_user(username=os.environ["SEED_NO_ROLE"], password=password)
 
+    lifecycle_seed(os.environ["SEED_OPERATOR"])
+
     names = scenario.asset_names(assets)
     batch: list[ForecastUpdate] = []
     bars: dict[str, list[BarValues]] = {}
+    untradable_since = scenario.END - timedelta(hours=scenario.UNTRADABLE_HOURS - 1)
     for row in scenario.forecast_rows(assets=names, hours=hours, horizons=horizons):
+        # The newest forecasts of one asset come from a candidate: published, not tradable.
+        tradable = not (
+            row.asset == scenario.UNTRADABLE_ASSET and row.timestamp >= untradable_since
+        )
+        version = scenario.FORECAST_VERSION if tradable else scenario.UNTRADABLE_VERSION
         batch.append(
             ForecastUpdate(
                 id=f"seed-{row.asset}-{row.horizon}-{int(row.timestamp.timestamp())}",
                 ts_event=row.timestamp, ts_init=row.timestamp, asset=row.asset,
                 horizon=row.horizon, prediction=row.prediction, confidence=row.confidence,
-                model="lightgbm", model_version="seed-1",
+                model=scenario.FORECAST_MODEL, model_version=version, tradable=tradable,
                 interval_low=row.prediction - 0.003, interval_high=row.prediction + 0.003,
             )
         )  # fmt: skip
@@ -97,6 +105,49 @@ def seed(*, assets: int, hours: int, horizons: tuple[str, ...]) -> None:
         document=scenario.lean_result(), name=scenario.BACKTEST_NAME, imported_by="seed",
         now=datetime(2026, 4, 1, tzinfo=UTC),
     )  # fmt: skip
+
+
+def lifecycle_seed(operator: str) -> None:
+    """Model versions and their histories (``scenario.LIFECYCLE``) through the lifecycle services.
+
+    The rule's steps go through ``apply_decision`` (gate verdicts stored as the rule stores
+    them), the operator's through ``transition``; times count back from ``scenario.END``.
+    """
+    from backend.forecasts.lifecycle import apply_decision, register_version, transition
+    from risk_models.gates import GateReport, GateResult
+    from risk_models.promotion import Decision, ModelStatus
+
+    from . import scenario
+
+    def report(gates: tuple[scenario.Gate, ...]) -> GateReport:
+        dates = int(gates[0][1])
+        return GateReport(
+            results=tuple(GateResult(*gate) for gate in gates), dates=dates, rows=dates * 3,
+            figures={"rank_ic": 0.0061 if gates == scenario.FAILED_GATES else 0.042,
+                     "hit_rate": 0.51},
+        )  # fmt: skip
+
+    first_days: dict[tuple[str, str], float] = {}
+    for step in scenario.LIFECYCLE:
+        key = (step.model, step.version)
+        first_days[key] = max(first_days.get(key, 0.0), step.days_before_end)
+    for step in sorted(scenario.LIFECYCLE, key=lambda item: -item.days_before_end):
+        trained = scenario.END - timedelta(days=first_days[(step.model, step.version)] + 1)
+        row = register_version(
+            step.model, step.version, asset_group=step.group, horizon=step.horizon,
+            metrics={"rank_ic": 0.031, "hit_rate": 0.52, "folds": 12}, trained_at=trained,
+            now=trained,
+        )  # fmt: skip
+        now = scenario.END - timedelta(days=step.days_before_end)
+        if step.actor == "operator":
+            transition(row, step.status, actor=operator, reason=step.reason, manual=True, now=now)
+            continue
+        decision = Decision(
+            status=ModelStatus(step.status), rule=scenario.RULE_TEXTS[step.status],
+            gates=report(step.gates),
+            shadow=None if step.shadow is None else GateResult(*step.shadow),
+        )  # fmt: skip
+        apply_decision(row, decision, now=now)
 
 
 def daily_bars(hourly: list[Any]) -> list[Any]:

@@ -142,3 +142,31 @@ def test_market_bars_of_an_asset(client: BackendClient, viewer: BackendSession) 
     since = scenario.END - timedelta(hours=9)
     assert len(client.bars(viewer, asset="ETHUSD", interval="1h", since=since)) == 10
     assert len(client.bars(viewer, asset="ETHUSD", interval="1d")) == 2
+
+
+def test_model_lifecycle_reads_and_refusals(
+    client: BackendClient, viewer: BackendSession, operator: BackendSession
+) -> None:
+    versions = client.model_versions(viewer)
+    names = {f"{row['model']}@{row['version']}" for row in versions}
+    assert names == set(scenario.final_statuses())
+    by_name = {f"{row['model']}@{row['version']}": row for row in versions}
+    failed = client.model_version(
+        viewer, by_name[f"{scenario.FORECAST_MODEL}@{scenario.UNTRADABLE_VERSION}"]["id"]
+    )
+    assert failed["gates"]["status"] == "candidate"
+    assert [gate["name"] for gate in failed["gates"]["gates"]["gates"]] == [
+        gate[0] for gate in scenario.FAILED_GATES
+    ]
+    assert failed["gates"]["gates"]["gates"][1]["statistic"] == pytest.approx(0.73)
+    pairs = {(row["asset_group"], row["horizon"]) for row in client.model_champions(viewer)}
+    assert pairs == {pair for pair, champion in scenario.CHAMPIONS.items() if champion}
+    # Every role reads; only operators change, and a refusal names the field and rule.
+    with pytest.raises(PermissionDenied):
+        client.model_transition(viewer, failed["id"], status="retired", reason="not mine")
+    with pytest.raises(ValidationFailed) as refused:
+        client.model_transition(operator, failed["id"], status="live", reason="skip shadow")
+    assert [(error.field, error.rule) for error in refused.value.errors] == [
+        ("status", "transition")
+    ]
+    assert client.model_version(viewer, failed["id"])["status"] == "candidate"
