@@ -44,7 +44,12 @@ from celery import Celery
 
 from engines.forecast.engine import ForecastEngine, config_from_environment
 from signal_bus import RedisBus
-from tests.integration.scale_out.cluster import Worker, engine_environment, write_synthetic_daily
+from tests.integration.scale_out.cluster import (
+    Worker,
+    engine_environment,
+    worker_database,
+    write_synthetic_daily,
+)
 from tests.support.redis_server import RedisServer
 
 FIRST_DAY = dt.date(2011, 1, 3)
@@ -166,14 +171,19 @@ def main() -> None:
             lambda: write_synthetic_daily(folder / "data", assets, arguments.bars, arguments.seed)
         )
 
+        database = worker_database(folder)
+
         def environment_for(namespace: str, registry: str) -> dict[str, str]:
-            return engine_environment(
-                data_folder=folder / "data",
-                registry=folder / registry,
-                assets=assets,
-                redis_url=server.url,
-                namespace=namespace,
-            )
+            return {
+                **engine_environment(
+                    data_folder=folder / "data",
+                    registry=folder / registry,
+                    assets=assets,
+                    redis_url=server.url,
+                    namespace=namespace,
+                ),
+                **database,
+            }
 
         environment = environment_for("bench", "models")
         _with_environment(environment)

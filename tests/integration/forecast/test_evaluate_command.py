@@ -97,6 +97,8 @@ def test_evaluate_prints_one_json_object_and_writes_forecasts(
         "prediction",
         "confidence",
         "model_version",
+        "status",
+        "tradable",
     ]
     assert (forecasts["time"] >= pd.Timestamp("2016-01-01")).all()
     assert (forecasts["time"].dt.hour == 16).all()  # made at the bar's close

@@ -57,6 +57,28 @@ def engine_environment(
     }
 
 
+def worker_database(folder: Path) -> dict[str, str]:
+    """Return the variables of a migrated SQLite database for workers, in ``folder``.
+
+    The fanned-out cycle records model versions' statuses in the backend's registry, so
+    the workers need the backend's tables (development settings, a file of their own).
+    """
+    path = folder / "worker.sqlite3"
+    variables = {"DB_SQLITE_PATH": str(path)}
+    env = {key: value for key, value in os.environ.items() if key not in _DATABASE_VARIABLES}
+    env.update(variables, DJANGO_SETTINGS_MODULE="backend.settings.development")
+    subprocess.run(
+        [sys.executable, "backend/manage.py", "migrate", "--verbosity", "0"],
+        cwd=REPOSITORY,
+        env=env,
+        check=True,
+    )
+    return variables
+
+
+_DATABASE_VARIABLES = ("DATABASE_URL", "DB_HOST")
+
+
 class Worker:
     """A ``celery worker`` subprocess (prefork, concurrency 1)."""
 
@@ -65,6 +87,7 @@ class Worker:
             key: value
             for key, value in os.environ.items()
             if not key.startswith(("CELERY_", "ATS_", "REDIS_", "SIGNAL_BUS_"))
+            and not ("DB_SQLITE_PATH" in environment and key in _DATABASE_VARIABLES)
         }
         env.update(environment)
         env["DJANGO_SETTINGS_MODULE"] = "backend.settings.development"

@@ -20,6 +20,8 @@ from tests.integration.scale_out.cluster import engine_environment, write_synthe
 from tests.support.redis_namespace import unique_namespace
 from tests.support.redis_server import RedisServer
 
+pytestmark = pytest.mark.django_db
+
 ASSETS = ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO"]
 NOW = dt.datetime(2012, 7, 17, 12, 0, tzinfo=dt.UTC)
 
@@ -86,6 +88,8 @@ def test_a_cycle_without_listed_assets_is_refused(
 def test_groups_publish_the_versions_promotion_verdict(
     environment: dict[str, str], tmp_path: Path
 ) -> None:
+    from backend.forecasts.lifecycle import transition
+    from backend.forecasts.models import ModelVersion
     from engines.forecast.engine import PROMOTION_DOCUMENT
     from signal_bus import FORECAST_UPDATES, ForecastUpdate, RedisBus
 
@@ -104,8 +108,12 @@ def test_groups_publish_the_versions_promotion_verdict(
         published = [bus.last(FORECAST_UPDATES, f"{asset}:1d") for asset in ASSETS]
         assert all(isinstance(update, ForecastUpdate) for update in published)
         assert not any(update.tradable for update in published if update is not None)
-        # A recorded verdict that the version trades reaches every group's forecasts.
-        registry.save_document(version, PROMOTION_DOCUMENT, {**verdict, "tradable": True})
+        # The model registry has the last word: an operator makes the version live,
+        # and every group's forecasts of the next cycle trade.
+        row = ModelVersion.objects.get(version=version)
+        assert row.status == "candidate"
+        transition(row, "shadow", actor="alice", reason="reviewed", manual=True)
+        transition(row, "live", actor="alice", reason="approved", manual=True)
         second = forecast_fanout_run(horizon="1d", now=NOW, group_size=2)
         assert second["tradable"] is True
         again = [bus.last(FORECAST_UPDATES, f"{asset}:1d") for asset in ASSETS]

@@ -19,7 +19,12 @@ from engines.forecast.engine import ForecastEngine, config_from_environment
 from engines.forecast.fanout import stable_message_id
 from signal_bus import FORECAST_UPDATES, ForecastUpdate, RedisBus
 from signal_bus.codec import decode
-from tests.integration.scale_out.cluster import Worker, engine_environment, write_synthetic_daily
+from tests.integration.scale_out.cluster import (
+    Worker,
+    engine_environment,
+    worker_database,
+    write_synthetic_daily,
+)
 from tests.support.redis_namespace import unique_namespace
 from tests.support.redis_server import RedisServer
 
@@ -84,6 +89,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             redis_url=server.url,
             namespace=namespace,
         )
+        environment.update(worker_database(folder))
         worker = Worker(environment, "fan-out-1", folder / "worker.log")
         client = redis.Redis.from_url(server.url)
         sender = Celery("fan-out-test", broker=server.url)
