@@ -171,7 +171,7 @@ def forecast_messages_encode(
             direction = 0
         else:
             direction = 1 if prediction > 0 else -1
-        active = direction != 0 and confidence >= entry_threshold
+        active = message.tradable and direction != 0 and confidence >= entry_threshold
         add_signal(_SIGNAL_FIELD_COUNT)
         add_signal(message_id)
         add_signal(asset)

@@ -224,6 +224,7 @@ def _store_with_orm(
             confidence=message.confidence,
             entry_threshold=entry_threshold,
             min_magnitude=min_magnitude,
+            tradable=message.tradable,
         )
         signals.append(
             Signal(

@@ -16,9 +16,18 @@ class SignalValues:
 
 
 def signal_from_forecast(
-    *, prediction: float, confidence: float, entry_threshold: float, min_magnitude: float = 0.0
+    *,
+    prediction: float,
+    confidence: float,
+    entry_threshold: float,
+    min_magnitude: float = 0.0,
+    tradable: bool = True,
 ) -> SignalValues:
-    """Direction is the sign of the prediction (flat below ``min_magnitude``); active at entry."""
+    """Direction is the sign of the prediction (flat below ``min_magnitude``); active at entry.
+
+    A forecast of a model version that is not live (``tradable`` false) keeps its
+    direction and strength but is never active: nothing trades on it.
+    """
     if abs(prediction) <= min_magnitude or prediction == 0.0:
         direction = 0
     else:
@@ -26,5 +35,5 @@ def signal_from_forecast(
     return SignalValues(
         direction=direction,
         strength=direction * confidence,
-        active=direction != 0 and confidence >= entry_threshold,
+        active=tradable and direction != 0 and confidence >= entry_threshold,
     )

@@ -246,12 +246,25 @@ def test_copy_path_and_orm_path_derive_the_same_signals() -> None:
     from backend.forecasts.signals_rule import signal_from_forecast
     from signal_bus.messages import ForecastUpdate
 
-    cases = [(0.02, 0.7), (-0.02, 0.7), (0.001, 0.9), (0.0, 0.9), (-0.5, 0.59), (0.5, 0.6)]
+    cases = [
+        (0.02, 0.7, True),
+        (-0.02, 0.7, True),
+        (0.001, 0.9, True),
+        (0.0, 0.9, True),
+        (-0.5, 0.59, True),
+        (0.5, 0.6, True),
+        (0.02, 0.7, False),  # a model version that is not live: never active
+    ]
     messages = [
         ForecastUpdate.create(
-            asset="SPY", horizon="1d", prediction=p, confidence=c, now=START + timedelta(hours=i)
+            asset="SPY",
+            horizon="1d",
+            prediction=p,
+            confidence=c,
+            now=START + timedelta(hours=i),
+            tradable=tradable,
         )
-        for i, (p, c) in enumerate(cases)
+        for i, (p, c, tradable) in enumerate(cases)
     ]
     forecasts, signals = forecast_messages_encode(
         messages, version_ids={}, received_at=START, entry_threshold=0.6, min_magnitude=0.001
@@ -269,6 +282,7 @@ def test_copy_path_and_orm_path_derive_the_same_signals() -> None:
             confidence=message.confidence,
             entry_threshold=0.6,
             min_magnitude=0.001,
+            tradable=message.tradable,
         )
         row = stored[message.id]
         assert (row.direction, row.strength, row.active) == (
@@ -276,4 +290,7 @@ def test_copy_path_and_orm_path_derive_the_same_signals() -> None:
             expected.strength,
             expected.active,
         )
+    assert [stored[message.id].active for message in messages] == [
+        True, True, False, False, False, True, False,
+    ]  # fmt: skip
     assert forecasts.startswith(b"PGCOPY")
