@@ -190,3 +190,27 @@ def risk_engine_state_load() -> dict[str, Any] | None:
     finally:
         if not connection.in_atomic_block:
             connection.close()
+
+
+def model_decisions_apply(
+    *, model: str, asset_group: str, horizon: str, decisions: Sequence[Any], time_zone: str
+) -> dict[str, int]:
+    """Record a walk-forward's lifecycle decisions in the model registry; count the statuses.
+
+    ``decisions``: ``risk_models.promotion.PeriodDecision`` in time order. Each version
+    is registered in ``asset_group`` and gets its decision as the forecast engine's
+    would (``apply_decision``, audited, dated when its period began), so the dashboard's
+    Models page shows every version's gates and history. ``time_zone``: the zone of the
+    decisions' naive ``valid_from`` (the data time zone).
+    """
+    from backend.forecasts.lifecycle import apply_decision, register_version
+
+    counts: dict[str, int] = {}
+    for item in decisions:
+        moment = item.valid_from.tz_localize(time_zone).tz_convert("UTC").to_pydatetime()
+        row = register_version(
+            model, item.version, asset_group=asset_group, horizon=horizon, now=moment
+        )
+        status = apply_decision(row, item.decision, now=moment)
+        counts[str(status)] = counts.get(str(status), 0) + 1
+    return counts

@@ -16,6 +16,7 @@ import click
 from ats.cli.options import data_folder_option, json_option, model_option
 
 if TYPE_CHECKING:
+    from engines.forecast.research import EvaluationRun
     from signal_bus.messages import Message
 
 
@@ -118,6 +119,7 @@ def demo(
                 record = progress.add_task("4/4 publish + record", total=len(messages))
                 recorded = _record(messages, tick=lambda n: progress.advance(record, n))
                 recorded["bars"] = _store_bars(config.data_folder, symbols)
+                recorded["model_versions"] = _store_lifecycle(run, config.model)
         except (pipeline.DemoError, ValueError, OSError, TimeoutError) as error:
             raise click.ClickException(str(error)) from error
 
@@ -200,6 +202,21 @@ def _record(messages: Sequence[Message], *, tick: Callable[[int], None]) -> dict
         "dead_lettered": result.dead_lettered,
         "retried_batches": result.handler_failures,
     }
+
+
+def _store_lifecycle(run: EvaluationRun, model: str) -> dict[str, int]:
+    """Record every model version's lifecycle decision in the backend's model registry."""
+    from ats.demo.pipeline import HORIZON, MARKET, SECURITY_TYPE
+    from backend import embedded
+    from market_data.lean import DATA_TIME_ZONES
+
+    return embedded.model_decisions_apply(
+        model=model,
+        asset_group=f"{SECURITY_TYPE}-{MARKET}",
+        horizon=HORIZON,
+        decisions=run.decisions,
+        time_zone=DATA_TIME_ZONES[SECURITY_TYPE],
+    )
 
 
 def _store_bars(data_folder: Path, symbols: Sequence[str]) -> int:

@@ -84,6 +84,23 @@ def test_quick_demo_records_every_message_once(quick_run: tuple[dict[str, object
     with sqlite3.connect(work / "demo.sqlite3") as database:
         (bars,) = database.execute("select count(*) from market_bar").fetchone()
     assert bars == recorded["bars"] > 1000
+    # Every model version is in the registry with its lifecycle decision and gate numbers.
+    with sqlite3.connect(work / "demo.sqlite3") as database:
+        rows = database.execute(
+            "select version, asset_group, horizon, status, gates from forecasts_modelversion"
+        ).fetchall()
+    statuses = recorded["model_versions"]
+    assert isinstance(statuses, dict)
+    assert (
+        sum(statuses.values()) == len(rows) == forecasts["model_version"].nunique()
+        or len(rows) >= forecasts["model_version"].nunique()
+    )
+    assert {(group, horizon) for _, group, horizon, _, _ in rows} == {("equity-usa", "1d")}
+    assert all(json.loads(gates)["gates"]["gates"] for *_, gates in rows)
+    tradable = forecasts.groupby("model_version")["tradable"].all().to_dict()
+    for version, _, _, status, _ in rows:
+        if version in tradable:
+            assert (status == "live") == bool(tradable[version])
 
 
 @pytest.mark.slow
