@@ -9,6 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from risk_models.gates import confidence_bins, expected_calibration_error
+
 RELIABILITY_BINS = 10
 
 
@@ -56,7 +58,7 @@ def reliability_table(
     confidence: npt.NDArray[np.float64], hits: npt.NDArray[np.float64], bins: int = RELIABILITY_BINS
 ) -> tuple[ReliabilityBin, ...]:
     """Bin confidences into ``bins`` equal-width bins over [0, 1] and compare with hit rates."""
-    position = np.clip((confidence * bins).astype(np.int64), 0, bins - 1)
+    position = confidence_bins(confidence, bins)
     rows = []
     for index in range(bins):
         inside = position == index
@@ -71,19 +73,6 @@ def reliability_table(
             )
         )
     return tuple(rows)
-
-
-def expected_calibration_error(table: tuple[ReliabilityBin, ...]) -> float | None:
-    """Return the count-weighted mean gap between confidence and hit rate."""
-    total = sum(row.count for row in table)
-    if total == 0:
-        return None
-    gaps = sum(
-        row.count * abs(row.mean_confidence - row.hit_rate)
-        for row in table
-        if row.mean_confidence is not None and row.hit_rate is not None
-    )
-    return gaps / total
 
 
 def forecast_quality(forecasts: pd.DataFrame) -> ForecastQuality:
@@ -103,6 +92,6 @@ def forecast_quality(forecasts: pd.DataFrame) -> ForecastQuality:
         rank_ic=_correlation(prediction.rank(), outcome.rank()),
         hit_rate=float(hits.mean()) if n else None,
         brier=float(np.mean((confidence - hits) ** 2)) if n else None,
-        ece=expected_calibration_error(table),
+        ece=expected_calibration_error(confidence, hits, RELIABILITY_BINS),
         reliability=table,
     )

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from .backend_server import ROOT
 from .dashboard_server import CHROMIUM_ARGUMENTS, CHROMIUM_PATH
+
+BROWSER_TEST_MARKS = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM_PATH).exists(),
+        reason=f"no Chromium at {CHROMIUM_PATH} (Debian package 'chromium')",
+    ),
+]
+"""The marks of a test that drives the dashboard in Chromium (real backend, PostgreSQL, Redis)."""
+
+SCREENSHOTS = Path(os.environ.get("ATS_ARTIFACTS_DIR", ROOT / "artifacts")) / "dashboard"
+"""Where browser tests save screenshots (not committed)."""
 
 EXCEPTION_SELECTOR = '[data-testid="stException"]'
 CHART_RENDERED = "body[data-chart-rendered]"

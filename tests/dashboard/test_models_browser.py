@@ -5,10 +5,8 @@ The screenshots go to ``$ATS_ARTIFACTS_DIR/dashboard`` (default ``artifacts/dash
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,20 +15,18 @@ from dashboard.clients.api import BackendClient, BackendSession
 from dashboard.components.model_frames import pair_label, versions_frame
 
 from . import scenario
-from .backend_server import ROOT, BackendServer
-from .browser import EXCEPTION_SELECTOR, launch_chromium, log_in, open_page
-from .dashboard_server import CHROMIUM_PATH, running_dashboard
+from .backend_server import BackendServer
+from .browser import (
+    BROWSER_TEST_MARKS,
+    EXCEPTION_SELECTOR,
+    SCREENSHOTS,
+    launch_chromium,
+    log_in,
+    open_page,
+)
+from .dashboard_server import running_dashboard
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM_PATH).exists(),
-        reason=f"no Chromium at {CHROMIUM_PATH} (Debian package 'chromium')",
-    ),
-]
-SCREENSHOTS = Path(os.environ.get("ATS_ARTIFACTS_DIR", ROOT / "artifacts")) / "dashboard"
+pytestmark = BROWSER_TEST_MARKS
 # Tall enough for the whole page: Streamlit scrolls inside its own container.
 VIEWPORT = {"width": 1400, "height": 3000}
 ROW_PIXELS = 35

@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.dashboard.backend_server import ROOT, BackendServer, running_backend
+from tests.dashboard.backend_server import BackendServer, running_backend
 from tests.dashboard.browser import (
+    BROWSER_TEST_MARKS,
     CHART_RENDERED,
     EXCEPTION_SELECTOR,
+    SCREENSHOTS,
     forecast_chart_frame,
     launch_chromium,
     log_in,
     open_page,
 )
-from tests.dashboard.dashboard_server import CHROMIUM_PATH, running_dashboard
+from tests.dashboard.dashboard_server import running_dashboard
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM_PATH).exists(),
-        reason=f"no Chromium at {CHROMIUM_PATH} (Debian package 'chromium')",
-    ),
-]
-SCREENSHOTS = Path(os.environ.get("ATS_ARTIFACTS_DIR", ROOT / "artifacts")) / "dashboard"
+pytestmark = BROWSER_TEST_MARKS
 
 
 @pytest.fixture(scope="module")

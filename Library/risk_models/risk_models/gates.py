@@ -299,13 +299,19 @@ def bootstrap_mean_t(
     return mean, error, t
 
 
+def confidence_bins(confidence: Array, bins: int = 10) -> npt.NDArray[np.int64]:
+    """Each confidence's equal-width bin of [0, 1] (1.0 falls in the last bin)."""
+    index: npt.NDArray[np.int64] = np.clip((confidence * bins).astype(np.int64), 0, bins - 1)
+    return index
+
+
 def expected_calibration_error(confidence: Array, hits: Array, bins: int = 10) -> float | None:
     """Count-weighted mean gap between confidence and hit rate over equal-width bins of [0, 1]."""
     confidence = np.asarray(confidence, dtype=np.float64)
     hits = np.asarray(hits, dtype=np.float64)
     if confidence.size == 0:
         return None
-    position = np.clip((confidence * bins).astype(np.int64), 0, bins - 1)
+    position = confidence_bins(confidence, bins)
     count = np.bincount(position, minlength=bins).astype(np.float64)
     mean_confidence = np.bincount(position, weights=confidence, minlength=bins)
     mean_hits = np.bincount(position, weights=hits, minlength=bins)
