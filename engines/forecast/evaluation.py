@@ -8,10 +8,12 @@ from typing import Any
 
 import pandas as pd
 
+from engines.forecast.cross_section import MIN_ASSETS, cross_section_report
 from engines.forecast.metrics import forecast_quality
 from engines.forecast.strategy import SWEEP_THRESHOLDS, buy_and_hold, every_forecast, simulate
 from risk_models.gates import GateConfig
 from risk_models.promotion import ModelStatus, PeriodDecision, tradable_mask
+from signal_bus.horizon import Horizon
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,20 @@ def periods_per_year(security_type: str, resolution: str) -> float:
     if resolution == "hour":
         return days * (7.0 if security_type == "equity" else 24.0)
     raise ValueError(f"unsupported resolution {resolution!r}")
+
+
+def horizon_bars_of(settings: dict[str, Any]) -> int:
+    """Return the forecast horizon in bars from a report's settings (1 when they do not say).
+
+    ``horizon``, ``resolution`` and ``security_type`` as ``research.run_evaluation`` records
+    them; hourly US equity bars count 7 to the day, other hourly bars 24 (as
+    ``engines.forecast.sources.BarRequest.hours_per_day``).
+    """
+    horizon, resolution = settings.get("horizon"), settings.get("resolution")
+    if not isinstance(horizon, str) or not isinstance(resolution, str):
+        return 1
+    hours_per_day = 7 if settings.get("security_type") == "equity" else 24
+    return max(1, Horizon(horizon).bars(resolution, hours_per_day=hours_per_day))
 
 
 def score(
@@ -149,6 +165,9 @@ def evaluate_forecasts(
     periods: float,
     settings: dict[str, Any],
     gates: dict[str, Any] | None = None,
+    min_assets: int = MIN_ASSETS,
+    bootstrap: GateConfig | None = None,
+    horizon_bars: int | None = None,
 ) -> EvaluationReport:
     """Score forecasts made at or after ``start`` (and at or before ``end``).
 
@@ -160,11 +179,33 @@ def evaluate_forecasts(
     gates
         The :func:`gate_summary` of the run; the pooled ``gated`` and ``every_forecast``
         strategy figures are added to it.
+    min_assets
+        Fewest resolved forecasts on a date for its cross-sectional rank IC.
+    bootstrap
+        Bootstrap settings (samples, block length, seed) of the cross-sectional IC's t;
+        default: the gates' ``config`` when given, else :class:`GateConfig`.
+    horizon_bars
+        Shortest bootstrap block (overlapping outcomes); default from ``settings``.
+
+    The pooled scores gain ``cross_sectional_rank_ic``, ``common_variance_share`` and
+    ``by_year`` (:func:`engines.forecast.cross_section.cross_section_report`).
     """
     chosen = forecasts[forecasts["time"] >= start]
     if end is not None:
         chosen = chosen[chosen["time"] <= end]
+    if bootstrap is None:
+        bootstrap = (
+            GateConfig.from_dict(gates["config"]) if gates and "config" in gates else GateConfig()
+        )
     pooled = score(chosen, entry_confidence=entry_confidence, periods=periods)
+    pooled.update(
+        cross_section_report(
+            chosen,
+            min_assets=min_assets,
+            config=bootstrap,
+            horizon_bars=horizon_bars if horizon_bars is not None else horizon_bars_of(settings),
+        )
+    )
     per_symbol = {
         str(symbol): score(group, entry_confidence=entry_confidence, periods=periods)
         for symbol, group in chosen.groupby("symbol", sort=True)

@@ -54,6 +54,14 @@ def _correlation(left: pd.Series, right: pd.Series) -> float | None:
     return _finite_or_none(float(np.corrcoef(left, right)[0, 1]))
 
 
+def rank_ic(prediction: pd.Series, outcome: pd.Series) -> float | None:
+    """Spearman correlation of ``prediction`` and ``outcome`` over all their rows (ties averaged).
+
+    ``None`` with fewer than three rows or when either side does not vary.
+    """
+    return _correlation(prediction.rank(), outcome.rank())
+
+
 def reliability_table(
     confidence: npt.NDArray[np.float64], hits: npt.NDArray[np.float64], bins: int = RELIABILITY_BINS
 ) -> tuple[ReliabilityBin, ...]:
@@ -89,7 +97,7 @@ def forecast_quality(forecasts: pd.DataFrame) -> ForecastQuality:
     return ForecastQuality(
         n=n,
         ic=_correlation(prediction, outcome),
-        rank_ic=_correlation(prediction.rank(), outcome.rank()),
+        rank_ic=rank_ic(prediction, outcome),
         hit_rate=float(hits.mean()) if n else None,
         brier=float(np.mean((confidence - hits) ** 2)) if n else None,
         ece=expected_calibration_error(confidence, hits, RELIABILITY_BINS),

@@ -1,4 +1,4 @@
-"""Render an evaluation report as tables or JSON: scores, gate verdicts, gated vs every forecast."""
+"""Render an evaluation report as tables or JSON: scores, cross-section, gate verdicts."""
 
 from __future__ import annotations
 
@@ -114,8 +114,66 @@ def render_gates(report: EvaluationReport, console: Console) -> None:
     )
 
 
+def _percent(value: Any) -> str:
+    return "-" if value is None else f"{100 * value:.1f} %"
+
+
+def _signed(value: Any, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:+.{digits}f}"
+
+
+def render_cross_section(pooled: dict[str, Any], console: Console) -> None:
+    """Print the per-date cross-sectional rank IC, the common variance shares and IC by year."""
+    section = pooled.get("cross_sectional_rank_ic")
+    shares = pooled.get("common_variance_share")
+    if section is None or shares is None:
+        return
+    if not section["available"]:
+        console.print(f"Cross-section: {section['reason']}")
+    else:
+        block = section["block_length"]
+        console.print(
+            f"Cross-section (>= {section['min_assets']} assets a date): per-date rank IC "
+            f"{_signed(section['mean'])} mean over {section['dates']} dates "
+            f"({_number(section['mean_assets'], 1)} assets); t "
+            f"{_number(section['t_bootstrap'], 2)} block bootstrap"
+            + (f" ({block}-date blocks)" if block is not None else "")
+            + f", {_number(section['t_iid'], 2)} iid"
+        )
+    if shares["available"]:
+        console.print(
+            "Variance common to the date (date means over total): forecasts "
+            f"{_percent(shares['forecast'])}, realized returns {_percent(shares['realized'])}"
+        )
+    years = pooled.get("by_year") or []
+    if not years:
+        return
+    table = Table(title="IC by year (pooled)")
+    for column in (
+        "year",
+        "n",
+        "rank IC",
+        "dates",
+        "per-date rank IC",
+        "forecast common",
+        "realized common",
+    ):
+        table.add_column(column, justify="right")
+    for row in years:
+        table.add_row(
+            str(row["year"]),
+            str(row["rows"]),
+            _signed(row["rank_ic"]),
+            _number(row["dates"]),
+            _signed(row["cross_sectional_rank_ic"]),
+            _percent(row["forecast_common_share"]),
+            _percent(row["realized_common_share"]),
+        )
+    console.print(table)
+
+
 def render(report: EvaluationReport, console: Console) -> None:
-    """Print the summary, the reliability table, the threshold sweep and the gates."""
+    """Print the summary, the cross-section, the reliability table, the sweep and the gates."""
     summary = Table(title="Forecast evaluation (out of sample; strategy gated)")
     for column in (
         "symbol",
@@ -155,6 +213,7 @@ def render(report: EvaluationReport, console: Console) -> None:
             _number(hold["max_drawdown"]),
         )
     console.print(summary)
+    render_cross_section(report.pooled, console)
     reliability = Table(title="Reliability (pooled)")
     for column in ("confidence bin", "count", "mean confidence", "hit rate"):
         reliability.add_column(column, justify="right")

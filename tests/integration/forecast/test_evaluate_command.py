@@ -88,6 +88,18 @@ def test_evaluate_prints_one_json_object_and_writes_forecasts(
     assert pooled["strategy"]["entry_confidence"] == 0.52
     assert 0.0 <= pooled["ece"] <= 0.2
     assert pooled["ic"] > 0  # the planted momentum is there to find
+    # two assets are no cross-section to rank (three are needed): it says so, no numbers
+    section = pooled["cross_sectional_rank_ic"]
+    assert section["available"] is False
+    assert section["reason"] == "no date has at least 3 assets (at most 2)"
+    assert section["mean"] is None
+    assert pooled["common_variance_share"]["forecast"] is None
+    years = pooled["by_year"]
+    assert [row["year"] for row in years] == sorted({row["year"] for row in years})
+    assert years[0]["year"] == 2016
+    assert sum(row["rows"] for row in years) == pooled["n"]
+    assert all(row["cross_sectional_rank_ic"] is None for row in years)
+    assert "by_year" not in report["per_symbol"]["aaa"]
 
     forecasts = pd.read_csv(out, parse_dates=["time"])
     assert list(forecasts.columns) == [
@@ -130,6 +142,8 @@ def test_evaluate_runs_on_the_bundled_data() -> None:
     assert "IBM" in result.output
     assert "pooled" in result.output
     assert "Entry threshold sweep" in result.output
+    assert "Cross-section: no date has at least 3 assets (at most 2)" in result.output
+    assert "IC by year" in result.output
 
 
 @pytest.mark.parametrize(
