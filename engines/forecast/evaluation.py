@@ -13,7 +13,6 @@ from engines.forecast.metrics import forecast_quality
 from engines.forecast.strategy import SWEEP_THRESHOLDS, buy_and_hold, every_forecast, simulate
 from risk_models.gates import GateConfig
 from risk_models.promotion import ModelStatus, PeriodDecision, tradable_mask
-from signal_bus.horizon import Horizon
 
 
 @dataclass(frozen=True)
@@ -43,20 +42,6 @@ def periods_per_year(security_type: str, resolution: str) -> float:
     if resolution == "hour":
         return days * (7.0 if security_type == "equity" else 24.0)
     raise ValueError(f"unsupported resolution {resolution!r}")
-
-
-def horizon_bars_of(settings: dict[str, Any]) -> int:
-    """Return the forecast horizon in bars from a report's settings (1 when they do not say).
-
-    ``horizon``, ``resolution`` and ``security_type`` as ``research.run_evaluation`` records
-    them; hourly US equity bars count 7 to the day, other hourly bars 24 (as
-    ``engines.forecast.sources.BarRequest.hours_per_day``).
-    """
-    horizon, resolution = settings.get("horizon"), settings.get("resolution")
-    if not isinstance(horizon, str) or not isinstance(resolution, str):
-        return 1
-    hours_per_day = 7 if settings.get("security_type") == "equity" else 24
-    return max(1, Horizon(horizon).bars(resolution, hours_per_day=hours_per_day))
 
 
 def score(
@@ -167,7 +152,7 @@ def evaluate_forecasts(
     gates: dict[str, Any] | None = None,
     min_assets: int = MIN_ASSETS,
     bootstrap: GateConfig | None = None,
-    horizon_bars: int | None = None,
+    horizon_bars: int = 1,
 ) -> EvaluationReport:
     """Score forecasts made at or after ``start`` (and at or before ``end``).
 
@@ -185,7 +170,7 @@ def evaluate_forecasts(
         Bootstrap settings (samples, block length, seed) of the cross-sectional IC's t;
         default: the gates' ``config`` when given, else :class:`GateConfig`.
     horizon_bars
-        Shortest bootstrap block (overlapping outcomes); default from ``settings``.
+        The horizon in bars: the shortest bootstrap block (overlapping outcomes).
 
     The pooled scores gain ``cross_sectional_rank_ic``, ``common_variance_share`` and
     ``by_year`` (:func:`engines.forecast.cross_section.cross_section_report`).
@@ -203,7 +188,7 @@ def evaluate_forecasts(
             chosen,
             min_assets=min_assets,
             config=bootstrap,
-            horizon_bars=horizon_bars if horizon_bars is not None else horizon_bars_of(settings),
+            horizon_bars=horizon_bars,
         )
     )
     per_symbol = {

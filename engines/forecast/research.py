@@ -104,6 +104,7 @@ def run_evaluation(
         periods=periods,
         settings=settings,
         gates=gate_summary(decisions, scored, gate_config),
+        horizon_bars=config.horizon_bars,
     )
     return EvaluationRun(
         report=report, forecasts=scored.reset_index(drop=True), decisions=tuple(decisions)

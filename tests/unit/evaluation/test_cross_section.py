@@ -20,7 +20,7 @@ from engines.forecast.cross_section import (
     ic_by_year,
     per_date_rank_ic,
 )
-from engines.forecast.evaluation import evaluate_forecasts, horizon_bars_of
+from engines.forecast.evaluation import evaluate_forecasts
 from risk_models.gates import GateConfig
 from tests.unit.evaluation.panels import panel, write_panel
 
@@ -180,9 +180,6 @@ def test_the_bootstrap_block_is_at_least_the_horizon() -> None:
     values = np.random.default_rng(2).normal(0.01, 0.1, size=64)
     assert date_mean_t(values, GateConfig(), horizon_bars=1).block_length == 4
     assert date_mean_t(values, GateConfig(), horizon_bars=7).block_length == 7
-    assert horizon_bars_of({"horizon": "1d", "resolution": "hour", "security_type": "equity"}) == 7
-    assert horizon_bars_of({"horizon": "4h", "resolution": "hour", "security_type": "crypto"}) == 4
-    assert horizon_bars_of({}) == 1
 
 
 def test_one_asset_has_no_cross_section() -> None:
