@@ -152,6 +152,7 @@ VALID_BODIES: dict[str, list[Any]] = {
     "/api/backtests/": [{"name": "fuzz", "result": camel_result()}],
     "/api/strategy/config/": [{"values": {"entry_confidence": 0.6}, "reason": "fuzz"}],
     "/api/risk/rearm/": [{"breaker": "drawdown_limit", "reason": "fuzz"}],
+    "/api/models/rollback/": [{"asset_group": "equity-usa", "horizon": "1d", "reason": "fuzz"}],
     "/api/auth/token/": [{"username": "fuzz-admin", "password": "a-password-9"}],
 }
 
