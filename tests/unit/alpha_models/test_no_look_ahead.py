@@ -13,11 +13,18 @@ from hypothesis import strategies as st
 from alpha_models.bars import BarPanel
 from alpha_models.calibration import CalibrationConfig, ConfidenceCalibrator
 from alpha_models.errors import LookAheadError
-from alpha_models.features import FeatureDefinition, default_features
+from alpha_models.features import (
+    FeatureDefinition,
+    compute_features,
+    default_features,
+    feature_set,
+)
 from alpha_models.leakage import (
+    altered_after,
     assert_no_feature_leaks,
     assert_truncation_invariant,
     find_feature_leaks,
+    find_future_dependence,
 )
 from alpha_models.walk_forward import (
     WalkForwardConfig,
@@ -164,3 +171,91 @@ def test_hourly_four_hour_forecasts_do_not_change_when_data_continues() -> None:
 def test_default_features_never_peek_for_any_data_or_cut(seed: int, cut: int) -> None:
     small = BarPanel.from_frames(random_walk_bars(("X", "Y"), days=150, seed=seed))
     assert find_feature_leaks(small, default_features(), [small.times[cut]]) == []
+
+
+# ---------------------------------------------------------------- the extended feature set
+
+CROSS_CANARY = FeatureDefinition(
+    "canary_rank_of_next_return",
+    lambda p: p.close.shift(-1).div(p.close).rank(axis=1),
+    cross_sectional=True,
+)
+"""Ranks each asset's next-bar return among the assets: peeks ahead through the others."""
+
+UNIVERSE_CANARY = FeatureDefinition(
+    "canary_universe_next_close",
+    lambda p: pd.DataFrame(
+        np.repeat(p.close.shift(-1).mean(axis=1).to_numpy()[:, None], p.close.shape[1], axis=1),
+        index=p.close.index,
+        columns=p.close.columns,
+    ),
+    cross_sectional=True,
+)
+"""Gives every asset the universe's mean next close: one asset's future leaks into all."""
+
+
+def test_every_extended_feature_passes_both_leakage_checks(panel: BarPanel) -> None:
+    extended = feature_set("extended", asset_count=len(panel.assets))
+    names = [definition.name for definition in extended]
+    # the checks cover every feature of the set, the cross-sectional ones included
+    assert len(names) == 90
+    assert sum(definition.cross_sectional for definition in extended) == 13
+    cuts = _cuts(panel)
+    # at every cut every feature has a value, so the comparisons are not NaN with NaN
+    values = compute_features(panel, extended).values
+    assert np.isfinite(values[[70, 150, 260, 399]]).all()
+    assert find_feature_leaks(panel, extended, cuts) == []
+    assert find_future_dependence(panel, extended, cuts[:3]) == []
+    # another asset's later bars change: no value of any asset up to the cut moves
+    for asset in panel.assets:
+        assert find_future_dependence(panel, extended, cuts[1:3], altered_assets=[asset]) == []
+
+
+def test_future_dependence_check_sees_changed_bars(panel: BarPanel) -> None:
+    """The altered panel really differs after the cut and not before it."""
+    cut = panel.times[150]
+    changed = altered_after(panel, cut, ["BBB"], seed=3)
+    before = panel.close.loc[:cut]
+    pd.testing.assert_frame_equal(changed.close.loc[:cut], before)
+    later = changed.close.loc[panel.close.index > cut]
+    assert later["BBB"].isna().sum() > 0
+    present = later["BBB"].notna()
+    original = panel.close.loc[later.index, "BBB"]
+    assert not np.isclose(later["BBB"][present], original[present]).any()
+    pd.testing.assert_series_equal(later["AAA"], panel.close.loc[later.index, "AAA"])
+    # a feature that reads the next bar is seen on every row before the cut
+    findings = find_future_dependence(panel, [CANARY], [cut], altered_assets=["BBB"])
+    assert [(f.feature, f.assets) for f in findings] == [("canary_next_return", ("BBB",))]
+
+
+def test_cross_sectional_canaries_are_caught(panel: BarPanel) -> None:
+    extended = feature_set("extended", asset_count=len(panel.assets))
+    cuts = _cuts(panel)
+    leaks = find_feature_leaks(panel, [*extended, CROSS_CANARY, UNIVERSE_CANARY], cuts)
+    assert {finding.feature for finding in leaks} == {
+        "canary_rank_of_next_return",
+        "canary_universe_next_close",
+    }
+    # only BBB's later bars change, yet AAA's and CCC's values before the cut move
+    moved = find_future_dependence(
+        panel, [*extended, UNIVERSE_CANARY], cuts[1:2], altered_assets=["BBB"]
+    )
+    assert [finding.feature for finding in moved] == ["canary_universe_next_close"]
+    assert set(moved[0].assets) == {"AAA", "BBB", "CCC"}
+
+
+def test_walk_forward_on_the_extended_set_does_not_change_when_data_continues(
+    panel: BarPanel,
+) -> None:
+    extended = feature_set("extended", asset_count=len(panel.assets))
+    trainer = WalkForwardTrainer(_config(), features=extended)
+    assert assert_truncation_invariant(trainer.run, panel, panel.times[330]) > 300
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=10_000), cut=st.integers(min_value=0, max_value=149))
+def test_extended_features_never_peek_for_any_data_or_cut(seed: int, cut: int) -> None:
+    small = BarPanel.from_frames(random_walk_bars(("X", "Y"), days=150, seed=seed))
+    extended = feature_set("extended", asset_count=2)
+    assert find_feature_leaks(small, extended, [small.times[cut]]) == []
+    assert find_future_dependence(small, extended, [small.times[cut]], altered_assets=["Y"]) == []
