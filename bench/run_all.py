@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[str, list[str]]] = {
     "dashboard_render": ("dashboard_render.py", []),
     "forecast_scale_out": ("forecast_scale_out.py", []),
     "promotion_gates": ("promotion_gates.py", []),
+    "feature_library": ("feature_library.py", []),
 }
 
 
