@@ -11,6 +11,7 @@ from alpha_models.calibration import ConfidenceCalibrator
 from alpha_models.models.base import ForecastModel
 from alpha_models.models.ensemble import member_agreement
 from alpha_models.registry import ModelVersion
+from alpha_models.targets import TargetSpec, to_return_units
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,11 @@ class ForecastBatch:
     Attributes
     ----------
     prediction
-        Expected return over the horizon.
+        Expected return over the horizon (the model's output mapped back to return
+        units when it was trained on another target; :mod:`alpha_models.targets`).
     score
-        Forecast size in units of the model's typical prediction, times member agreement.
+        Forecast size in units of the model's typical prediction (in the units it was
+        trained in), times member agreement.
     confidence
         Calibrated probability that the prediction's sign is right.
     interval_low, interval_high
@@ -36,12 +39,36 @@ class ForecastBatch:
     interval_high: Array
 
 
-def forecast_rows(model: ForecastModel, metadata: ModelVersion, features: Array) -> ForecastBatch:
-    """Predict and calibrate ``features`` (rows, features) with one model version."""
+def forecast_rows(
+    model: ForecastModel,
+    metadata: ModelVersion,
+    features: Array,
+    *,
+    volatility: Array | None = None,
+) -> ForecastBatch:
+    """Predict and calibrate ``features`` (rows, features) with one model version.
+
+    Parameters
+    ----------
+    model, metadata
+        The version.
+    features
+        Feature rows.
+    volatility
+        Each row's ex-ante volatility (:func:`alpha_models.targets.ex_ante_volatility`);
+        needed when the version was trained on the ``vol_scaled`` target.
+
+    Raises
+    ------
+    ValueError
+        If the version's target needs the volatility and none is given.
+    """
+    target = TargetSpec.of_version(metadata.params)
     members = model.predict_members(features)
-    prediction = members.mean(axis=1) if members.shape[1] > 1 else members[:, 0]
+    output = members.mean(axis=1) if members.shape[1] > 1 else members[:, 0]
     agreement = member_agreement(members) if members.shape[1] > 1 else 1.0
-    score = np.abs(prediction) / metadata.prediction_scale * agreement
+    score = np.abs(output) / metadata.prediction_scale * agreement
+    prediction = to_return_units(output, target, volatility)
     calibrator = (
         ConfidenceCalibrator.from_dict(metadata.calibration)
         if metadata.calibration
@@ -49,7 +76,7 @@ def forecast_rows(model: ForecastModel, metadata: ModelVersion, features: Array)
     )
     half_width = calibrator.interval_half_width
     return ForecastBatch(
-        prediction=np.asarray(prediction, dtype=np.float64),
+        prediction=prediction,
         score=np.asarray(score, dtype=np.float64),
         confidence=calibrator.confidence(score),
         interval_low=prediction - half_width,

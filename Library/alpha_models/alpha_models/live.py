@@ -26,6 +26,7 @@ from alpha_models.forecasting import forecast_rows
 from alpha_models.models.base import ForecastModel
 from alpha_models.registry import ModelRegistry, ModelVersion
 from alpha_models.schedule import period_start
+from alpha_models.targets import TargetSpec, ex_ante_volatility
 from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
 
 DEFAULT_WINDOW_BARS = 200
@@ -58,7 +59,8 @@ class LiveForecaster:
         Where model versions are saved and reused.
     window_bars
         Trailing bars used for features within a period; must cover the longest
-        feature window.
+        feature window (and, with the ``vol_scaled`` target, be longer than the
+        volatility window, so the volatility equals the walk-forward's).
     gate
         The promotion rule (``risk_models.promotion.WalkForwardGate.apply``), run on
         the whole walk-forward when a period starts; the rows returned then carry its
@@ -77,6 +79,15 @@ class LiveForecaster:
     ):
         if window_bars < 2:
             raise ValueError("window_bars must be at least 2")
+        settings = config or WalkForwardConfig()
+        if (
+            settings.target_spec.needs_volatility
+            and window_bars <= settings.target_volatility_window
+        ):
+            raise ValueError(
+                f"window_bars {window_bars} must exceed the target's volatility window "
+                f"{settings.target_volatility_window}"
+            )
         self.trainer = WalkForwardTrainer(config, features=features, registry=registry)
         self.window_bars = window_bars
         self.gate = gate
@@ -144,13 +155,23 @@ class LiveForecaster:
         window = _tail(panel, self.window_bars)
         matrix = compute_features(window, self.trainer.features)
         complete = matrix.complete_rows()
+        target = TargetSpec.of_version(metadata.params)
+        volatility = None
+        if target.needs_volatility:
+            volatility = ex_ante_volatility(window.close.to_numpy(dtype=np.float64), target)
+            complete &= volatility > 0
         has_row = complete.any(axis=0)
         if not has_row.any():
             return empty_forecasts()
         last_row = complete.shape[0] - 1 - np.argmax(complete[::-1], axis=0)
         assets = np.flatnonzero(has_row)
         rows = last_row[assets]
-        result = forecast_rows(model, metadata, np.ascontiguousarray(matrix.values[rows, assets]))
+        result = forecast_rows(
+            model,
+            metadata,
+            np.ascontiguousarray(matrix.values[rows, assets]),
+            volatility=None if volatility is None else volatility[rows, assets],
+        )
         not_a_time = np.full(assets.size, np.iinfo(np.int64).min).view("datetime64[ns]")
         frame = pd.DataFrame(
             {

@@ -16,7 +16,12 @@ from alpha_models.labels import NOT_A_TIME, Labels
 
 @dataclass(frozen=True)
 class FeatureRows:
-    """Complete feature rows, flattened time-major from a (time, asset) grid."""
+    """Complete feature rows, flattened time-major from a (time, asset) grid.
+
+    ``targets`` are the labels (forward returns, NaN where unknown), whatever the
+    training target; ``volatility`` is each row's ex-ante volatility when the training
+    target needs it (:mod:`alpha_models.targets`), else ``None``.
+    """
 
     features: Array
     targets: Array
@@ -24,11 +29,21 @@ class FeatureRows:
     available_at: Array
     time_index: Array
     asset_index: Array
+    volatility: Array | None = None
 
 
-def flatten_rows(matrix: FeatureMatrix, labels: Labels) -> FeatureRows:
-    """Keep the rows whose features are all known, in (time, asset) order."""
-    time_index, asset_index = np.nonzero(matrix.complete_rows())
+def flatten_rows(
+    matrix: FeatureMatrix, labels: Labels, volatility: Array | None = None
+) -> FeatureRows:
+    """Keep the rows whose features are all known, in (time, asset) order.
+
+    With a (time, asset) ``volatility``, rows without a finite positive one are
+    dropped too (their forecast could not be expressed as a return).
+    """
+    complete = matrix.complete_rows()
+    if volatility is not None:
+        complete = complete & (volatility > 0)
+    time_index, asset_index = np.nonzero(complete)
     return FeatureRows(
         features=np.ascontiguousarray(matrix.values[time_index, asset_index]),
         targets=labels.forward_return[time_index, asset_index],
@@ -36,6 +51,7 @@ def flatten_rows(matrix: FeatureMatrix, labels: Labels) -> FeatureRows:
         available_at=matrix.available_at[time_index, asset_index],
         time_index=time_index,
         asset_index=asset_index,
+        volatility=None if volatility is None else volatility[time_index, asset_index],
     )
 
 

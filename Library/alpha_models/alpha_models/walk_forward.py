@@ -9,6 +9,11 @@ For every calendar period starting at ``S`` the trainer
    refuses any row that breaks this rule;
 3. forecasts every row made during the period (``S <= available_at < next S``).
 
+The model is fitted on the configured training target (:mod:`alpha_models.targets`:
+the raw forward return, or it scaled by the ex-ante volatility, or standardized or
+ranked across assets per date); its output is mapped back to an expected return
+before it is published, so forecasts are in return units whatever the target.
+
 Everything depends only on data known at ``S`` and on the seed, so forecasts
 are bit-identical however much data follows.
 """
@@ -37,6 +42,14 @@ from alpha_models.models.factory import MODEL_KINDS, make_model
 from alpha_models.registry import ModelRegistry, ModelVersion, data_hash
 from alpha_models.rows import FeatureRows, ensure_labels_end_before, flatten_rows
 from alpha_models.schedule import RETRAIN_FREQUENCIES, retrain_times
+from alpha_models.targets import (
+    TARGETS,
+    TargetSpec,
+    cross_section_groups,
+    cross_sectional_scale,
+    ex_ante_volatility,
+    training_targets,
+)
 from signal_bus.horizon import Horizon
 
 SCALE_SAMPLE_ROWS = 2000
@@ -85,6 +98,24 @@ class WalkForwardConfig:
         Confidence calibration settings.
     calibration_window
         Only out-of-sample rows made within this span are used; ``None`` for all.
+    target
+        What the model is fitted on, one of :data:`alpha_models.targets.TARGETS`:
+        ``"raw"`` (the forward return), ``"vol_scaled"`` (it over the asset's ex-ante
+        volatility), ``"cs_zscore"`` or ``"cs_rank"`` (standardized or ranked across
+        the assets of each date, on dates with at least ``minimum_cross_section``
+        assets). A period whose cross-sectional targets would leave fewer than
+        ``minimum_training_rows`` rows (too few assets, or too few dates with enough)
+        is trained on ``"raw"`` instead, and its version records that, so a universe
+        smaller than ``minimum_cross_section`` forecasts exactly as with ``"raw"``.
+        Forecasts are published as expected returns whatever the target. The default
+        is chosen by walk-forward evidence (``Library/alpha_models/README.md``,
+        "Training targets").
+    target_volatility_window
+        Trailing one-bar returns of the ex-ante volatility (``vol_scaled``).
+    target_volatility_halflife
+        Half-life in bars of their weights (``vol_scaled``).
+    minimum_cross_section
+        Fewest assets with a label on a date for a cross-sectional target (at least 2).
     """
 
     horizon: Horizon = field(default_factory=lambda: Horizon("1d"))
@@ -99,8 +130,20 @@ class WalkForwardConfig:
     target_clip_quantile: float = 0.01
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     calibration_window: dt.timedelta | None = None
+    target: str = "cs_rank"
+    target_volatility_window: int = 60
+    target_volatility_halflife: float = 20.0
+    minimum_cross_section: int = 20
 
     def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise ValueError(f"unknown target {self.target!r}; expected one of {list(TARGETS)}")
+        if self.minimum_cross_section < 2:
+            raise ValueError("minimum_cross_section must be at least 2")
+        if self.target_volatility_window < 2 or self.target_volatility_halflife <= 0:
+            raise ValueError(
+                "target_volatility_window must be >= 2 and target_volatility_halflife positive"
+            )
         if self.model not in MODEL_KINDS:
             raise ValueError(f"unknown model {self.model!r}; expected one of {list(MODEL_KINDS)}")
         if self.retrain_frequency not in RETRAIN_FREQUENCIES:
@@ -128,6 +171,18 @@ class WalkForwardConfig:
     def effective_embargo(self) -> dt.timedelta:
         """Return the embargo actually applied."""
         return self.embargo if self.embargo is not None else self.horizon.duration
+
+    @property
+    def target_spec(self) -> TargetSpec:
+        """Return the training target's settings (the scale is set per version)."""
+        return TargetSpec(
+            name=self.target,
+            horizon_bars=self.horizon_bars,
+            volatility_window=self.target_volatility_window,
+            volatility_halflife=self.target_volatility_halflife,
+            volatility_min_returns=min(20, self.target_volatility_window),
+            minimum_cross_section=self.minimum_cross_section,
+        )
 
 
 def _version_id(kind: str, horizon: str, valid_from: pd.Timestamp, parts: Sequence[str]) -> str:
@@ -173,10 +228,20 @@ class WalkForwardTrainer:
         return self._trained.get(version)
 
     def prepare(self, panel: BarPanel) -> tuple[FeatureMatrix, FeatureRows]:
-        """Compute features, labels and the flattened complete rows."""
+        """Compute features, labels and the flattened complete rows.
+
+        With the ``vol_scaled`` target the rows carry their ex-ante volatility (rows
+        without one are left out).
+        """
+        spec = self.config.target_spec
         matrix = compute_features(panel, self.features)
         labels = forward_returns(panel, self.config.horizon_bars)
-        return matrix, flatten_rows(matrix, labels)
+        volatility = (
+            ex_ante_volatility(panel.close.to_numpy(dtype=np.float64), spec)
+            if spec.needs_volatility
+            else None
+        )
+        return matrix, flatten_rows(matrix, labels, volatility)
 
     def train(
         self,
@@ -190,8 +255,14 @@ class WalkForwardTrainer:
         available_at: Array,
         calibrator: ConfidenceCalibrator,
         out_of_sample: dict[str, float] | None = None,
+        target: TargetSpec | None = None,
     ) -> tuple[ForecastModel, ModelVersion]:
         """Train one model version for forecasts from ``forecast_time`` on.
+
+        ``targets`` are the rows' training targets in the units of ``target`` (the
+        configured target, with a scale of 1, when omitted). The version's ``params``
+        record the target under ``"target"``, and its id changes with the target (a
+        ``raw`` version keeps the id it had before targets were a choice).
 
         Raises
         ------
@@ -213,20 +284,19 @@ class WalkForwardTrainer:
             )
             targets = np.clip(targets, low, high)
         model = make_model(settings.model, seed=settings.seed, feature_names=feature_names)
+        target = target if target is not None else settings.target_spec
         digest = data_hash(features, targets)
         calibration = calibrator.to_dict()
-        version = _version_id(
-            settings.model,
-            settings.horizon.name,
-            forecast_time,
-            [
-                digest,
-                json.dumps(model.params, sort_keys=True),
-                ",".join(feature_names),
-                str(settings.seed),
-                json.dumps(calibration, sort_keys=True),
-            ],
-        )
+        recipe = [
+            digest,
+            json.dumps(model.params, sort_keys=True),
+            ",".join(feature_names),
+            str(settings.seed),
+            json.dumps(calibration, sort_keys=True),
+        ]
+        if target.name != "raw":
+            recipe.append(json.dumps(target.to_dict(), sort_keys=True))
+        version = _version_id(settings.model, settings.horizon.name, forecast_time, recipe)
         if version in self._trained:
             return self._trained[version]
         if self.registry is not None and self.registry.contains(version):
@@ -247,7 +317,7 @@ class WalkForwardTrainer:
             assets=tuple(assets),
             data_hash=digest,
             seed=settings.seed,
-            params=model.params,
+            params={**model.params, "target": target.to_dict()},
             training_rows=int(features.shape[0]),
             prediction_scale=scale if scale > 0 else 1.0,
             calibration=calibration,
@@ -280,11 +350,18 @@ class WalkForwardTrainer:
         settings = self.config
         if rows.available_at.size == 0:
             return empty_forecasts()
+        spec = settings.target_spec
+        has_label = rows.label_end != NOT_A_TIME
+        groups = cross_section_groups(rows.time_index, rows.label_end, has_label)
+        fit_targets = training_targets(
+            spec, rows.targets, groups=groups, volatility=rows.volatility
+        )
+        trainable = has_label & np.isfinite(fit_targets)
+        raw_spec = TargetSpec(name="raw", horizon_bars=spec.horizon_bars)
         first = pd.Timestamp(int(rows.available_at.min()))
         last = pd.Timestamp(int(rows.available_at.max()))
         boundaries = retrain_times(first, last, settings.retrain_frequency)
         embargo_limit = pd.Timedelta(settings.effective_embargo)
-        has_label = rows.label_end != NOT_A_TIME
         pool: list[Array] = []
         pieces: list[pd.DataFrame] = []
         for position, start in enumerate(boundaries):
@@ -296,17 +373,24 @@ class WalkForwardTrainer:
                 in_period &= rows.available_at < stop.value
             if not in_period.any():
                 continue
-            train_mask = has_label & (rows.label_end <= (start - embargo_limit).value)
+            known = has_label & (rows.label_end <= (start - embargo_limit).value)
             if settings.training_window is not None:
-                train_mask &= (
-                    rows.available_at >= (start - pd.Timedelta(settings.training_window)).value
-                )
+                known &= rows.available_at >= (start - pd.Timedelta(settings.training_window)).value
+            train_mask = known & trainable
+            period_spec, period_targets = spec, fit_targets
+            if spec.cross_sectional:
+                if int(train_mask.sum()) >= settings.minimum_training_rows:
+                    scale = cross_sectional_scale(rows.targets, groups, train_mask)
+                    period_spec = spec.with_scale(scale)
+                else:
+                    # one asset, or too few dates with two: this period learns raw returns
+                    train_mask, period_spec, period_targets = known, raw_spec, rows.targets
             if int(train_mask.sum()) < settings.minimum_training_rows:
                 continue
             calibrator, evidence = self._calibrator_at(start, pool, rows)
             model, metadata = self.train(
                 rows.features[train_mask],
-                rows.targets[train_mask],
+                period_targets[train_mask],
                 rows.label_end[train_mask],
                 forecast_time=start,
                 feature_names=matrix.names,
@@ -314,9 +398,15 @@ class WalkForwardTrainer:
                 available_at=rows.available_at[train_mask],
                 calibrator=calibrator,
                 out_of_sample=evidence,
+                target=period_spec,
             )
             selected = np.flatnonzero(in_period)
-            result = forecast_rows(model, metadata, rows.features[selected])
+            result = forecast_rows(
+                model,
+                metadata,
+                rows.features[selected],
+                volatility=None if rows.volatility is None else rows.volatility[selected],
+            )
             pool.append(
                 np.column_stack([selected.astype(np.float64), result.prediction, result.score])
             )
