@@ -183,6 +183,7 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
                 model=self._text("model", "sklearn"),
                 retrain_frequency=self._text("retrain_frequency", "quarterly"),
                 minimum_training_rows=int(self._text("minimum_training_rows", "300")),
+                feature_set=self._text("feature_set", "basic"),
             )
             # Only proven models trade (issue 21): each model version's out-of-sample
             # gates are checked on what was known when its period started; a version

@@ -73,6 +73,8 @@ class ForecastEngineConfig:
     asset_group
         Name of the assets' group: one champion per group and horizon. Blank: the
         security type and market, e.g. ``equity-usa``.
+    feature_set
+        Named feature set of the forecasting core (``basic`` or ``extended``).
     """
 
     bars: BarRequest
@@ -84,6 +86,7 @@ class ForecastEngineConfig:
     gated: bool = True
     gates: GateConfig = field(default_factory=GateConfig)
     asset_group: str = ""
+    feature_set: str = "basic"
 
     def __post_init__(self) -> None:
         if not self.horizons:
@@ -105,6 +108,7 @@ class ForecastEngineConfig:
                 model=self.model,
                 seed=self.seed,
                 retrain_frequency=self.retrain_frequency,
+                feature_set=self.feature_set,
             )
             for name in self.horizons
         ]
@@ -377,6 +381,7 @@ def config_from_environment(
         retrain_frequency=env.get("ATS_FORECAST_RETRAIN", "monthly"),
         gated=env.get("ATS_FORECAST_GATED", "true").strip().lower() != "false",
         asset_group=env.get("ATS_FORECAST_ASSET_GROUP", "").strip(),
+        feature_set=env.get("ATS_FORECAST_FEATURES", "basic").strip() or "basic",
     )
 
 

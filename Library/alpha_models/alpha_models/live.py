@@ -153,7 +153,7 @@ class LiveForecaster:
         self, panel: BarPanel, model: ForecastModel, metadata: ModelVersion
     ) -> pd.DataFrame:
         window = _tail(panel, self.window_bars)
-        matrix = compute_features(window, self.trainer.features)
+        matrix = compute_features(window, self.trainer.definitions_for(window))
         complete = matrix.complete_rows()
         target = TargetSpec.of_version(metadata.params)
         volatility = None

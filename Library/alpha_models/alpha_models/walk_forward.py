@@ -33,7 +33,13 @@ from alpha_models.arrays import Array
 from alpha_models.bars import BarPanel
 from alpha_models.calibration import CalibrationConfig, ConfidenceCalibrator, sign_hits
 from alpha_models.errors import InsufficientDataError
-from alpha_models.features import FeatureDefinition, FeatureMatrix, compute_features
+from alpha_models.features import (
+    FEATURE_SETS,
+    FeatureDefinition,
+    FeatureMatrix,
+    compute_features,
+    feature_set,
+)
 from alpha_models.forecast_table import FORECAST_COLUMNS, empty_forecasts, latest_forecasts
 from alpha_models.forecasting import forecast_rows
 from alpha_models.labels import NOT_A_TIME, forward_returns
@@ -116,6 +122,10 @@ class WalkForwardConfig:
         Half-life in bars of their weights (``vol_scaled``).
     minimum_cross_section
         Fewest assets with a label on a date for a cross-sectional target (at least 2).
+    feature_set
+        Named feature set, one of :data:`alpha_models.features.FEATURE_SETS`
+        (``"basic"``, the default, or ``"extended"``); ignored when the trainer is given
+        explicit feature definitions.
     """
 
     horizon: Horizon = field(default_factory=lambda: Horizon("1d"))
@@ -134,8 +144,13 @@ class WalkForwardConfig:
     target_volatility_window: int = 60
     target_volatility_halflife: float = 20.0
     minimum_cross_section: int = 20
+    feature_set: str = "basic"
 
     def __post_init__(self) -> None:
+        if self.feature_set not in FEATURE_SETS:
+            raise ValueError(
+                f"unknown feature set {self.feature_set!r}; expected one of {list(FEATURE_SETS)}"
+            )
         if self.target not in TARGETS:
             raise ValueError(f"unknown target {self.target!r}; expected one of {list(TARGETS)}")
         if self.minimum_cross_section < 2:
@@ -227,6 +242,18 @@ class WalkForwardTrainer:
         """Return a version this trainer trained or loaded, if it has."""
         return self._trained.get(version)
 
+    def definitions_for(self, panel: BarPanel) -> tuple[FeatureDefinition, ...] | None:
+        """The feature definitions used on ``panel`` (``None``: the default ``basic`` set).
+
+        Explicit definitions given to the trainer win; otherwise the configured named set,
+        whose cross-sectional features depend on how many assets the panel holds.
+        """
+        if self.features is not None:
+            return self.features
+        if self.config.feature_set == "basic":
+            return None
+        return feature_set(self.config.feature_set, asset_count=len(panel.assets))
+
     def prepare(self, panel: BarPanel) -> tuple[FeatureMatrix, FeatureRows]:
         """Compute features, labels and the flattened complete rows.
 
@@ -234,7 +261,7 @@ class WalkForwardTrainer:
         without one are left out).
         """
         spec = self.config.target_spec
-        matrix = compute_features(panel, self.features)
+        matrix = compute_features(panel, self.definitions_for(panel))
         labels = forward_returns(panel, self.config.horizon_bars)
         volatility = (
             ex_ante_volatility(panel.close.to_numpy(dtype=np.float64), spec)
