@@ -26,16 +26,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from alpha_models.bars import BarPanel
 from alpha_models.features import FeatureDefinition, compute_features, feature_set
-from bench.forecast_cycle import synthetic_panel
+from bench.forecast_cycle import median_seconds, synthetic_panel
 
 WINDOWS = (5, 10, 20, 60)
 QUANTILE_WINDOWS = (10, 20, 60)
@@ -174,16 +171,6 @@ def raw_matrix(panel: BarPanel, names: tuple[str, ...]) -> np.ndarray:
     values = np.stack([frames[name].to_numpy() for name in names], axis=2)
     values[~np.isfinite(values)] = np.nan
     return values
-
-
-def median_seconds(function: Callable[[], object], repeat: int) -> float:
-    """Return the median wall time of ``repeat`` calls."""
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
 
 
 def tail(panel: BarPanel, bars: int) -> BarPanel:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm, spearmanr
 
+from bench.forecast_cycle import median_seconds
 from risk_models.gates import GateConfig, evaluate_gates, expected_calibration_error, sizing_returns
 
 SIZES = ((4, 2500), (100, 500), (1000, 500))
@@ -56,13 +55,8 @@ def _raw(record: pd.DataFrame) -> None:
 
 
 def _best(function: Callable[[], Any], repeat: int) -> float:
-    function()
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+    function()  # warm-up, not timed
+    return median_seconds(function, repeat)
 
 
 def main() -> None:

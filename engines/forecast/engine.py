@@ -196,6 +196,10 @@ class ForecastEngine:
             )
         self.registry = ModelRegistry(config.registry_folder)
         self.lifecycle = lifecycle
+        # Per version: the promotion record last written, the out-of-sample record read
+        # (cycles within a period would otherwise read and compare the same files again).
+        self._recorded: dict[str, dict[str, object]] = {}
+        self._out_of_sample: dict[str, dict[str, object]] = {}
         self.gates: list[WalkForwardGate | None] = []
         self.forecasters: list[LiveForecaster] = []
         for settings in config.walk_forward_configs():
@@ -298,10 +302,11 @@ class ForecastEngine:
                 )
                 allowed = is_tradable(status)
             tradable[version] = allowed
-            if self.registry.contains(version):
-                record = {**decision.to_dict(), "tradable": allowed}
+            record = {**decision.to_dict(), "tradable": allowed}
+            if self._recorded.get(version) != record and self.registry.contains(version):
                 if self.registry.document(version, PROMOTION_DOCUMENT) != record:
                     self.registry.save_document(version, PROMOTION_DOCUMENT, record)
+                self._recorded[version] = record
         return latest.assign(
             tradable=latest["model_version"].astype(str).map(tradable).astype(bool)
         )
@@ -336,9 +341,11 @@ class ForecastEngine:
         return restored.assign(status=str(ModelStatus.LIVE), tradable=True)
 
     def _metrics(self, version: str) -> dict[str, object]:
-        if not self.registry.contains(version):
-            return {}
-        return dict(self.registry.metadata(version).out_of_sample)
+        if version not in self._out_of_sample:
+            if not self.registry.contains(version):
+                return {}
+            self._out_of_sample[version] = dict(self.registry.metadata(version).out_of_sample)
+        return self._out_of_sample[version]
 
     def _updates(self, latest: pd.DataFrame, now: dt.datetime) -> Sequence[ForecastUpdate]:
         return forecast_messages(

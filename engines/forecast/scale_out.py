@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 if TYPE_CHECKING:
-    from engines.forecast.engine import LifecycleStore
+    from engines.forecast.engine import ForecastEngineConfig, LifecycleStore
 
 
 class FanOutError(ValueError):
@@ -123,7 +123,9 @@ def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None
     return version, trained
 
 
-def version_tradable(horizon: str, version: str, lifecycle: LifecycleStore | None = None) -> bool:
+def version_tradable(
+    config: ForecastEngineConfig, version: str, lifecycle: LifecycleStore | None = None
+) -> bool:
     """Whether the forecasts of a saved ``version`` trade.
 
     The lifecycle store's status when it knows the version (an operator may have
@@ -132,10 +134,9 @@ def version_tradable(horizon: str, version: str, lifecycle: LifecycleStore | Non
     when gating is off (``ATS_FORECAST_GATED=false``).
     """
     from alpha_models.registry import ModelRegistry
-    from engines.forecast.engine import PROMOTION_DOCUMENT, config_from_environment
+    from engines.forecast.engine import PROMOTION_DOCUMENT
     from risk_models.promotion import is_tradable
 
-    config = config_from_environment(horizon)
     if not config.gated:
         return True
     if lifecycle is not None:
@@ -169,7 +170,7 @@ def _period_version(
 
     version = lookup() if config.bars.symbols else None
     if version is not None:
-        return version, 0, version_tradable(horizon, version, lifecycle)
+        return version, 0, version_tradable(config, version, lifecycle)
     from signal_bus.channels import ChannelNames
 
     lock_key = ChannelNames(_namespace()).forecast_fanout_training_lock(horizon)
@@ -177,7 +178,7 @@ def _period_version(
     with lock:
         version = lookup() if config.bars.symbols else None
         if version is not None:
-            return version, 0, version_tradable(horizon, version, lifecycle)
+            return version, 0, version_tradable(config, version, lifecycle)
         result = engine.run_cycle(now)
         current = engine.forecasters[0].current_version
         logger.info(
@@ -188,7 +189,7 @@ def _period_version(
         return (
             current.version,
             result.versions_trained,
-            version_tradable(horizon, current.version, lifecycle),
+            version_tradable(config, current.version, lifecycle),
         )
 
 
