@@ -30,7 +30,7 @@ from alpha_models.lean.forecast_sources import (
     RecordedForecastSource,
     load_recorded_forecasts,
 )
-from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
+from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer, training_options
 from risk_models.gates import GateConfig
 from risk_models.lean.adaptive_risk_management import AdaptiveRiskManagementModel
 from risk_models.lean.forecast_sizing_portfolio_construction import (
@@ -183,7 +183,9 @@ class AdaptiveForecastAlgorithm(QCAlgorithm):
                 model=self._text("model", "sklearn"),
                 retrain_frequency=self._text("retrain_frequency", "quarterly"),
                 minimum_training_rows=int(self._text("minimum_training_rows", "300")),
-                feature_set=self._text("feature_set", "basic"),
+                # target, feature_set, validation_fraction, scope, ensemble_members,
+                # hyperparameters: blank parameters keep the trainer's defaults
+                **training_options(self._optional),
             )
             # Only proven models trade (issue 21): each model version's out-of-sample
             # gates are checked on what was known when its period started; a version

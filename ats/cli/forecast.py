@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -20,6 +21,7 @@ from ats.cli.options import (
     registry_option,
     retrain_option,
     seed_option,
+    training_cli_options,
 )
 from risk_models.parameters import StrategyParameters, validate
 from signal_bus.horizon import Horizon
@@ -77,6 +79,7 @@ def _timestamp(value: str | None, name: str) -> pd.Timestamp | None:
     help="Write symbol,time,horizon,prediction,confidence,model_version,status,tradable as CSV.",
 )
 @gate_options
+@training_cli_options()
 @json_option("Print one JSON object (settings, pooled, per_symbol, gates).")
 def evaluate(
     source: str,
@@ -102,6 +105,7 @@ def evaluate(
     min_dates: int,
     min_shadow_dates: int,
     as_json: bool,
+    training: dict[str, Any],
 ) -> None:
     """Walk forward without look-ahead, gate every model version and score the forecasts.
 
@@ -156,6 +160,7 @@ def evaluate(
             model=model,
             seed=seed,
             retrain_frequency=retrain,
+            **training,
         )
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("walk-forward periods", total=None)
@@ -243,6 +248,7 @@ def evaluate(
 @retrain_option(envvar="ATS_FORECAST_RETRAIN")
 @seed_option(envvar="ATS_FORECAST_SEED")
 @registry_option(default=Path("artifacts/models"), show_default=True, envvar="ATS_MODEL_REGISTRY")
+@training_cli_options(environment=True)
 @bus_options
 @click.option("--dry-run", is_flag=True, help="Compute and print the forecasts without publishing.")
 def run(
@@ -263,6 +269,7 @@ def run(
     redis_url: str | None,
     namespace: str,
     dry_run: bool,
+    training: dict[str, Any],
 ) -> None:
     """Forecast the latest bar of every asset and horizon and publish forecast_updates."""
     import time
@@ -287,6 +294,7 @@ def run(
             model=model,
             seed=seed,
             retrain_frequency=retrain,
+            training=training,
         )
         bus = None
         if not dry_run:

@@ -10,14 +10,19 @@ stay those declared here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
+from alpha_models.features import FEATURE_SETS
 from alpha_models.models import MODEL_KINDS
+from alpha_models.models.factory import SCOPES
 from alpha_models.schedule import RETRAIN_FREQUENCIES
+from alpha_models.targets import TARGETS
+from alpha_models.walk_forward import training_options as parse_training_options
 from market_data.lean import RESOLUTIONS, SECURITY_TYPES
 from risk_models.gates import GateConfig
 
@@ -140,6 +145,75 @@ def registry_option(**settings: Any) -> Decorator:
         "help": "Folder of saved model versions.",
     }
     return _option("--registry", base, settings)
+
+
+TRAINING_CLI_OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
+    ("--target", "target", click.Choice(list(TARGETS)), "Training target (default cs_rank)."),
+    ("--features", "feature_set", click.Choice(list(FEATURE_SETS)), "Feature set (default basic)."),
+    (
+        "--validation-fraction",
+        "validation_fraction",
+        click.FloatRange(0.0, 0.5),
+        "Share of each fold's newest dates held out for early stopping and ensemble "
+        "weights (default 0.2; 0 for none).",
+    ),
+    (
+        "--scope",
+        "scope",
+        click.Choice(list(SCOPES)),
+        "One model over all assets, or one per asset.",
+    ),
+    (
+        "--ensemble-members",
+        "ensemble_members",
+        str,
+        "Comma-separated ensemble members, each a kind or kind/per_asset.",
+    ),
+    (
+        "--hyperparameters",
+        "hyperparameters",
+        str,
+        'JSON {kind: {name: value}}, e.g. \'{"lightgbm": {"num_leaves": 31}}\'.',
+    ),
+)
+"""Training choices (option, ``TRAINING_OPTIONS`` name, type, help); unset keeps the default."""
+
+
+def training_cli_options(*, environment: bool = False) -> Callable[[Any], Any]:
+    """Add the :data:`TRAINING_CLI_OPTIONS`; the command receives them as ``training``.
+
+    ``training`` is a dict of ``WalkForwardConfig`` keyword arguments (only the options
+    given). With ``environment``, each option also reads ``ATS_FORECAST_<NAME>``
+    (``ATS_FORECAST_FEATURES`` for ``--features``), as the scheduled engine does.
+    """
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            given = {name: kwargs.pop(f"training_{name}") for _, name, _, _ in TRAINING_CLI_OPTIONS}
+            try:
+                kwargs["training"] = parse_training_options(
+                    lambda name: None if given[name] is None else str(given[name])
+                )
+            except ValueError as error:
+                raise click.BadParameter(str(error)) from None
+            return function(*args, **kwargs)
+
+        for flag, name, kind, help_text in reversed(TRAINING_CLI_OPTIONS):
+            variable = (
+                "ATS_FORECAST_FEATURES" if name == "feature_set" else f"ATS_FORECAST_{name.upper()}"
+            )
+            wrapper = click.option(
+                flag,
+                f"training_{name}",
+                type=kind,
+                default=None,
+                envvar=variable if environment else None,
+                help=help_text,
+            )(wrapper)
+        return wrapper
+
+    return decorate
 
 
 GATE_OPTIONS: tuple[tuple[str, str, Any, str], ...] = (

@@ -30,14 +30,14 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 
 from alpha_models.bars import BarPanel
 from alpha_models.live import LiveForecaster
 from alpha_models.registry import ModelRegistry
-from alpha_models.walk_forward import WalkForwardConfig
+from alpha_models.walk_forward import WalkForwardConfig, training_options
 from engines.forecast.messages import forecast_messages
 from engines.forecast.sources import BarRequest, load_bars
 from risk_models.gates import GateConfig
@@ -73,8 +73,10 @@ class ForecastEngineConfig:
     asset_group
         Name of the assets' group: one champion per group and horizon. Blank: the
         security type and market, e.g. ``equity-usa``.
-    feature_set
-        Named feature set of the forecasting core (``basic`` or ``extended``).
+    training
+        Training choices passed to every horizon's ``WalkForwardConfig`` (the names of
+        ``alpha_models.walk_forward.TRAINING_OPTIONS``: target, feature set, validation
+        slice, scope, ensemble members, hyper-parameters); checked there.
     """
 
     bars: BarRequest
@@ -86,7 +88,7 @@ class ForecastEngineConfig:
     gated: bool = True
     gates: GateConfig = field(default_factory=GateConfig)
     asset_group: str = ""
-    feature_set: str = "basic"
+    training: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.horizons:
@@ -108,7 +110,7 @@ class ForecastEngineConfig:
                 model=self.model,
                 seed=self.seed,
                 retrain_frequency=self.retrain_frequency,
-                feature_set=self.feature_set,
+                **self.training,
             )
             for name in self.horizons
         ]
@@ -388,7 +390,11 @@ def config_from_environment(
         retrain_frequency=env.get("ATS_FORECAST_RETRAIN", "monthly"),
         gated=env.get("ATS_FORECAST_GATED", "true").strip().lower() != "false",
         asset_group=env.get("ATS_FORECAST_ASSET_GROUP", "").strip(),
-        feature_set=env.get("ATS_FORECAST_FEATURES", "basic").strip() or "basic",
+        training=training_options(
+            lambda name: env.get(
+                "ATS_FORECAST_FEATURES" if name == "feature_set" else f"ATS_FORECAST_{name.upper()}"
+            )
+        ),
     )
 
 

@@ -45,6 +45,7 @@ def forecast_rows(
     features: Array,
     *,
     volatility: Array | None = None,
+    assets: Array | None = None,
 ) -> ForecastBatch:
     """Predict and calibrate ``features`` (rows, features) with one model version.
 
@@ -57,6 +58,8 @@ def forecast_rows(
     volatility
         Each row's ex-ante volatility (:func:`alpha_models.targets.ex_ante_volatility`);
         needed when the version was trained on the ``vol_scaled`` target.
+    assets
+        Each row's asset name; needed by per-asset models.
 
     Raises
     ------
@@ -64,9 +67,9 @@ def forecast_rows(
         If the version's target needs the volatility and none is given.
     """
     target = TargetSpec.of_version(metadata.params)
-    members = model.predict_members(features)
-    output = members.mean(axis=1) if members.shape[1] > 1 else members[:, 0]
-    agreement = member_agreement(members) if members.shape[1] > 1 else 1.0
+    members = model.predict_members(features, assets=assets)
+    output = model.combine(members)
+    agreement = member_agreement(members, model.member_weights()) if members.shape[1] > 1 else 1.0
     score = np.abs(output) / metadata.prediction_scale * agreement
     prediction = to_return_units(output, target, volatility)
     calibrator = (

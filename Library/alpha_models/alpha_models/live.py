@@ -171,6 +171,7 @@ class LiveForecaster:
             metadata,
             np.ascontiguousarray(matrix.values[rows, assets]),
             volatility=None if volatility is None else volatility[rows, assets],
+            assets=np.asarray(matrix.assets, dtype=object)[assets],
         )
         not_a_time = np.full(assets.size, np.iinfo(np.int64).min).view("datetime64[ns]")
         frame = pd.DataFrame(

@@ -23,8 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,8 +44,15 @@ from alpha_models.features import (
 from alpha_models.forecast_table import FORECAST_COLUMNS, empty_forecasts, latest_forecasts
 from alpha_models.forecasting import forecast_rows
 from alpha_models.labels import NOT_A_TIME, forward_returns
-from alpha_models.models.base import ForecastModel
-from alpha_models.models.factory import MODEL_KINDS, make_model
+from alpha_models.models.base import ForecastModel, ValidationSet
+from alpha_models.models.factory import (
+    DEFAULT_ENSEMBLE_MEMBERS,
+    MODEL_KINDS,
+    SCOPES,
+    check_member,
+    make_model,
+)
+from alpha_models.models.hyperparameters import validate_hyperparameters
 from alpha_models.registry import ModelRegistry, ModelVersion, data_hash
 from alpha_models.rows import FeatureRows, ensure_labels_end_before, flatten_rows
 from alpha_models.schedule import RETRAIN_FREQUENCIES, retrain_times
@@ -56,6 +64,7 @@ from alpha_models.targets import (
     ex_ante_volatility,
     training_targets,
 )
+from alpha_models.validation import purged_validation_split
 from signal_bus.horizon import Horizon
 
 SCALE_SAMPLE_ROWS = 2000
@@ -126,6 +135,23 @@ class WalkForwardConfig:
         Named feature set, one of :data:`alpha_models.features.FEATURE_SETS`
         (``"basic"``, the default, or ``"extended"``); ignored when the trainer is given
         explicit feature definitions.
+    validation_fraction
+        Share of each fold's newest training dates held out as a purged validation
+        slice (:mod:`alpha_models.validation`), on which LightGBM stops early and the
+        ensemble's weights are chosen; in ``[0, 0.5]``, 0 for none. Models with no use
+        for it (ridge, the autoregression) fit on every row. A fold with fewer
+        than ``minimum_validation_rows`` held-out rows or ``minimum_training_rows``
+        fitting rows fits on every row instead (and its version says so).
+    minimum_validation_rows
+        Fewest held-out rows for a validation slice.
+    scope
+        ``"pooled"`` (one model over every asset of the horizon) or ``"per_asset"`` (one
+        per asset with enough rows, the pooled model for the rest); not for ``ensemble``.
+    ensemble_members
+        Members of the ``ensemble`` model, each a kind or ``kind/per_asset``.
+    hyperparameters
+        ``{kind: {name: value}}`` replacing model defaults, checked against the allowed
+        ranges (:mod:`alpha_models.models.hyperparameters`); a mapping or its JSON text.
     """
 
     horizon: Horizon = field(default_factory=lambda: Horizon("1d"))
@@ -145,8 +171,29 @@ class WalkForwardConfig:
     target_volatility_halflife: float = 20.0
     minimum_cross_section: int = 20
     feature_set: str = "basic"
+    validation_fraction: float = 0.2
+    minimum_validation_rows: int = 100
+    scope: str = "pooled"
+    ensemble_members: tuple[str, ...] = DEFAULT_ENSEMBLE_MEMBERS
+    hyperparameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "hyperparameters", validate_hyperparameters(self.hyperparameters))
+        if not 0.0 <= self.validation_fraction <= 0.5:
+            raise ValueError(
+                f"validation_fraction must be in [0, 0.5]; got {self.validation_fraction}"
+            )
+        if self.minimum_validation_rows < 1:
+            raise ValueError("minimum_validation_rows must be at least 1")
+        if self.scope not in SCOPES:
+            raise ValueError(f"unknown scope {self.scope!r}; expected one of {list(SCOPES)}")
+        if self.model == "ensemble" and self.scope != "pooled":
+            raise ValueError("an ensemble's scope is set per member (kind/per_asset)")
+        object.__setattr__(self, "ensemble_members", tuple(self.ensemble_members))
+        if not self.ensemble_members:
+            raise ValueError("ensemble_members must name at least one member")
+        for member in self.ensemble_members:
+            check_member(member)
         if self.feature_set not in FEATURE_SETS:
             raise ValueError(
                 f"unknown feature set {self.feature_set!r}; expected one of {list(FEATURE_SETS)}"
@@ -176,6 +223,13 @@ class WalkForwardConfig:
             value = getattr(self, name)
             if value is not None and value <= dt.timedelta(0):
                 raise ValueError(f"{name} must be positive")
+
+    @property
+    def uses_assets(self) -> bool:
+        """Whether the model routes rows by asset (a per-asset model or member)."""
+        if self.model == "ensemble":
+            return any(check_member(m)[1] == "per_asset" for m in self.ensemble_members)
+        return self.scope == "per_asset"
 
     @property
     def horizon_bars(self) -> int:
@@ -283,6 +337,7 @@ class WalkForwardTrainer:
         calibrator: ConfidenceCalibrator,
         out_of_sample: dict[str, float] | None = None,
         target: TargetSpec | None = None,
+        row_assets: Array | None = None,
     ) -> tuple[ForecastModel, ModelVersion]:
         """Train one model version for forecasts from ``forecast_time`` on.
 
@@ -290,6 +345,14 @@ class WalkForwardTrainer:
         configured target, with a scale of 1, when omitted). The version's ``params``
         record the target under ``"target"``, and its id changes with the target (a
         ``raw`` version keeps the id it had before targets were a choice).
+
+        With a ``validation_fraction`` and a model that uses a validation set (LightGBM
+        with early stopping, an ensemble, per-asset models of those), the newest training
+        dates are held out (:func:`alpha_models.validation.purged_validation_split`) and
+        the model fits on the purged rest; other models fit on every row.
+        ``params["fit"]`` records the split and what was chosen on it (LightGBM's rounds
+        kept, the ensemble's weights). ``row_assets`` (each row's asset
+        name) is needed by per-asset models.
 
         Raises
         ------
@@ -310,7 +373,14 @@ class WalkForwardTrainer:
                 targets, [settings.target_clip_quantile, 1 - settings.target_clip_quantile]
             )
             targets = np.clip(targets, low, high)
-        model = make_model(settings.model, seed=settings.seed, feature_names=feature_names)
+        model = make_model(
+            settings.model,
+            seed=settings.seed,
+            feature_names=feature_names,
+            hyperparameters=settings.hyperparameters,
+            scope=settings.scope,
+            members=settings.ensemble_members,
+        )
         target = target if target is not None else settings.target_spec
         digest = data_hash(features, targets)
         calibration = calibrator.to_dict()
@@ -323,15 +393,55 @@ class WalkForwardTrainer:
         ]
         if target.name != "raw":
             recipe.append(json.dumps(target.to_dict(), sort_keys=True))
+        if settings.validation_fraction > 0 and model.uses_validation:
+            recipe.append(
+                f"validation {settings.validation_fraction} {settings.minimum_validation_rows}"
+            )
+        if settings.uses_assets:
+            if row_assets is None:
+                raise ValueError("a per-asset model needs row_assets")
+            names = "\n".join(str(name) for name in row_assets)
+            recipe.append(hashlib.sha256(names.encode()).hexdigest())
         version = _version_id(settings.model, settings.horizon.name, forecast_time, recipe)
         if version in self._trained:
             return self._trained[version]
         if self.registry is not None and self.registry.contains(version):
             self._trained[version] = self.registry.load(version)
             return self._trained[version]
-        model.fit(features, targets)
+        split = (
+            purged_validation_split(
+                available_at,
+                label_end,
+                fraction=settings.validation_fraction,
+                embargo=pd.Timedelta(settings.effective_embargo),
+                minimum_fit_rows=settings.minimum_training_rows,
+                minimum_validation_rows=settings.minimum_validation_rows,
+            )
+            if model.uses_validation
+            else None
+        )
+        if split is None:
+            model.fit(features, targets, assets=row_assets)
+            fit_record: dict[str, Any] = {"validation_rows": 0, "fit_rows": int(targets.size)}
+        else:
+            model.fit(
+                features[split.fit],
+                targets[split.fit],
+                assets=None if row_assets is None else row_assets[split.fit],
+                validation=ValidationSet(
+                    features[split.held_out],
+                    targets[split.held_out],
+                    None if row_assets is None else row_assets[split.held_out],
+                ),
+            )
+            fit_record = split.summary()
         sample = features[-SCALE_SAMPLE_ROWS:]
-        scale = float(np.std(model.predict(sample))) if sample.shape[0] > 1 else 0.0
+        sample_assets = None if row_assets is None else row_assets[-SCALE_SAMPLE_ROWS:]
+        scale = (
+            float(np.std(model.predict(sample, assets=sample_assets)))
+            if sample.shape[0] > 1
+            else 0.0
+        )
         metadata = ModelVersion(
             version=version,
             model=settings.model,
@@ -344,7 +454,11 @@ class WalkForwardTrainer:
             assets=tuple(assets),
             data_hash=digest,
             seed=settings.seed,
-            params={**model.params, "target": target.to_dict()},
+            params={
+                **model.params,
+                "target": target.to_dict(),
+                "fit": {**fit_record, **model.fit_summary},
+            },
             training_rows=int(features.shape[0]),
             prediction_scale=scale if scale > 0 else 1.0,
             calibration=calibration,
@@ -389,6 +503,7 @@ class WalkForwardTrainer:
         last = pd.Timestamp(int(rows.available_at.max()))
         boundaries = retrain_times(first, last, settings.retrain_frequency)
         embargo_limit = pd.Timedelta(settings.effective_embargo)
+        row_assets = np.asarray(matrix.assets, dtype=object)[rows.asset_index]
         pool: list[Array] = []
         pieces: list[pd.DataFrame] = []
         for position, start in enumerate(boundaries):
@@ -426,6 +541,7 @@ class WalkForwardTrainer:
                 calibrator=calibrator,
                 out_of_sample=evidence,
                 target=period_spec,
+                row_assets=row_assets[train_mask] if settings.uses_assets else None,
             )
             selected = np.flatnonzero(in_period)
             result = forecast_rows(
@@ -433,6 +549,7 @@ class WalkForwardTrainer:
                 metadata,
                 rows.features[selected],
                 volatility=None if rows.volatility is None else rows.volatility[selected],
+                assets=row_assets[selected],
             )
             pool.append(
                 np.column_stack([selected.astype(np.float64), result.prediction, result.score])
@@ -440,9 +557,7 @@ class WalkForwardTrainer:
             pieces.append(
                 pd.DataFrame(
                     {
-                        "symbol": np.asarray(matrix.assets, dtype=object)[
-                            rows.asset_index[selected]
-                        ],
+                        "symbol": row_assets[selected],
                         "time": pd.to_datetime(rows.available_at[selected]),
                         "bar_time": matrix.times[rows.time_index[selected]],
                         "horizon": settings.horizon.name,
@@ -501,3 +616,47 @@ def _out_of_sample_summary(predictions: Array, outcomes: Array) -> dict[str, flo
         "information_coefficient": float(np.corrcoef(predictions, outcomes)[0, 1]),
         "hit_rate": float(sign_hits(predictions, outcomes).mean()),
     }
+
+
+TRAINING_OPTIONS: tuple[str, ...] = (
+    "target",
+    "feature_set",
+    "validation_fraction",
+    "scope",
+    "ensemble_members",
+    "hyperparameters",
+)
+"""The training choices given as text by LEAN parameters, environment variables and the
+command line (same names; the engine's variables are ``ATS_FORECAST_<NAME>``, with
+``ATS_FORECAST_FEATURES`` for ``feature_set``)."""
+
+
+def training_options(lookup: Callable[[str], str | None]) -> dict[str, Any]:
+    """Read :data:`TRAINING_OPTIONS` from a name -> text lookup; blanks keep the defaults.
+
+    The result is keyword arguments of :class:`WalkForwardConfig`, which checks them
+    (unknown names and out-of-range values are refused there, naming the allowed values).
+
+    Raises
+    ------
+    ValueError
+        If ``validation_fraction`` is not a number.
+    """
+    given: dict[str, Any] = {}
+    for name in TRAINING_OPTIONS:
+        text = lookup(name)
+        if text is None or not str(text).strip():
+            continue
+        value = str(text).strip()
+        if name == "validation_fraction":
+            try:
+                given[name] = float(value)
+            except ValueError as error:
+                raise ValueError(
+                    f"validation_fraction must be a number in [0, 0.5]; got {value!r}"
+                ) from error
+        elif name == "ensemble_members":
+            given[name] = tuple(part.strip() for part in value.split(",") if part.strip())
+        else:
+            given[name] = value
+    return given

@@ -64,6 +64,8 @@ def test_an_unknown_set_is_refused_and_the_engine_reads_its_variable() -> None:
     with pytest.raises(ValueError, match="unknown feature set 'huge'"):
         WalkForwardConfig(feature_set="huge")
     environment = {"ATS_DATA_FOLDER": "data", "ATS_FORECAST_SYMBOLS": "AAA"}
-    assert config_from_environment("1d", environment).feature_set == "basic"
+    assert (
+        config_from_environment("1d", environment).walk_forward_configs()[0].feature_set == "basic"
+    )
     chosen = config_from_environment("1d", {**environment, "ATS_FORECAST_FEATURES": "extended"})
     assert chosen.walk_forward_configs()[0].feature_set == "extended"

@@ -1,4 +1,8 @@
-"""Every model kind fits, predicts, finds a planted signal and survives save / load."""
+"""Every model kind fits, predicts, finds a planted signal and survives save / load.
+
+Rows carry an asset name (three assets in turn): pooled models ignore it, per-asset
+models and the default ensemble (which has a per-asset member) route by it.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,12 @@ from alpha_models.models.ensemble import member_agreement
 NAMES = ("return_1", "return_1_lag_1", "return_1_lag_2", "momentum_20", "noise")
 
 
+ASSETS = np.array(["AAA", "BBB", "CCC"], dtype=object)
+SPECS = [(kind, "pooled") for kind in MODEL_KINDS] + [
+    (kind, "per_asset") for kind in MODEL_KINDS if kind != "ensemble"
+]
+
+
 def _data(rows: int = 1500, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
     generator = np.random.default_rng(seed)
     features = generator.normal(size=(rows, len(NAMES)))
@@ -21,12 +31,17 @@ def _data(rows: int = 1500, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
     return features, targets
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
-def test_model_learns_a_planted_signal(kind: str) -> None:
+def _assets(rows: int) -> np.ndarray:
+    return ASSETS[np.arange(rows) % ASSETS.size]
+
+
+@pytest.mark.parametrize(("kind", "scope"), SPECS)
+def test_model_learns_a_planted_signal(kind: str, scope: str) -> None:
     features, targets = _data()
-    model = make_model(kind, seed=1, feature_names=NAMES)
-    model.fit(features[:1000], targets[:1000])
-    prediction = model.predict(features[1000:])
+    assets = _assets(features.shape[0])
+    model = make_model(kind, seed=1, feature_names=NAMES, scope=scope)
+    model.fit(features[:1000], targets[:1000], assets=assets[:1000])
+    prediction = model.predict(features[1000:], assets=assets[1000:])
     assert prediction.shape == (500,)
     assert prediction.dtype == np.float64
     assert np.corrcoef(prediction, targets[1000:])[0, 1] > 0.5
@@ -34,15 +49,19 @@ def test_model_learns_a_planted_signal(kind: str) -> None:
     assert isinstance(model.params, dict)
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
-def test_saved_model_predicts_identically(kind: str, tmp_path: Path) -> None:
-    features, targets = _data(rows=600)
-    model = make_model(kind, seed=2, feature_names=NAMES)
-    model.fit(features, targets)
+@pytest.mark.parametrize(("kind", "scope"), SPECS)
+def test_saved_model_predicts_identically(kind: str, scope: str, tmp_path: Path) -> None:
+    features, targets = _data(rows=900)
+    assets = _assets(900)
+    model = make_model(kind, seed=2, feature_names=NAMES, scope=scope)
+    model.fit(features, targets, assets=assets)
     model.save(tmp_path / kind)
     loaded = load_model(tmp_path / kind)
-    np.testing.assert_array_equal(loaded.predict(features), model.predict(features))
+    np.testing.assert_array_equal(
+        loaded.predict(features, assets=assets), model.predict(features, assets=assets)
+    )
     assert loaded.params == model.params
+    np.testing.assert_array_equal(loaded.member_weights(), model.member_weights())
 
 
 def test_lightgbm_is_bit_identical_for_a_seed_and_differs_across_seeds() -> None:
@@ -54,15 +73,18 @@ def test_lightgbm_is_bit_identical_for_a_seed_and_differs_across_seeds() -> None
     assert not np.array_equal(first.predict(features), other.predict(features))
 
 
-def test_ensemble_mean_and_agreement() -> None:
+def test_ensemble_without_validation_averages_its_members_and_agreement_is_weighted() -> None:
     features, targets = _data(rows=600)
+    assets = _assets(600)
     ensemble = make_model("ensemble", seed=0, feature_names=NAMES)
-    ensemble.fit(features, targets)
-    members = ensemble.predict_members(features)
-    assert members.shape == (600, 3)
-    np.testing.assert_allclose(ensemble.predict(features), members.mean(axis=1))
+    ensemble.fit(features, targets, assets=assets)
+    members = ensemble.predict_members(features, assets=assets)
+    assert members.shape == (600, 4)
+    np.testing.assert_allclose(ensemble.predict(features, assets=assets), members.mean(axis=1))
     agreement = member_agreement(np.array([[1.0, 2.0, -0.5], [1.0, 1.0, 1.0]]))
     np.testing.assert_allclose(agreement, [2 / 3, 1.0])
+    weighted = member_agreement(np.array([[1.0, -2.0, -0.5]]), np.array([0.7, 0.1, 0.2]))
+    np.testing.assert_allclose(weighted, [0.7])
 
 
 def test_bad_training_input_is_rejected() -> None:
@@ -88,12 +110,16 @@ def test_loading_a_folder_without_a_model_fails_clearly(tmp_path: Path) -> None:
         load_model(tmp_path)
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
-def test_a_row_predicts_the_same_alone_or_in_any_batch(kind: str) -> None:
-    features, targets = _data(rows=800)
-    model = make_model(kind, seed=0, feature_names=NAMES)
-    model.fit(features[:600], targets[:600])
-    batch = model.predict(features[600:])
+@pytest.mark.parametrize(("kind", "scope"), SPECS)
+def test_a_row_predicts_the_same_alone_or_in_any_batch(kind: str, scope: str) -> None:
+    features, targets = _data(rows=1200)
+    assets = _assets(1200)
+    model = make_model(kind, seed=0, feature_names=NAMES, scope=scope)
+    model.fit(features[:900], targets[:900], assets=assets[:900])
+    batch = model.predict(features[900:], assets=assets[900:])
     for size in (1, 3, 17, 64):
-        np.testing.assert_array_equal(model.predict(features[600 : 600 + size]), batch[:size])
-    np.testing.assert_array_equal(model.predict(features[799:]), batch[-1:])
+        np.testing.assert_array_equal(
+            model.predict(features[900 : 900 + size], assets=assets[900 : 900 + size]),
+            batch[:size],
+        )
+    np.testing.assert_array_equal(model.predict(features[1199:], assets=assets[1199:]), batch[-1:])

@@ -10,7 +10,13 @@ import numpy as np
 import statsmodels.api as statsmodels_api
 
 from alpha_models.arrays import Array
-from alpha_models.models.base import ForecastModel, as_matrix, check_training_arrays, row_dot
+from alpha_models.models.base import (
+    ForecastModel,
+    ValidationSet,
+    as_matrix,
+    check_training_arrays,
+    row_dot,
+)
 
 
 class AutoregressiveModel(ForecastModel):
@@ -34,7 +40,14 @@ class AutoregressiveModel(ForecastModel):
     def params(self) -> dict[str, Any]:
         return {"lag_columns": list(self.lag_columns)}
 
-    def fit(self, features: Array, targets: Array) -> None:
+    def fit(
+        self,
+        features: Array,
+        targets: Array,
+        *,
+        assets: Array | None = None,
+        validation: ValidationSet | None = None,
+    ) -> None:
         check_training_arrays(features, targets, minimum_rows=len(self.lag_columns) + 2)
         design = statsmodels_api.add_constant(
             as_matrix(features)[:, self.lag_columns], has_constant="add"
@@ -42,7 +55,7 @@ class AutoregressiveModel(ForecastModel):
         result = statsmodels_api.OLS(np.asarray(targets, dtype=np.float64), design).fit()
         self._coefficients = np.asarray(result.params, dtype=np.float64)
 
-    def predict(self, features: Array) -> Array:
+    def predict(self, features: Array, *, assets: Array | None = None) -> Array:
         if self._coefficients is None:
             raise RuntimeError("model is not fitted")
         lags = as_matrix(features)[:, self.lag_columns]

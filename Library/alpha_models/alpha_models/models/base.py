@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,33 @@ from alpha_models.errors import InsufficientDataError
 METADATA_FILE = "model.json"
 
 
+@dataclass(frozen=True)
+class ValidationSet:
+    """Held-out rows a model may use while fitting (early stopping, ensemble weights).
+
+    The walk-forward builds it from the newest dates of a fold's training rows, with the
+    rows whose labels reach into it purged from the fitting rows
+    (:func:`alpha_models.validation.purged_validation_split`).
+    """
+
+    features: Array
+    targets: Array
+    assets: Array | None = None
+
+    @property
+    def rows(self) -> int:
+        """Number of validation rows."""
+        return int(self.targets.shape[0])
+
+
 class ForecastModel(abc.ABC):
     """A model that maps feature rows to expected returns.
 
     Subclasses set :attr:`name`, implement :meth:`fit`, :meth:`predict`,
     :meth:`params`, :meth:`_save_state` and :meth:`_load_state`.
+
+    ``assets`` (an array of asset names, one per row) is passed to every fit and predict;
+    pooled models ignore it, per-asset models route rows by it.
     """
 
     name: str = ""
@@ -30,16 +53,46 @@ class ForecastModel(abc.ABC):
         """Return the model's hyper-parameters (JSON-serializable)."""
 
     @abc.abstractmethod
-    def fit(self, features: Array, targets: Array) -> None:
-        """Fit on a (rows, features) float array and its (rows,) targets."""
+    def fit(
+        self,
+        features: Array,
+        targets: Array,
+        *,
+        assets: Array | None = None,
+        validation: ValidationSet | None = None,
+    ) -> None:
+        """Fit on a (rows, features) float array and its (rows,) targets.
+
+        ``validation``: held-out rows for early stopping or weighting; models that have no
+        use for them ignore them.
+        """
 
     @abc.abstractmethod
-    def predict(self, features: Array) -> Array:
-        """Return the expected return of each (rows, features) row."""
+    def predict(self, features: Array, *, assets: Array | None = None) -> Array:
+        """Return the prediction of each (rows, features) row."""
 
-    def predict_members(self, features: Array) -> Array:
+    def predict_members(self, features: Array, *, assets: Array | None = None) -> Array:
         """Return (rows, members) predictions; a single model is its own member."""
-        return self.predict(features)[:, np.newaxis]
+        return self.predict(features, assets=assets)[:, np.newaxis]
+
+    def combine(self, members: Array) -> Array:
+        """Return the model's prediction from its (rows, members) member predictions."""
+        return np.asarray(members[:, 0], dtype=np.float64)
+
+    def member_weights(self) -> Array:
+        """Return each member's weight in :meth:`combine` (one member: ``[1.0]``)."""
+        return np.ones(1)
+
+    @property
+    def uses_validation(self) -> bool:
+        """Whether :meth:`fit` uses a validation set; if not, the walk-forward fits it on
+        every training row instead of holding the newest dates out."""
+        return False
+
+    @property
+    def fit_summary(self) -> dict[str, Any]:
+        """What fitting chose from the data (rounds kept, ensemble weights...); JSON-able."""
+        return {}
 
     @abc.abstractmethod
     def _save_state(self, directory: Path) -> dict[str, Any]:

@@ -9,7 +9,13 @@ import numpy as np
 from sklearn.linear_model import Ridge
 
 from alpha_models.arrays import Array
-from alpha_models.models.base import ForecastModel, as_matrix, check_training_arrays, row_dot
+from alpha_models.models.base import (
+    ForecastModel,
+    ValidationSet,
+    as_matrix,
+    check_training_arrays,
+    row_dot,
+)
 
 
 class RidgeModel(ForecastModel):
@@ -36,7 +42,14 @@ class RidgeModel(ForecastModel):
     def params(self) -> dict[str, Any]:
         return {"alpha": self.alpha}
 
-    def fit(self, features: Array, targets: Array) -> None:
+    def fit(
+        self,
+        features: Array,
+        targets: Array,
+        *,
+        assets: Array | None = None,
+        validation: ValidationSet | None = None,
+    ) -> None:
         check_training_arrays(features, targets, minimum_rows=2)
         matrix = as_matrix(features)
         mean = matrix.mean(axis=0)
@@ -48,7 +61,7 @@ class RidgeModel(ForecastModel):
         self._coefficients = np.asarray(regression.coef_, dtype=np.float64)
         self._intercept = float(regression.intercept_)
 
-    def predict(self, features: Array) -> Array:
+    def predict(self, features: Array, *, assets: Array | None = None) -> Array:
         if self._coefficients is None or self._mean is None or self._scale is None:
             raise RuntimeError("model is not fitted")
         standardized = (as_matrix(features) - self._mean) / self._scale
