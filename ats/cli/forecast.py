@@ -207,11 +207,12 @@ def evaluate(
 )
 @click.option(
     "--source",
-    type=click.Choice(["lean", "bundled", "binance"]),
+    type=click.Choice(["lean", "bundled", "binance", "polygon", "database"]),
     default="lean",
     show_default=True,
     envvar="ATS_FORECAST_SOURCE",
-    help="Bars from a LEAN data folder, the bundled data, or Binance klines (crypto).",
+    help="Bars from a LEAN data folder, the bundled data, Binance klines (crypto), Polygon "
+    "aggregates (US equity) or the backend's bar table (filled by scheduled ingestion).",
 )
 @click.option(
     "--history-days",
@@ -219,7 +220,24 @@ def evaluate(
     default=730,
     show_default=True,
     envvar="ATS_FORECAST_HISTORY_DAYS",
-    help="Days of bars fetched from a provider source.",
+    help="Days of bars fetched from a provider source or read from the database.",
+)
+@click.option(
+    "--freshness",
+    type=click.Choice(["auto", "on", "off"]),
+    default="auto",
+    show_default=True,
+    envvar="ATS_FORECAST_FRESHNESS",
+    help="Skip assets whose latest complete bar is stale (auto: on for the database, "
+    "polygon and binance sources, off for LEAN folders and the bundled data).",
+)
+@click.option(
+    "--stale-tolerance-seconds",
+    type=click.FloatRange(min=0.0),
+    default=None,
+    envvar="ATS_FORECAST_STALE_TOLERANCE_SECONDS",
+    help="How long after the next expected bar has closed the latest bar still counts as "
+    "fresh (default 1800).",
 )
 @lean_series_options(
     resolutions=FORECAST_RESOLUTIONS,
@@ -256,6 +274,8 @@ def run(
     interval: float,
     source: str,
     history_days: int,
+    freshness: str,
+    stale_tolerance_seconds: float | None,
     data_folder: Path | None,
     security_type: str,
     market: str,
@@ -275,7 +295,8 @@ def run(
     import time
 
     from engines.forecast.engine import ForecastEngine, ForecastEngineConfig
-    from engines.forecast.sources import BarRequest, BarSourceError, parse_symbols
+    from engines.forecast.freshness import FreshnessRule
+    from engines.forecast.sources import BarLoader, BarRequest, BarSourceError, parse_symbols
     from signal_bus import TransportConnectionError
 
     try:
@@ -295,13 +316,25 @@ def run(
             seed=seed,
             retrain_frequency=retrain,
             training=training,
+            freshness=FreshnessRule.for_source(
+                source, mode=freshness, tolerance_seconds=stale_tolerance_seconds
+            ),
         )
         bus = None
         if not dry_run:
             bus = open_bus(redis_url, namespace)
     except (BarSourceError, ValueError) as error:
         raise click.ClickException(str(error)) from error
-    engine = ForecastEngine(config, bus)
+    bar_loader: BarLoader | None = None
+    if source == "database":
+        # The bar table belongs to the backend: set Django up as the other backend commands do.
+        from backend import embedded
+
+        embedded.django_setup()
+        from backend.engines.services import forecast_bar_loader
+
+        bar_loader = forecast_bar_loader()
+    engine = ForecastEngine(config, bus, bar_loader=bar_loader)
     try:
         while True:
             try:
@@ -323,6 +356,14 @@ def run(
                     f"confidence={update.confidence:.3f} made={update.ts_event.isoformat()} "
                     f"model_version={update.model_version}"
                 )
+            for item in result.stale:
+                detail = (
+                    "no complete bar"
+                    if item.last_bar_end is None
+                    else f"latest bar ended {item.last_bar_end.isoformat()}, "
+                    f"stale since {item.limit.isoformat() if item.limit else '?'}"
+                )
+                click.echo(f"warning: no forecast for {item.asset}: {detail}", err=True)
             if result.missing:
                 click.echo(
                     f"warning: no forecast for {', '.join(result.missing)}: too little history to train",

@@ -2,7 +2,9 @@
 
 The engine lives outside the backend (``engines.forecast``); the callables are named by the
 settings ``FORECAST_ENGINE_CYCLE`` and ``FORECAST_ENGINE_RETRAIN`` (``module:function``),
-each called with ``horizon=`` and ``now=`` keyword arguments.
+each called with ``horizon=`` and ``now=`` keyword arguments, plus ``lifecycle=`` (the model
+registry) and ``bar_loader=`` (the bar table, for the engine's ``database`` source) when the
+callable accepts them.
 """
 
 from __future__ import annotations
@@ -11,13 +13,18 @@ import importlib
 import inspect
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from django.conf import settings
 
 from backend.common.exceptions import InvalidInput
 from signal_bus.horizon import Horizon
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from engines.forecast.sources import BarLoader, BarRequest
 
 logger = structlog.get_logger(__name__)
 
@@ -53,6 +60,32 @@ def engine_callable_load(*, path: str) -> Callable[..., Any]:
     return function  # type: ignore[no-any-return]
 
 
+def forecast_bars_load(
+    request: BarRequest, *, now: datetime | None = None
+) -> dict[str, pd.DataFrame]:
+    """Read a forecast request's bars from the bar table (the engine's ``database`` source).
+
+    A :class:`~engines.forecast.sources.BarLoader`: the bars scheduled ingestion stored,
+    in the ``market_data.lean.read_bars`` shape, over the request's last ``history_days``.
+    A database failure is a :class:`~engines.forecast.sources.BarSourceError`, as a
+    provider's is.
+    """
+    from django.db import DatabaseError
+
+    from backend.market.history import load_bars_from_database
+    from engines.forecast.sources import BarSourceError
+
+    try:
+        return load_bars_from_database(request, now=now)
+    except DatabaseError as error:
+        raise BarSourceError(f"cannot read the bar table: {error}") from error
+
+
+def forecast_bar_loader() -> BarLoader:
+    """The bar loader the backend injects into the forecast engine."""
+    return forecast_bars_load
+
+
 def _run(*, path: str, horizon: str, now: datetime | None, action: str) -> Any:
     horizon_checked(horizon)
     moment = now or datetime.now(UTC)
@@ -64,6 +97,9 @@ def _run(*, path: str, horizon: str, now: datetime | None, action: str) -> Any:
         from backend.forecasts.lifecycle_store import DatabaseLifecycle
 
         extra["lifecycle"] = DatabaseLifecycle()
+    if "bar_loader" in inspect.signature(engine).parameters:
+        # The engine's database source reads the bar table through it (engines.forecast.sources).
+        extra["bar_loader"] = forecast_bar_loader()
     result = engine(horizon=horizon, now=moment, **extra)
     logger.info(f"{action}_finished", horizon=horizon, engine=path)
     return result
@@ -110,6 +146,7 @@ def forecast_fanout_run(
             dispatch=dispatch,
             group_size=group_size,
             lifecycle=DatabaseLifecycle(),
+            bar_loader=forecast_bar_loader(),
         )
     except FanOutError as error:
         raise InvalidInput(field=error.field, rule=error.rule, message=error.message) from None

@@ -50,6 +50,8 @@ def forecast_group(
 
     from engines.forecast.scale_out import forecast_group_run
 
+    from .services import forecast_bar_loader
+
     return forecast_group_run(
         cycle_id=cycle_id,
         group_index=group_index,
@@ -57,4 +59,5 @@ def forecast_group(
         now=datetime.fromisoformat(now),
         version=version,
         assets=assets,
+        bar_loader=forecast_bar_loader(),
     )

@@ -15,6 +15,13 @@ model version from what was known when the period began, and forecasts carry
 registry) may overrule that: operators retire, promote and roll back versions there,
 and it keeps one champion per asset group and horizon.
 
+Live cycles forecast an asset only when its latest bar is complete and fresh
+(:mod:`engines.forecast.freshness`, the configuration's ``freshness``): a stale asset
+gets no forecast, the cycle logs why and counts it, and the risk engine's staleness
+rule takes over. Bars come from :func:`engines.forecast.sources.load_bars`; the
+``database`` source reads through a :class:`~engines.forecast.sources.BarLoader` the
+backend injects.
+
 Forecasts are published through an :class:`~signal_bus.outbox.OutboxBus`: while Redis
 is unreachable they wait, in order, and the cycle keeps retrying until they are sent
 or ``publish_timeout_s`` has passed. If some are still waiting then, the cycle raises
@@ -38,8 +45,15 @@ from alpha_models.bars import BarPanel
 from alpha_models.live import LiveForecaster
 from alpha_models.registry import ModelRegistry
 from alpha_models.walk_forward import WalkForwardConfig, training_options
+from engines.forecast.freshness import (
+    FreshnessRule,
+    StaleAsset,
+    check_freshness,
+    freshness_from_environment,
+    stale_assets_log,
+)
 from engines.forecast.messages import forecast_messages
-from engines.forecast.sources import BarRequest, load_bars
+from engines.forecast.sources import BarLoader, BarRequest, load_bars
 from risk_models.gates import GateConfig
 from risk_models.promotion import Decision, ModelStatus, WalkForwardGate, is_tradable
 from signal_bus import Bus, ForecastUpdate, TransportConnectionError
@@ -77,6 +91,11 @@ class ForecastEngineConfig:
         Training choices passed to every horizon's ``WalkForwardConfig`` (the names of
         ``alpha_models.walk_forward.TRAINING_OPTIONS``: target, feature set, validation
         slice, scope, ensemble members, hyper-parameters); checked there.
+    freshness
+        The live freshness rule: assets whose latest complete bar is stale are not
+        forecast. ``None`` (the default) forecasts every asset's latest bar whatever its
+        age, as a replay of history does; the live entry points set it
+        (:func:`config_from_environment`, ``ats forecast run``).
     """
 
     bars: BarRequest
@@ -89,6 +108,7 @@ class ForecastEngineConfig:
     gates: GateConfig = field(default_factory=GateConfig)
     asset_group: str = ""
     training: Mapping[str, Any] = field(default_factory=dict)
+    freshness: FreshnessRule | None = None
 
     def __post_init__(self) -> None:
         if not self.horizons:
@@ -157,6 +177,8 @@ class CycleResult:
     """``<asset>:<horizon>`` pairs without a forecast (too little history to train)."""
     buffered: int = 0
     """Forecasts of this cycle that had to wait in the outbox (the bus was unreachable)."""
+    stale: tuple[StaleAsset, ...] = ()
+    """Assets not forecast because their latest complete bar is stale (or they have none)."""
 
 
 class ForecastEngine:
@@ -175,6 +197,8 @@ class ForecastEngine:
         Most forecasts kept waiting while the bus is unreachable.
     lifecycle
         Where statuses are recorded and may be overruled; ``None``: the rule decides.
+    bar_loader
+        Reads the ``database`` source (the backend's bar table); required for it.
     """
 
     def __init__(
@@ -185,6 +209,7 @@ class ForecastEngine:
         publish_timeout_s: float = 0.0,
         outbox_capacity: int = 100_000,
         lifecycle: LifecycleStore | None = None,
+        bar_loader: BarLoader | None = None,
     ):
         if publish_timeout_s < 0:
             raise ValueError("publish_timeout_s must be >= 0")
@@ -198,6 +223,7 @@ class ForecastEngine:
             )
         self.registry = ModelRegistry(config.registry_folder)
         self.lifecycle = lifecycle
+        self.bar_loader = bar_loader
         # Per version: the promotion record last written, the out-of-sample record read
         # (cycles within a period would otherwise read and compare the same files again).
         self._recorded: dict[str, dict[str, object]] = {}
@@ -226,8 +252,17 @@ class ForecastEngine:
         ----------
         now
             The current time (UTC); becomes the messages' ``ts_init``.
+
+        With a freshness rule, bars not closed at ``now`` are dropped and assets whose
+        latest bar is stale are not forecast (they still train: their history is valid).
         """
-        panel = BarPanel.from_frames(load_bars(self.config.bars, now=now))
+        frames, stale = self._bars(now)
+        if not frames:
+            return CycleResult(
+                forecasts=(), versions_trained=0, published=self.bus is not None, stale=stale
+            )
+        panel = BarPanel.from_frames(frames)
+        skipped = frozenset(item.asset.upper() for item in stale)
         before = len(self.registry.versions())
         updates: list[ForecastUpdate] = []
         for forecaster, gate in zip(self.forecasters, self.gates, strict=True):
@@ -236,6 +271,8 @@ class ForecastEngine:
                 horizon = forecaster.trainer.config.horizon.name
                 latest = self._settle(latest, gate, horizon)
                 latest = self._restored_champion(latest, forecaster, panel, horizon)
+            if skipped and not latest.empty:
+                latest = latest.loc[~latest["symbol"].astype(str).str.upper().isin(skipped)]
             updates.extend(self._updates(latest, now))
         trained = len(self.registry.versions()) - before
         buffered = self.publish(updates)
@@ -244,6 +281,7 @@ class ForecastEngine:
             f"{asset.upper()}:{horizon}"
             for horizon in self.config.horizons
             for asset in panel.assets
+            if asset.upper() not in skipped
         ]
         return CycleResult(
             forecasts=tuple(updates),
@@ -251,7 +289,25 @@ class ForecastEngine:
             published=self.bus is not None,
             missing=tuple(key for key in wanted if key not in made),
             buffered=buffered,
+            stale=stale,
         )
+
+    def _bars(self, now: dt.datetime) -> tuple[dict[str, pd.DataFrame], tuple[StaleAsset, ...]]:
+        """Load the cycle's bars; with a freshness rule, keep closed bars and find stale assets."""
+        request = self.config.bars
+        rule = self.config.freshness
+        frames = load_bars(request, now=now, loader=self.bar_loader, allow_empty=rule is not None)
+        if rule is None:
+            return frames, ()
+        checked = check_freshness(
+            frames,
+            security_type=request.security_type,
+            resolution=request.resolution,
+            now=now,
+            rule=rule,
+        )
+        stale_assets_log(checked.stale, rule=rule, horizons=",".join(self.config.horizons))
+        return checked.frames, checked.stale
 
     def publish(self, updates: Sequence[ForecastUpdate]) -> int:
         """Publish ``updates`` through the outbox, retrying up to ``publish_timeout_s``.
@@ -373,9 +429,10 @@ def config_from_environment(
 
     env = os.environ if environ is None else environ
     data_folder = env.get("ATS_DATA_FOLDER", "").strip()
+    source = env.get("ATS_FORECAST_SOURCE", "lean")
     return ForecastEngineConfig(
         bars=BarRequest(
-            source=env.get("ATS_FORECAST_SOURCE", "lean"),
+            source=source,
             data_folder=Path(data_folder) if data_folder else None,
             security_type=env.get("ATS_FORECAST_SECURITY_TYPE", "equity"),
             market=env.get("ATS_FORECAST_MARKET", "usa"),
@@ -395,6 +452,7 @@ def config_from_environment(
                 "ATS_FORECAST_FEATURES" if name == "feature_set" else f"ATS_FORECAST_{name.upper()}"
             )
         ),
+        freshness=freshness_from_environment(source, env),
     )
 
 
@@ -413,12 +471,16 @@ def _observed_cycle(engine: ForecastEngine, horizon: str, now: dt.datetime) -> C
 
 
 def run_cycle(
-    *, horizon: str, now: dt.datetime, lifecycle: LifecycleStore | None = None
+    *,
+    horizon: str,
+    now: dt.datetime,
+    lifecycle: LifecycleStore | None = None,
+    bar_loader: BarLoader | None = None,
 ) -> dict[str, object]:
     """Run one forecast cycle for ``horizon`` and publish on the bus from the environment.
 
     ``lifecycle``: the backend's model registry, which records verdicts and has the last
-    word on which version trades.
+    word on which version trades. ``bar_loader``: reads the ``database`` source.
     """
     from signal_bus import RedisBus
 
@@ -429,24 +491,30 @@ def run_cycle(
             bus,
             publish_timeout_s=SCHEDULED_PUBLISH_TIMEOUT_S,
             lifecycle=lifecycle,
+            bar_loader=bar_loader,
         )
         result = _observed_cycle(engine, horizon, now)
     return {
         "published": len(result.forecasts),
         "versions_trained": result.versions_trained,
         "missing": list(result.missing),
+        "stale": [item.to_dict() for item in result.stale],
     }
 
 
 def retrain(
-    *, horizon: str, now: dt.datetime, lifecycle: LifecycleStore | None = None
+    *,
+    horizon: str,
+    now: dt.datetime,
+    lifecycle: LifecycleStore | None = None,
+    bar_loader: BarLoader | None = None,
 ) -> dict[str, object]:
     """Train the model version of the period containing ``now`` if it is missing; publish nothing.
 
     The registry keeps one version per retraining period, so running this ahead of the
     cycles moves the training cost off the forecast path.
     """
-    result = ForecastEngine(config_from_environment(horizon), None, lifecycle=lifecycle).run_cycle(
-        now
-    )
+    result = ForecastEngine(
+        config_from_environment(horizon), None, lifecycle=lifecycle, bar_loader=bar_loader
+    ).run_cycle(now)
     return {"versions_trained": result.versions_trained, "missing": list(result.missing)}

@@ -32,6 +32,7 @@ import structlog
 
 if TYPE_CHECKING:
     from engines.forecast.engine import ForecastEngineConfig, LifecycleStore
+    from engines.forecast.sources import BarLoader
 
 
 class FanOutError(ValueError):
@@ -110,7 +111,9 @@ def _group_size(group_size: int | None) -> int:
     return FanOutConfig(group_size=group_size).group_size
 
 
-def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None, int]:
+def period_version_ensure(
+    *, horizon: str, now: dt.datetime, bar_loader: BarLoader | None = None
+) -> tuple[str | None, int]:
     """Return the model version groups must use for the cycle at ``now`` and how many were trained.
 
     The version of the current period trained on the configured assets is looked up in
@@ -119,7 +122,7 @@ def period_version_ensure(*, horizon: str, now: dt.datetime) -> tuple[str | None
     do not train the same period twice. ``None`` means no version can be trained yet
     (too little history).
     """
-    version, trained, _ = _period_version(horizon=horizon, now=now)
+    version, trained, _ = _period_version(horizon=horizon, now=now, bar_loader=bar_loader)
     return version, trained
 
 
@@ -148,14 +151,18 @@ def version_tradable(
 
 
 def _period_version(
-    *, horizon: str, now: dt.datetime, lifecycle: LifecycleStore | None = None
+    *,
+    horizon: str,
+    now: dt.datetime,
+    lifecycle: LifecycleStore | None = None,
+    bar_loader: BarLoader | None = None,
 ) -> tuple[str | None, int, bool]:
     from alpha_models.schedule import period_start
     from engines.forecast.engine import ForecastEngine, config_from_environment
     from engines.forecast.fanout import data_time, period_version
 
     config = config_from_environment(horizon)
-    engine = ForecastEngine(config, None, lifecycle=lifecycle)
+    engine = ForecastEngine(config, None, lifecycle=lifecycle, bar_loader=bar_loader)
     period = period_start(data_time(now, config.bars.security_type), config.retrain_frequency)
 
     def lookup() -> str | None:
@@ -200,10 +207,12 @@ def forecast_fanout_start(
     dispatch: GroupDispatch,
     group_size: int | None = None,
     lifecycle: LifecycleStore | None = None,
+    bar_loader: BarLoader | None = None,
 ) -> dict[str, object]:
     """Start a fanned-out cycle: ensure the period's version, then send one task per asset group.
 
     ``dispatch`` receives the keyword arguments of every :func:`forecast_group_run` to start.
+    ``bar_loader`` reads the ``database`` source (the group tasks get their own).
     Returns the cycle id, the version used, the number of groups and of versions trained.
 
     Raises
@@ -224,7 +233,9 @@ def forecast_fanout_start(
             message="the fanned-out cycle needs the assets listed in ATS_FORECAST_SYMBOLS",
         )
     started = time.time()
-    version, trained, tradable = _period_version(horizon=horizon, now=now, lifecycle=lifecycle)
+    version, trained, tradable = _period_version(
+        horizon=horizon, now=now, lifecycle=lifecycle, bar_loader=bar_loader
+    )
     cycle_id = uuid.uuid4().hex
     expected = [f"{asset.upper()}:{horizon}" for group in groups for asset in group]
     client = _client()
@@ -282,12 +293,15 @@ def forecast_group_run(
     now: dt.datetime,
     version: str,
     assets: Sequence[str],
+    bar_loader: BarLoader | None = None,
 ) -> dict[str, object]:
     """Forecast and publish one asset group with ``version``; never trains.
 
     Assets whose newest bar falls in another period than ``version`` (or that have too
-    few bars) are reported missing. When the group fails, its assets are recorded as
-    missing (so the cycle still merges) and the error is raised again.
+    few bars) are reported missing, and so are stale assets under the configuration's
+    freshness rule (logged as ``forecast_asset_stale``). When the group fails, its assets
+    are recorded as missing (so the cycle still merges) and the error is raised again.
+    ``bar_loader`` reads the ``database`` source.
     """
     try:
         return _group_forecast(
@@ -297,6 +311,7 @@ def forecast_group_run(
             now=now,
             version=version,
             assets=assets,
+            bar_loader=bar_loader,
         )
     except Exception:
         logger.exception("forecast_group_failed", cycle_id=cycle_id, group=group_index)
@@ -313,6 +328,7 @@ def _group_forecast(
     now: dt.datetime,
     version: str,
     assets: Sequence[str],
+    bar_loader: BarLoader | None = None,
 ) -> dict[str, object]:
     import numpy as np
     import pandas as pd
@@ -322,6 +338,7 @@ def _group_forecast(
     from alpha_models.schedule import period_start
     from engines.forecast.engine import config_from_environment
     from engines.forecast.fanout import forecast_updates
+    from engines.forecast.freshness import check_freshness, stale_assets_log
     from engines.forecast.sources import BarSourceError, load_bars
 
     client = _client()
@@ -329,8 +346,25 @@ def _group_forecast(
     client.expire(cycle_key(cycle_id, "attempts"), BOOKKEEPING_SECONDS)
     config = config_from_environment(horizon)
     request = dataclasses.replace(config.bars, symbols=tuple(assets))
+    rule = config.freshness
+    skipped: frozenset[str] = frozenset()
     try:
-        panel = BarPanel.from_frames(load_bars(request, now=now))
+        frames = load_bars(request, now=now, loader=bar_loader, allow_empty=rule is not None)
+        if rule is not None:
+            checked = check_freshness(
+                frames,
+                security_type=request.security_type,
+                resolution=request.resolution,
+                now=now,
+                rule=rule,
+            )
+            stale_assets_log(
+                checked.stale, rule=rule, horizons=horizon, cycle_id=cycle_id, group=group_index
+            )
+            frames, skipped = checked.frames, checked.stale_assets
+        if not frames:
+            raise BarSourceError(f"no complete bars for {', '.join(assets)}")
+        panel = BarPanel.from_frames(frames)
     except BarSourceError as error:
         logger.error(
             "forecast_group_failed", cycle_id=cycle_id, group=group_index, error=str(error)
@@ -351,8 +385,11 @@ def _group_forecast(
         forecaster.use(model, metadata)
         # The version's promotion verdict, recorded when the cycle started.
         tradable = client.hget(cycle_key(cycle_id), "tradable") == b"1"
+        latest = forecaster.forecast_latest(panel)
+        if skipped and not latest.empty:
+            latest = latest.loc[~latest["symbol"].astype(str).str.upper().isin(skipped)]
         updates = forecast_updates(
-            forecaster.forecast_latest(panel).assign(tradable=tradable),
+            latest.assign(tradable=tradable),
             now=now,
             model=config.model,
             security_type=config.bars.security_type,
