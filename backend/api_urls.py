@@ -20,7 +20,14 @@ from backend.forecasts.views import (
     SignalLatestView,
     SignalListView,
 )
-from backend.market.views import BarListView
+from backend.market.views import (
+    BarListView,
+    FeedDetailView,
+    FeedListCreateView,
+    FeedRunListView,
+    FeedRunStartView,
+    RefusedBarListView,
+)
 from backend.risk.views import RearmView, RiskCurrentView, RiskHistoryView
 from backend.strategy.views import StrategyConfigHistoryView, StrategyConfigView
 
@@ -45,6 +52,11 @@ urlpatterns = [
         name="model_transition",
     ),
     path("market/bars/", BarListView.as_view(), name="market_bars"),
+    path("market/feeds/", FeedListCreateView.as_view(), name="market_feeds"),
+    path("market/feeds/<str:name>/", FeedDetailView.as_view(), name="market_feed_detail"),
+    path("market/feeds/<str:name>/runs/", FeedRunListView.as_view(), name="market_feed_runs"),
+    path("market/feeds/<str:name>/run/", FeedRunStartView.as_view(), name="market_feed_run"),
+    path("market/refused-bars/", RefusedBarListView.as_view(), name="market_refused_bars"),
     path("risk/", RiskCurrentView.as_view(), name="risk"),
     path("risk/history/", RiskHistoryView.as_view(), name="risk_history"),
     path("risk/rearm/", RearmView.as_view(), name="risk_rearm"),

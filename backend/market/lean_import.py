@@ -9,10 +9,9 @@ import pandas as pd
 
 from market_data.lean import DATA_TIME_ZONES, LeanDataError, read_bars
 
+from .series import RESOLUTION_INTERVALS
 from .services import BarValues, bars_store
 
-# The interval names the API and the forecasts use, per LEAN resolution.
-RESOLUTION_INTERVALS = {"daily": "1d", "hour": "1h", "minute": "1m"}
 LEAN_SOURCE = "lean"
 
 
@@ -24,6 +23,8 @@ def lean_frame_bars(frame: pd.DataFrame, *, security_type: str) -> list[BarValue
     if ends.tz is None:
         ends = ends.tz_localize(DATA_TIME_ZONES[security_type])
     ends = ends.tz_convert("UTC")
+    starts = pd.DatetimeIndex(frame.index).tz_localize(DATA_TIME_ZONES[security_type])
+    starts = starts.tz_convert("UTC")
     columns = [frame[name].to_numpy(dtype=float) for name in ("open", "high", "low", "close")]
     volumes = frame["volume"].to_numpy(dtype=float)
     return [
@@ -34,8 +35,11 @@ def lean_frame_bars(frame: pd.DataFrame, *, security_type: str) -> list[BarValue
             low=float(low),
             close=float(close),
             volume=float(volume),
+            start=start.to_pydatetime(),
         )
-        for end, open_, high, low, close, volume in zip(ends, *columns, volumes, strict=True)
+        for start, end, open_, high, low, close, volume in zip(
+            starts, ends, *columns, volumes, strict=True
+        )
     ]
 
 
@@ -86,6 +90,13 @@ def lean_bars_import(
         series[name] = lean_frame_bars(frame, security_type=security_type)
     interval = RESOLUTION_INTERVALS[resolution]
     return {
-        name: bars_store(asset=name, interval=interval, bars=bars, source=LEAN_SOURCE)
+        name: bars_store(
+            asset=name,
+            interval=interval,
+            bars=bars,
+            source=LEAN_SOURCE,
+            security_type=security_type,
+            market=market.strip().lower(),
+        )
         for name, bars in series.items()
     }
