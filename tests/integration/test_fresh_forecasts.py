@@ -296,3 +296,71 @@ def loader_engine(*, horizon: str, now: dt.datetime, bar_loader: Any = None) -> 
 def plain_engine(*, horizon: str, now: dt.datetime) -> dict[str, str]:
     """An engine entry point without one (it gets none)."""
     return {"horizon": horizon}
+
+
+def _store_table(frames: dict[str, pd.DataFrame]) -> None:
+    from backend.market.bar_store import DatabaseBarStore
+    from market_data.lean import SeriesKey
+
+    store = DatabaseBarStore(source="polygon")
+    for symbol, frame in frames.items():
+        store.write(SeriesKey("equity", "usa", symbol, "daily"), frame)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_celery_cycle_reads_the_bar_table(
+    namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backend's cycle service, the engine's database source and the bar table, end to end."""
+    from backend.engines.services import forecast_cycle_run
+
+    _store_table(_table())
+    for name, value in {
+        "ATS_FORECAST_SOURCE": "database",
+        "ATS_FORECAST_SECURITY_TYPE": "equity",
+        "ATS_FORECAST_MARKET": "usa",
+        "ATS_FORECAST_RESOLUTION": "daily",
+        "ATS_FORECAST_SYMBOLS": "AAA,BBB",
+        "ATS_FORECAST_HISTORY_DAYS": "1000",
+        "ATS_FORECAST_MODEL": "statsmodels",
+        "ATS_FORECAST_GATED": "false",
+        "ATS_MODEL_REGISTRY": str(tmp_path / "models"),
+        "REDIS_URL": SHARED_REDIS_URL,
+        "SIGNAL_BUS_NAMESPACE": namespace,
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = forecast_cycle_run(horizon="1d", now=MONDAY)
+    assert result["published"] == 1
+    assert result["missing"] == []
+    assert [(item["asset"], item["reason"]) for item in result["stale"]] == [("BBB", "stale")]
+    with RedisBus(url=SHARED_REDIS_URL, namespace=namespace) as bus:
+        published = bus.last_values(FORECAST_UPDATES)
+    assert sorted(published) == ["AAA:1d"]
+    assert published["AAA:1d"].ts_event == dt.datetime(2026, 1, 9, 21, 0, tzinfo=dt.UTC)
+
+    # The command line reads the same table (Django set up as the other backend commands do);
+    # its clock is the real one, later than these bars: both assets are stale now.
+    run = CliRunner().invoke(
+        cli,
+        [
+            "forecast",
+            "run",
+            "--once",
+            "--dry-run",
+            "--source",
+            "database",
+            "--symbols",
+            "AAA,BBB",
+            "--history-days",
+            "1000",
+            "--model",
+            "statsmodels",
+            "--registry",
+            str(tmp_path / "models"),
+        ],
+    )
+    assert run.exit_code == 0, run.output
+    assert "warning: no forecast for AAA: latest bar ended 2026-01-09T21:00:00+00:00" in run.output
+    assert "warning: no forecast for BBB: latest bar ended 2026-01-02T21:00:00+00:00" in run.output
+    assert "0 forecasts computed (dry run)" in run.output
