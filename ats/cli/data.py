@@ -1,4 +1,4 @@
-"""``ats data``: Import market data into a LEAN data folder."""
+"""``ats data``: Import market data into a LEAN data folder; backfill a feed."""
 
 from __future__ import annotations
 
@@ -149,6 +149,97 @@ def import_command(
     if failed:
         raise click.ClickException(
             f"import failed for {', '.join(failed)} (rows already written are kept)"
+        )
+
+
+@data.command(name="backfill")
+@click.option("--feed", "feed_name", required=True, help="Feed name, as configured in the backend.")
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (inclusive)."
+)
+@click.option(
+    "--end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last day (inclusive); default up to the last closed bar.",
+)
+@data_folder_option(
+    default=None,
+    help="LEAN data folder to write; default the backend's (env ATS_DATA_FOLDER, else data).",
+)
+def backfill_command(
+    feed_name: str, start: datetime, end: datetime | None, data_folder: Path | None
+) -> None:
+    """First load of a feed's history into the bar table and the LEAN data folder.
+
+    Works in chunks (minute bars: a day, hour bars: 30 days, daily bars: a year) with the
+    scheduled task's checks and stores. Resumable: chunks already stored completely are
+    skipped, so running it again continues where it stopped; killing it loses at most the
+    chunk in progress and never stores a bar twice.
+    """
+    from backend import embedded
+
+    embedded.django_setup()
+    from backend.market.backfill import Chunk, feed_backfill
+    from backend.market.ingestion import FeedBusyError
+    from backend.market.selectors import feed_get
+    from market_data.ingest import IngestReport
+
+    feed = feed_get(name=feed_name)
+    if feed is None:
+        raise click.ClickException(f"no feed named {feed_name!r} (see /api/market/feeds/)")
+    if end is not None and end < start:
+        raise click.BadParameter("must not be before --start", param_hint="--end")
+    console = _console()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rows]:,} bars"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+    ) as progress:
+        bar = progress.add_task(f"backfill {feed.name}", total=None, rows=0)
+        stored = 0
+
+        def planned(chunks: list[Chunk]) -> None:
+            progress.update(bar, total=len(chunks))
+
+        def advance(chunk: Chunk, report: IngestReport | None) -> None:
+            nonlocal stored
+            stored += report.stored if report is not None else 0
+            label = f"{chunk.series.symbol.upper()} {chunk.start:%Y-%m-%d}"
+            progress.update(bar, advance=1, rows=stored, description=label)
+
+        try:
+            run = feed_backfill(
+                feed=feed,
+                start=start.date(),
+                end=_day(end),
+                on_plan=planned,
+                on_chunk=advance,
+                data_folder=data_folder,
+            )
+        except FeedBusyError as error:
+            raise click.ClickException(str(error)) from None
+    table = Table(title=f"Backfill of {feed.name} ({feed.resolution}) from {start:%Y-%m-%d}")
+    for name in ("symbol", "stored", "refused", "gaps left", "last bar", "problem"):
+        table.add_column(name, justify="right" if name in ("stored", "gaps left") else "left")
+    for symbol in feed.symbols:
+        item = run.series.get(symbol, {})
+        refused = ", ".join(f"{k} {v}" for k, v in item.get("refused", {}).items())
+        table.add_row(
+            symbol,
+            f"{item.get('stored', 0):,}",
+            refused,
+            str(item.get("gaps_remaining", 0)),
+            str(item.get("last_bar_time") or "-"),
+            item.get("error", ""),
+        )
+    console.print(table)
+    if run.status != "succeeded":
+        raise click.ClickException(
+            f"backfill {run.status}: {run.error} (bars already stored are kept; run it again)"
         )
 
 
