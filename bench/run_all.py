@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[str, list[str]]] = {
     "forecast_scale_out": ("forecast_scale_out.py", []),
     "promotion_gates": ("promotion_gates.py", []),
     "feature_library": ("feature_library.py", []),
+    "ingest_bars": ("ingest_bars.py", []),
 }
 
 

@@ -11,6 +11,7 @@ feed's health follows the runs (see :func:`feed_ingest_run`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -68,9 +69,21 @@ class TableAndFolderStore:
         return held.intersection(self.folder.bar_times(series, start, end))
 
     def write(self, series: SeriesKey, bars: pd.DataFrame) -> int:
-        """Upsert into the table, then merge into the LEAN files."""
-        written = self.database.write(series, bars)
-        self.folder.write(series, bars)
+        """Upsert into the table and merge into the LEAN files, side by side.
+
+        The LEAN files are formatted in a second thread while PostgreSQL applies the
+        upsert (the database call releases the GIL). Either write may fail alone: the
+        other store is then ahead, and the next step, which starts from the lagging
+        store's last bar, writes both again. An error of either is raised after both end.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lean-write") as pool:
+            folder_write = pool.submit(self.folder.write, series, bars)
+            try:
+                written = self.database.write(series, bars)
+            finally:
+                folder_error = folder_write.exception()
+        if folder_error is not None:
+            raise folder_error
         return written
 
     def record_refusals(self, series: SeriesKey, refused: Sequence[RefusedBar]) -> None:
