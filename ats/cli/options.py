@@ -149,7 +149,12 @@ def registry_option(**settings: Any) -> Decorator:
 
 TRAINING_CLI_OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
     ("--target", "target", click.Choice(list(TARGETS)), "Training target (default cs_rank)."),
-    ("--features", "feature_set", click.Choice(list(FEATURE_SETS)), "Feature set (default basic)."),
+    (
+        "--features",
+        "feature_set",
+        click.Choice(list(FEATURE_SETS)),
+        "Feature set (default extended).",
+    ),
     (
         "--validation-fraction",
         "validation_fraction",

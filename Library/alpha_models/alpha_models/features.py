@@ -4,11 +4,12 @@ A feature is a named function from a :class:`~alpha_models.bars.BarPanel` to a
 wide frame (time x asset). The value at row ``t`` may use bars ``<= t`` only;
 :mod:`alpha_models.leakage` checks that for any set of definitions.
 
-Two named sets (:func:`feature_set`): ``basic``, the twelve default features, and
+Two named sets (:func:`feature_set`): ``basic``, twelve close-to-close features, and
 ``extended``, those twelve plus the families of :mod:`alpha_models.feature_library`
 (candle shape, position in rolling ranges, more return, volatility and average
 windows, rolling quantiles, trend lines, volume and volume-price relations, and
-cross-sectional ranks and deviations when the panel holds more than one asset).
+cross-sectional ranks and deviations when the panel holds more than one asset), the
+walk-forward's default.
 """
 
 from __future__ import annotations
@@ -268,7 +269,8 @@ def extended_features(
 
 
 FEATURE_SETS: tuple[str, ...] = ("basic", "extended")
-"""Names :func:`feature_set` accepts; ``basic`` is the default set."""
+"""Names :func:`feature_set` accepts; ``basic`` is what :func:`compute_features` uses when
+given no definitions, ``extended`` the walk-forward's default (``WalkForwardConfig``)."""
 
 
 def feature_set(

@@ -133,8 +133,8 @@ class WalkForwardConfig:
         Fewest assets with a label on a date for a cross-sectional target (at least 2).
     feature_set
         Named feature set, one of :data:`alpha_models.features.FEATURE_SETS`
-        (``"basic"``, the default, or ``"extended"``); ignored when the trainer is given
-        explicit feature definitions.
+        (``"extended"``, the default since walk-forward evidence chose it, or
+        ``"basic"``); ignored when the trainer is given explicit feature definitions.
     validation_fraction
         Share of each fold's newest training dates held out as a purged validation
         slice (:mod:`alpha_models.validation`), on which LightGBM stops early and the
@@ -170,7 +170,7 @@ class WalkForwardConfig:
     target_volatility_window: int = 60
     target_volatility_halflife: float = 20.0
     minimum_cross_section: int = 20
-    feature_set: str = "basic"
+    feature_set: str = "extended"
     validation_fraction: float = 0.2
     minimum_validation_rows: int = 100
     scope: str = "pooled"
@@ -297,7 +297,7 @@ class WalkForwardTrainer:
         return self._trained.get(version)
 
     def definitions_for(self, panel: BarPanel) -> tuple[FeatureDefinition, ...] | None:
-        """The feature definitions used on ``panel`` (``None``: the default ``basic`` set).
+        """The feature definitions used on ``panel`` (``None``: the ``basic`` set).
 
         Explicit definitions given to the trainer win; otherwise the configured named set,
         whose cross-sectional features depend on how many assets the panel holds.

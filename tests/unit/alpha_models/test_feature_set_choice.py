@@ -27,7 +27,9 @@ def test_the_extended_set_trains_and_names_its_features() -> None:
     names = version[1].features
     assert len(names) == 90
     assert {"candle_close_position", "cs_rank_return_1"} <= set(names)
-    basic = WalkForwardTrainer(WalkForwardConfig(model="sklearn", target="raw"))
+    basic = WalkForwardTrainer(
+        WalkForwardConfig(model="sklearn", target="raw", feature_set="basic")
+    )
     basic_forecasts = basic.run(_panel())
     assert set(basic_forecasts["model_version"]).isdisjoint(forecasts["model_version"])
 
@@ -40,9 +42,13 @@ def test_one_asset_gets_the_set_without_cross_sectional_features() -> None:
     assert not any(definition.name.startswith("cs_") for definition in definitions)
 
 
-def test_basic_is_the_default_and_explicit_definitions_win() -> None:
-    assert WalkForwardConfig().feature_set == "basic"
-    assert WalkForwardTrainer(WalkForwardConfig()).definitions_for(_panel()) is None
+def test_extended_is_the_default_and_explicit_definitions_win() -> None:
+    assert WalkForwardConfig().feature_set == "extended"
+    chosen_by_default = WalkForwardTrainer(WalkForwardConfig()).definitions_for(_panel())
+    assert chosen_by_default is not None
+    assert len(chosen_by_default) == 90
+    basic = WalkForwardTrainer(WalkForwardConfig(feature_set="basic"))
+    assert basic.definitions_for(_panel()) is None  # compute_features' own default
     mine = default_features()[:3]
     chosen = WalkForwardTrainer(WalkForwardConfig(feature_set="extended"), features=mine)
     assert chosen.definitions_for(_panel()) == mine
@@ -64,8 +70,7 @@ def test_an_unknown_set_is_refused_and_the_engine_reads_its_variable() -> None:
     with pytest.raises(ValueError, match="unknown feature set 'huge'"):
         WalkForwardConfig(feature_set="huge")
     environment = {"ATS_DATA_FOLDER": "data", "ATS_FORECAST_SYMBOLS": "AAA"}
-    assert (
-        config_from_environment("1d", environment).walk_forward_configs()[0].feature_set == "basic"
-    )
-    chosen = config_from_environment("1d", {**environment, "ATS_FORECAST_FEATURES": "extended"})
-    assert chosen.walk_forward_configs()[0].feature_set == "extended"
+    default = config_from_environment("1d", environment).walk_forward_configs()[0]
+    assert default.feature_set == "extended"
+    chosen = config_from_environment("1d", {**environment, "ATS_FORECAST_FEATURES": "basic"})
+    assert chosen.walk_forward_configs()[0].feature_set == "basic"

@@ -30,6 +30,7 @@ def panel() -> BarPanel:
 def _config(**changes: object) -> WalkForwardConfig:
     settings: dict[str, object] = {
         "model": "sklearn",
+        "feature_set": "basic",  # the planted momentum is in return_1, which basic centres on
         "minimum_training_rows": 200,
         "calibration": CalibrationConfig(minimum_rows=60, rows_per_bin=20),
     }
