@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from structlog.testing import capture_logs
 
 from ats.cli.main import cli
 from engines.forecast.engine import ForecastEngine, ForecastEngineConfig
@@ -94,6 +93,25 @@ def _config(tmp_path: Path, **changes: Any) -> ForecastEngineConfig:
     )
 
 
+class RecordingLogger:
+    """Records the freshness rule's structured log events (whatever structlog's configuration)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def warning(self, event: str, **values: Any) -> None:
+        self.events.append({"event": event, "log_level": "warning", **values})
+
+
+@pytest.fixture
+def logs(monkeypatch: pytest.MonkeyPatch) -> RecordingLogger:
+    from engines.forecast import freshness
+
+    recorder = RecordingLogger()
+    monkeypatch.setattr(freshness, "logger", recorder)
+    return recorder
+
+
 class Clock:
     """The risk engine's clock, moved by the test."""
 
@@ -112,7 +130,7 @@ def namespace() -> Iterator[str]:
 
 @pytest.mark.redis
 def test_stale_asset_gets_no_forecast_and_the_risk_engine_reduces(
-    namespace: str, tmp_path: Path
+    namespace: str, tmp_path: Path, logs: RecordingLogger
 ) -> None:
     loader = TableLoader(_table())
     clock = Clock(MONDAY)
@@ -133,13 +151,12 @@ def test_stale_asset_gets_no_forecast_and_the_risk_engine_reduces(
         engine = ForecastEngine(_config(tmp_path), forecast_bus, bar_loader=loader)
 
         # Monday 10:00 New York: AAA has Friday's session, BBB stopped the week before.
-        with capture_logs() as logs:
-            first = engine.run_cycle(MONDAY)
+        first = engine.run_cycle(MONDAY)
         assert [update.asset for update in first.forecasts] == ["AAA"]
         assert [(item.asset, item.reason) for item in first.stale] == [("BBB", "stale")]
         assert first.missing == ()
         assert loader.calls[-1] == (_request(), MONDAY)
-        (event,) = [log for log in logs if log["event"] == "forecast_asset_stale"]
+        (event,) = [log for log in logs.events if log["event"] == "forecast_asset_stale"]
         assert event["log_level"] == "warning"
         assert event["asset"] == "BBB"
         assert event["last_bar_end"] == "2026-01-02T21:00:00+00:00"  # Friday 16:00 New York
@@ -162,11 +179,13 @@ def test_stale_asset_gets_no_forecast_and_the_risk_engine_reduces(
 
         # Ingestion stops: by Friday every asset is stale, nothing is published.
         clock.now = FRIDAY
-        with capture_logs() as logs:
-            later = engine.run_cycle(FRIDAY)
+        logs.events.clear()
+        later = engine.run_cycle(FRIDAY)
         assert later.forecasts == ()
         assert sorted(item.asset for item in later.stale) == ["AAA", "BBB"]
-        assert sorted(log["asset"] for log in logs if log["event"] == "forecast_asset_stale") == [
+        assert sorted(
+            log["asset"] for log in logs.events if log["event"] == "forecast_asset_stale"
+        ) == [
             "AAA",
             "BBB",
         ]
