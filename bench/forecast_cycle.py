@@ -3,8 +3,10 @@
 Synthetic data: seeded random walks for ``--assets`` assets x ``--bars`` daily bars
 (OHLCV). Measured in the same run, each the median of ``--repeat`` timings:
 
-* features: ``alpha_models.features.compute_features`` on the whole panel, versus the
-  same twelve features written directly as pandas wide-frame math;
+* features: ``alpha_models.features.compute_features`` with ``--feature-set`` (the
+  default ``extended``, 90 features, or ``basic``, 12) on the whole panel, versus the same
+  features written directly as pandas wide-frame math (for ``extended`` the baseline of
+  ``bench/feature_library.py``);
 * inference cycle: ``LiveForecaster.forecast_latest`` within a period (features on the
   trailing ``--window`` bars, the latest row of every asset, LightGBM prediction,
   calibrated confidence and the forecast table), versus the
@@ -13,7 +15,8 @@ Synthetic data: seeded random walks for ``--assets`` assets x ``--bars`` daily b
 
 Usage::
 
-    python bench/forecast_cycle.py [--assets 1000] [--bars 2500] [--window 100] [--json]
+    python bench/forecast_cycle.py [--assets 1000] [--bars 2500] [--window 100]
+        [--feature-set extended|basic] [--json]
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import pandas as pd
 
 from alpha_models.bars import BarPanel
 from alpha_models.calibration import ConfidenceCalibrator
-from alpha_models.features import compute_features
+from alpha_models.features import FEATURE_SETS, compute_features, feature_set
 from alpha_models.live import LiveForecaster
 from alpha_models.models.gradient_boosting import LightGBMModel
 from alpha_models.registry import ModelVersion
@@ -107,17 +110,28 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--feature-set", default="extended", choices=list(FEATURE_SETS))
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
 
     panel = synthetic_panel(arguments.assets, arguments.bars, arguments.seed)
-    engine_features = compute_features(panel)
-    baseline = raw_features(panel)
+    definitions = feature_set(arguments.feature_set, asset_count=arguments.assets)
+    names = tuple(definition.name for definition in definitions)
+
+    def raw(bars: BarPanel) -> np.ndarray:
+        if arguments.feature_set == "basic":
+            return raw_features(bars)
+        from bench.feature_library import raw_matrix
+
+        return raw_matrix(bars, names)
+
+    engine_features = compute_features(panel, definitions)
+    baseline = raw(panel)
     if not np.allclose(engine_features.values, baseline, equal_nan=True, rtol=1e-9, atol=1e-12):
         raise SystemExit("engine and raw features differ: the comparison would be unfair")
 
-    features_engine = median_seconds(lambda: compute_features(panel), arguments.repeat)
-    features_raw = median_seconds(lambda: raw_features(panel), arguments.repeat)
+    features_engine = median_seconds(lambda: compute_features(panel, definitions), arguments.repeat)
+    features_raw = median_seconds(lambda: raw(panel), arguments.repeat)
 
     # one model trained outside the timings
     rows = engine_features.values[100:400].reshape(-1, engine_features.values.shape[2])
@@ -158,7 +172,10 @@ def main() -> None:
         )
     )
 
-    live = LiveForecaster(WalkForwardConfig(model="lightgbm"), window_bars=arguments.window)
+    live = LiveForecaster(
+        WalkForwardConfig(model="lightgbm", feature_set=arguments.feature_set),
+        window_bars=arguments.window,
+    )
     live.use(model, metadata)
 
     def engine_cycle() -> pd.DataFrame:
@@ -170,7 +187,7 @@ def main() -> None:
         return forecasts
 
     def raw_cycle() -> object:
-        latest = np.ascontiguousarray(raw_features(tail)[-1], dtype=np.float64)
+        latest = np.ascontiguousarray(raw(tail)[-1], dtype=np.float64)
         return booster.predict(latest, num_threads=1)
 
     np.testing.assert_allclose(engine_cycle()["prediction"].to_numpy(), raw_cycle())
@@ -180,6 +197,7 @@ def main() -> None:
     figures = {
         "assets": arguments.assets,
         "bars": arguments.bars,
+        "feature_set": arguments.feature_set,
         "features": len(engine_features.names),
         "features_engine_seconds": round(features_engine, 4),
         "features_raw_seconds": round(features_raw, 4),

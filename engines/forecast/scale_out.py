@@ -23,7 +23,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -334,6 +334,7 @@ def _group_forecast(
     import pandas as pd
 
     from alpha_models.bars import BarPanel
+    from alpha_models.features import uses_cross_section
     from alpha_models.live import LiveForecaster
     from alpha_models.schedule import period_start
     from engines.forecast.engine import config_from_environment
@@ -364,7 +365,6 @@ def _group_forecast(
             frames, skipped = checked.frames, checked.stale_assets
         if not frames:
             raise BarSourceError(f"no complete bars for {', '.join(assets)}")
-        panel = BarPanel.from_frames(frames)
     except BarSourceError as error:
         logger.error(
             "forecast_group_failed", cycle_id=cycle_id, group=group_index, error=str(error)
@@ -373,6 +373,21 @@ def _group_forecast(
         _group_record(cycle_id, group_index, (), missing_all)
         return {"group_index": group_index, "forecast": 0, "missing": list(missing_all)}
     model, metadata = _load_version(str(config.registry_folder), version)
+    if uses_cross_section(metadata.features):
+        # Cross-sectional features rank an asset among all the cycle's assets, as in
+        # training: the group reads the others' bars too (those that fail are left out)
+        # and publishes only its own assets.
+        context = _context_frames(config.bars, frames, now=now, loader=bar_loader)
+        if rule is not None and context:
+            context = check_freshness(
+                context,
+                security_type=request.security_type,
+                resolution=request.resolution,
+                now=now,
+                rule=rule,
+            ).frames
+        frames = {**context, **frames}
+    panel = BarPanel.from_frames(frames)
     settings = config.walk_forward_configs()[0]
     forecaster = LiveForecaster(settings, registry=None)
     ends = panel.end_times_ns()
@@ -386,6 +401,8 @@ def _group_forecast(
         # The version's promotion verdict, recorded when the cycle started.
         tradable = client.hget(cycle_key(cycle_id), "tradable") == b"1"
         latest = forecaster.forecast_latest(panel)
+        own = {asset.upper() for asset in assets}
+        latest = latest.loc[latest["symbol"].astype(str).str.upper().isin(own)]
         if skipped and not latest.empty:
             latest = latest.loc[~latest["symbol"].astype(str).str.upper().isin(skipped)]
         updates = forecast_updates(
@@ -410,6 +427,38 @@ def _group_forecast(
     )
     _group_record(cycle_id, group_index, made, missing)
     return {"group_index": group_index, "forecast": len(made), "missing": list(missing)}
+
+
+def _context_frames(
+    request: Any, own: Mapping[str, Any], *, now: dt.datetime, loader: BarLoader | None
+) -> dict[str, Any]:
+    """Bars of the cycle's other assets; those that cannot be read are left out."""
+    from engines.forecast.sources import BarSourceError, load_bars
+
+    others = tuple(
+        symbol for symbol in request.symbols if symbol.upper() not in {s.upper() for s in own}
+    )
+    if not others:
+        return {}
+    try:
+        frames = load_bars(
+            dataclasses.replace(request, symbols=others), now=now, loader=loader, allow_empty=True
+        )
+    except BarSourceError:
+        frames = {}
+        for symbol in others:
+            try:
+                frames.update(
+                    load_bars(
+                        dataclasses.replace(request, symbols=(symbol,)),
+                        now=now,
+                        loader=loader,
+                        allow_empty=True,
+                    )
+                )
+            except BarSourceError as error:
+                logger.warning("forecast_group_context_missing", asset=symbol, error=str(error))
+    return {symbol: frame for symbol, frame in frames.items() if not frame.empty}
 
 
 def _group_record(

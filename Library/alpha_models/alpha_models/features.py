@@ -303,6 +303,48 @@ def feature_set(
     raise ValueError(f"unknown feature set {name!r}; choose one of {FEATURE_SETS}")
 
 
+def definitions_named(
+    names: Sequence[str],
+    *,
+    asset_count: int,
+    config: FeatureConfig | None = None,
+    library: FeatureLibraryConfig | None = None,
+) -> tuple[FeatureDefinition, ...]:
+    """Return the definitions of ``names``, in that order, from the named sets.
+
+    A saved model version lists the features it was trained on; forecasting with it (a
+    restored champion, a version trained before the default set changed) must compute
+    exactly those, whatever the trainer's configured set is now.
+
+    Raises
+    ------
+    ValueError
+        Naming the features no set defines (or, with one asset, a cross-sectional one).
+    """
+    catalog = {
+        definition.name: definition
+        for definition in extended_features(config, library, asset_count=asset_count)
+    }
+    missing = [name for name in names if name not in catalog]
+    if missing:
+        raise ValueError(
+            f"no feature set defines {missing} for {asset_count} asset(s); "
+            "the version was trained on features this code does not have"
+        )
+    return tuple(catalog[name] for name in names)
+
+
+def uses_cross_section(names: Sequence[str]) -> bool:
+    """Whether any of the named features compares an asset with the others at its time
+    (so computing it needs every asset the version was trained with, not a subset)."""
+    across = {
+        definition.name
+        for definition in extended_features(asset_count=2)
+        if definition.cross_sectional
+    }
+    return any(name in across for name in names)
+
+
 _BLOCK_FEATURES = 16
 
 

@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 from alpha_models.bars import BarPanel
-from alpha_models.features import FeatureDefinition, compute_features
+from alpha_models.features import (
+    FeatureDefinition,
+    compute_features,
+    default_features,
+    definitions_named,
+)
 from alpha_models.forecast_table import (
     FORECAST_COLUMNS,
     empty_forecasts,
@@ -149,11 +154,22 @@ class LiveForecaster:
             tradable=versions.map(self._tradable).fillna(False).astype(bool),
         )
 
+    def _definitions(
+        self, window: BarPanel, metadata: ModelVersion
+    ) -> Sequence[FeatureDefinition] | None:
+        """The configured features, unless the version was trained on others (a restored
+        version from before a change of feature set): then exactly the version's."""
+        configured = self.trainer.definitions_for(window)
+        names = tuple(d.name for d in (configured or default_features()))
+        if names == tuple(metadata.features):
+            return configured
+        return definitions_named(metadata.features, asset_count=len(window.assets))
+
     def _forecast_window(
         self, panel: BarPanel, model: ForecastModel, metadata: ModelVersion
     ) -> pd.DataFrame:
         window = _tail(panel, self.window_bars)
-        matrix = compute_features(window, self.trainer.definitions_for(window))
+        matrix = compute_features(window, self._definitions(window, metadata))
         complete = matrix.complete_rows()
         target = TargetSpec.of_version(metadata.params)
         volatility = None

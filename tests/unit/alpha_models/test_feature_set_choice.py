@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,26 @@ def test_an_unknown_set_is_refused_and_the_engine_reads_its_variable() -> None:
     assert default.feature_set == "extended"
     chosen = config_from_environment("1d", {**environment, "ATS_FORECAST_FEATURES": "basic"})
     assert chosen.walk_forward_configs()[0].feature_set == "basic"
+
+
+def test_a_version_is_forecast_with_the_features_it_was_trained_on() -> None:
+    # a version trained on the basic set (e.g. restored by an operator after the default
+    # changed to extended) forecasts with exactly its own twelve features
+    basic_config = WalkForwardConfig(model="sklearn", feature_set="basic", target="raw")
+    panel = _panel()
+    trainer = WalkForwardTrainer(basic_config)
+    expected = trainer.run(panel)
+    found = trainer.trained_version(str(expected["model_version"].iloc[-1]))
+    assert found is not None
+    model, metadata = found
+    assert len(metadata.features) == 12
+    forecaster = LiveForecaster(WalkForwardConfig(model="sklearn", target="raw"))
+    assert forecaster.trainer.config.feature_set == "extended"
+    latest = forecaster.forecast_with(panel, model, metadata).set_index("symbol")
+    last = expected.sort_values("time").groupby("symbol").tail(1).set_index("symbol")
+    np.testing.assert_allclose(
+        latest.loc[last.index, "prediction"], last["prediction"], rtol=1e-6, atol=1e-12
+    )
+    unknown = replace(metadata, features=(*metadata.features[:-1], "tomorrows_close"))
+    with pytest.raises(ValueError, match=r"no feature set defines \['tomorrows_close'\]"):
+        forecaster.forecast_with(panel, model, unknown)
