@@ -2,8 +2,8 @@
 lists them (``Data/market-hours/market-hours-database.json``, entries ``holidays`` and
 ``earlyCloses``), 1998 to 2028.
 
-The same facts back the LEAN model the tests use (``tests/lean/lean_model``); a unit test
-checks that the two lists agree.
+The LEAN model the tests use (``tests/lean/lean_model``) reads the same list, and checks
+it against the database when a copy is beside the project.
 """
 
 from __future__ import annotations
