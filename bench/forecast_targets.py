@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,46 @@ def score(forecasts: pd.DataFrame, panel: SyntheticPanel, start: pd.Timestamp) -
     return result
 
 
+def walk_forward_grid(
+    *,
+    seeds: Sequence[int],
+    panels: Sequence[str],
+    assets: int,
+    years: float,
+    configs: Mapping[str, Mapping[str, Any]],
+    label: str,
+    extra: Callable[[pd.DataFrame, pd.Timestamp], dict[str, Any]] | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the walk-forward with each named configuration on each seed's panels.
+
+    Each row holds the seed, the panel, the configuration's name under ``label``, the
+    seconds it took and :func:`score` (plus ``extra(forecasts, start)``); forecasts are
+    scored from the panel's second year.
+    """
+    results = []
+    for seed in seeds:
+        for name in panels:
+            panel = PANELS[name](assets=assets, years=years, seed=seed)
+            bars = BarPanel.from_frames(panel.frames)
+            start = bars.times[min(len(bars.times) - 1, 252)]
+            for config_name, settings in configs.items():
+                began = time.perf_counter()
+                forecasts = WalkForwardTrainer(WalkForwardConfig(**settings)).run(bars)
+                row = {
+                    "seed": seed,
+                    "panel": name,
+                    label: config_name,
+                    "seconds": time.perf_counter() - began,
+                    **score(forecasts, panel, start),
+                    **(extra(forecasts, start) if extra is not None else {}),
+                }
+                results.append(row)
+                if on_row is not None:
+                    on_row(row)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -122,31 +163,23 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
 
-    results = []
-    for seed in arguments.seeds:
-        for name in arguments.panels:
-            panel = PANELS[name](assets=arguments.assets, years=arguments.years, seed=seed)
-            bars = BarPanel.from_frames(panel.frames)
-            start = bars.times[min(len(bars.times) - 1, 252)]
-            for target in arguments.targets:
-                config = WalkForwardConfig(
-                    model="lightgbm",
-                    retrain_frequency=arguments.retrain,
-                    target=target,
-                    minimum_cross_section=arguments.minimum_cross_section,
-                )
-                began = time.perf_counter()
-                forecasts = WalkForwardTrainer(config).run(bars)
-                row = {
-                    "seed": seed,
-                    "panel": name,
-                    "target": target,
-                    "seconds": time.perf_counter() - began,
-                    **score(forecasts, panel, start),
-                }
-                results.append(row)
-                if not arguments.json:
-                    _print_row(row)
+    results = walk_forward_grid(
+        seeds=arguments.seeds,
+        panels=arguments.panels,
+        assets=arguments.assets,
+        years=arguments.years,
+        configs={
+            target: {
+                "model": "lightgbm",
+                "retrain_frequency": arguments.retrain,
+                "target": target,
+                "minimum_cross_section": arguments.minimum_cross_section,
+            }
+            for target in arguments.targets
+        },
+        label="target",
+        on_row=None if arguments.json else _print_row,
+    )
     if arguments.json:
         print(
             json.dumps(

@@ -31,14 +31,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from typing import Any
 
 import pandas as pd
 
-from alpha_models.bars import BarPanel
-from alpha_models.walk_forward import WalkForwardConfig, WalkForwardTrainer
-from bench.forecast_targets import PANELS, score
+from bench.forecast_targets import PANELS, walk_forward_grid
 from risk_models.gates import GateConfig, evaluate_gates
 
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -80,33 +77,23 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
 
-    results = []
-    for seed in arguments.seeds:
-        for name in arguments.panels:
-            panel = PANELS[name](assets=arguments.assets, years=arguments.years, seed=seed)
-            bars = BarPanel.from_frames(panel.frames)
-            start = bars.times[min(len(bars.times) - 1, 252)]
-            for variant in arguments.variants:
-                config = WalkForwardConfig(
-                    **{
-                        "model": "lightgbm",
-                        "retrain_frequency": arguments.retrain,
-                        **VARIANTS[variant],
-                    }
-                )
-                began = time.perf_counter()
-                forecasts = WalkForwardTrainer(config).run(bars)
-                row = {
-                    "seed": seed,
-                    "panel": name,
-                    "variant": variant,
-                    "seconds": time.perf_counter() - began,
-                    **score(forecasts, panel, start),
-                    **gate_summary(forecasts, start),
-                }
-                results.append(row)
-                if not arguments.json:
-                    _print_row(row)
+    results = walk_forward_grid(
+        seeds=arguments.seeds,
+        panels=arguments.panels,
+        assets=arguments.assets,
+        years=arguments.years,
+        configs={
+            variant: {
+                "model": "lightgbm",
+                "retrain_frequency": arguments.retrain,
+                **VARIANTS[variant],
+            }
+            for variant in arguments.variants
+        },
+        label="variant",
+        extra=gate_summary,
+        on_row=None if arguments.json else _print_row,
+    )
     if arguments.json:
         print(json.dumps({"retrain": arguments.retrain, "results": results}, indent=2))
 
