@@ -107,6 +107,8 @@ class FeedOutputSerializer(serializers.ModelSerializer[Feed]):
 
     market = serializers.SerializerMethodField()
     security_type = serializers.SerializerMethodField()
+    source = serializers.CharField(help_text="ccxt or polygon")  # type: ignore[assignment]
+    resolution = serializers.CharField(help_text="daily, hour or minute")
 
     def get_market(self, feed: Feed) -> str:
         return feed.exchange if feed.source == "ccxt" else POLYGON_MARKET
@@ -122,6 +124,9 @@ class FeedOutputSerializer(serializers.ModelSerializer[Feed]):
 
 class FeedRunOutputSerializer(serializers.ModelSerializer[FeedRun]):
     feed = serializers.CharField(source="feed.name")
+    # plain strings in the schema: other components already own enums named status/trigger
+    status = serializers.CharField(help_text="running, succeeded, partial or failed")
+    trigger = serializers.CharField(help_text="schedule, backfill or manual")
 
     class Meta:
         model = FeedRun
