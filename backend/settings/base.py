@@ -1,7 +1,8 @@
 """Settings shared by every environment: apps, middleware, templates, internationalisation.
 
 Every secret and every address comes from the environment; the concerns live in their
-own modules (``database``, ``cache``, ``rest``, ``tasks``, ``logging``) and are merged here.
+own modules (``database``, ``cache``, ``rest``, ``tasks``, ``logging``, ``updates``) and are
+merged here.
 """
 
 from __future__ import annotations
@@ -24,6 +25,17 @@ from .tasks import (  # noqa: F401
     CELERY_RESULT_BACKEND,
     CELERY_TASK_ALWAYS_EAGER,
     CELERY_TIMEZONE,
+)
+from .updates import (  # noqa: F401
+    ASGI_APPLICATION,
+    UPDATES_ALLOWED_ORIGINS,
+    UPDATES_AUTH_TIMEOUT_SECONDS,
+    UPDATES_CLIENT_BURST,
+    UPDATES_CLIENT_RATE_PER_SECOND,
+    UPDATES_EXECUTION_ROLES,
+    UPDATES_MAX_CLIENT_MESSAGE_BYTES,
+    UPDATES_QUEUE_SIZE,
+    UPDATES_REVALIDATE_SECONDS,
 )
 
 
@@ -49,6 +61,8 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
+    # First, so ``manage.py runserver`` is daphne's: HTTP and the WebSocket gateway (ASGI).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -71,6 +85,7 @@ INSTALLED_APPS = [
     "backend.market",
     "backend.recorder",
     "backend.engines",
+    "backend.updates",
 ]
 
 MIDDLEWARE = [

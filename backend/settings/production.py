@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .keys import required_strong_key
+from .updates import comma_separated
 
 # Short, low-entropy, repetitive and placeholder keys (any case) are refused at start-up.
 SECRET_KEY = required_strong_key("SECRET_KEY")
@@ -27,3 +28,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# Browsers may open the live-updates socket only from the site's own hosts unless
+# UPDATES_ALLOWED_ORIGINS names the origins ("*" is refused here).
+UPDATES_ALLOWED_ORIGINS = [
+    origin
+    for origin in (
+        comma_separated(os.environ.get("UPDATES_ALLOWED_ORIGINS", ""))
+        or [host for host in ALLOWED_HOSTS if host != "*"]  # noqa: F405
+    )
+    if origin != "*"
+]
