@@ -98,7 +98,7 @@ def test_a_stalled_client_loses_its_oldest_messages_and_never_holds_back_another
     token_for: Callable[..., str],
     publisher: RedisBus,
 ) -> None:
-    queue_size = 50
+    queue_size = 300
     limits = GatewayLimits(queue_size=queue_size)
     with (
         gateway(
