@@ -180,16 +180,18 @@ def _mark_duplicates(
     candidates = np.flatnonzero(reasons == _ACCEPTED)
     if len(candidates) < 2:
         return
-    groups: dict[pd.Timestamp, list[int]] = {}
-    for position in candidates:
-        groups.setdefault(times[position], []).append(int(position))
-    for positions in groups.values():
-        if len(positions) < 2:
-            continue
+    stamps = times.asi8[candidates]
+    order = np.argsort(stamps, kind="stable")
+    sorted_stamps = stamps[order]
+    repeated = sorted_stamps[1:] == sorted_stamps[:-1]
+    if not repeated.any():
+        return  # the usual case: one bar per time, no Python loop
+    duplicate = _REASONS.index(RefusalReason.DUPLICATE_TIME)
+    for stamp in np.unique(sorted_stamps[1:][repeated]):
+        positions = candidates[order[sorted_stamps == stamp]]
         first = array[positions[0]]
         identical = all(np.array_equal(array[p], first) for p in positions[1:])
-        for position in positions[1:] if identical else positions:
-            reasons[position] = _REASONS.index(RefusalReason.DUPLICATE_TIME)
+        reasons[positions[1:] if identical else positions] = duplicate
 
 
 def _refused(

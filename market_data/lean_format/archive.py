@@ -34,6 +34,10 @@ def read_entry(path: Path, expected_entry: str) -> str:
         raise LeanDataError(f"{path}: the CSV entry is not UTF-8 text ({error})") from None
 
 
+ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
+"""Modification time stored for every entry (the earliest a zip can hold)."""
+
+
 def write_entry(path: Path, entry_name: str, text: str) -> None:
     """Write ``text`` as the only entry of ``path``, atomically (old file kept on failure)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +47,11 @@ def write_entry(path: Path, entry_name: str, text: str) -> None:
         with zipfile.ZipFile(
             temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSION_LEVEL
         ) as archive:
-            archive.writestr(entry_name, text)
+            # a fixed entry time: the same bars always give the same bytes, so rewriting a
+            # file with what it already holds (an ingestion's overlap) changes nothing
+            entry = zipfile.ZipInfo(entry_name, date_time=ENTRY_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, text, compresslevel=COMPRESSION_LEVEL)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -203,3 +203,19 @@ def test_bad_frames_are_refused_and_nothing_is_lost(
         write_bars(tmp_path, bad, **common)
     assert read_zip(tmp_path / "equity/usa/daily/spy.zip") == before
     assert sorted(p.name for p in (tmp_path / "equity/usa/daily").iterdir()) == ["spy.zip"]
+
+
+def test_the_same_bars_always_give_the_same_bytes(tmp_path: Path) -> None:
+    # zip entries carry a modification time; a fixed one keeps a rewrite of the same bars
+    # (an ingestion's overlap) byte-identical whenever it happens
+    import zipfile
+
+    from market_data.lean_format.archive import ENTRY_TIME, write_entry
+
+    path = tmp_path / "spy.zip"
+    write_entry(path, "spy.csv", "20131007 00:00,1,2,3,4,5\n")
+    with zipfile.ZipFile(path) as archive:
+        assert archive.infolist()[0].date_time == ENTRY_TIME
+    first = path.read_bytes()
+    write_entry(path, "spy.csv", "20131007 00:00,1,2,3,4,5\n")
+    assert path.read_bytes() == first
