@@ -1,10 +1,11 @@
-"""Signals: heatmap of assets × horizons (direction × confidence)."""
+"""Signals: heatmap of assets × horizons, coloured by edge = direction × (2 × confidence − 1)."""
 
 import streamlit as st
 
 from dashboard.components.charts import heatmap_height, signal_heatmap_chart
 from dashboard.components.data import load_signals
 from dashboard.components.errors import backend_errors
+from dashboard.components.frames import EDGE_CAPTION
 from dashboard.components.overview_tiles import latest_signals_table
 from dashboard.components.session import cache_identity, require_session
 
@@ -17,6 +18,6 @@ chart = signal_heatmap_chart(signals)
 if chart is None:
     st.info("No signals yet.")
     st.stop()
-st.caption("Newest signal per asset and horizon: +1 is a confident long, −1 a confident short.")
+st.caption(EDGE_CAPTION)
 st.altair_chart(chart, height=heatmap_height(len({row["asset"] for row in signals})))
 latest_signals_table(signals, limit=200)

@@ -8,7 +8,13 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .frames import records_frame, signal_heatmap_frame, sorted_horizons, state_segments
+from .frames import (
+    EDGE_LEGEND,
+    records_frame,
+    signal_heatmap_frame,
+    sorted_horizons,
+    state_segments,
+)
 
 STATE_COLORS = {"active": "#2e7d32", "reducing": "#f9a825", "halted": "#c62828"}
 
@@ -24,13 +30,17 @@ def timeline_height(state_count: int) -> int:
 
 
 def signal_heatmap_chart(signals: Sequence[Mapping[str, Any]]) -> alt.LayerChart | None:
-    """Assets × horizons, coloured by direction × confidence (red short, green long)."""
+    """Assets × horizons, coloured by the edge (red short, yellow none, green long).
+
+    The edge is ``direction × (2 × confidence − 1)`` (:func:`frames.signal_edge`), so a
+    coin-flip forecast is drawn neutral, not as a half-strength position.
+    """
     table = signal_heatmap_frame(signals)
     if table.empty:
         return None
     table = table.assign(
         timestamp=table["timestamp"].dt.strftime("%Y-%m-%d %H:%M"),
-        label=table["score"].map(lambda value: f"{value:+.2f}"),
+        label=table["edge"].map(lambda value: f"{value:+.2f}"),
     )
     horizons = sorted_horizons(table["horizon"])
     base = alt.Chart(table).encode(
@@ -39,11 +49,19 @@ def signal_heatmap_chart(signals: Sequence[Mapping[str, Any]]) -> alt.LayerChart
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
-            "score:Q",
-            title="direction × confidence",
+            "edge:Q",
+            title=list(EDGE_LEGEND),
             scale=alt.Scale(scheme="redyellowgreen", domain=[-1, 1]),
         ),
-        tooltip=["asset", "horizon", "direction", "confidence", "active", "timestamp"],
+        tooltip=[
+            "asset",
+            "horizon",
+            "direction",
+            alt.Tooltip("confidence:Q", format=".3f"),
+            alt.Tooltip("edge:Q", format="+.3f"),
+            "active",
+            "timestamp",
+        ],
     )
     labels = base.mark_text(fontSize=11).encode(text="label:N")
     height = heatmap_height(table["asset"].nunique())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -46,26 +47,48 @@ def latest_per_pair(signals: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return latest.sort_values(["asset", "horizon"]).reset_index(drop=True)
 
 
+EDGE_LEGEND = ("edge = direction", "× (2 × confidence − 1)")
+"""What the heatmap colours, as its legend names it (one line each)."""
+
+EDGE_CAPTION = (
+    "Newest signal per asset and horizon, coloured by its edge = direction × (2 × confidence − 1): "
+    "+1 a certain long, −1 a certain short, 0 (yellow) a coin flip (confidence 0.50) or no "
+    "direction."
+)
+"""The Signals page's caption under its title."""
+
+
+def signal_edge(direction: pd.Series, confidence: pd.Series) -> pd.Series:
+    """How far a signal is from a coin flip, signed by its direction: ``d × (2c − 1)``.
+
+    ``confidence`` is the calibrated probability that the direction is right, so 0.5
+    carries no information and maps to 0 whatever the direction; 1.0 maps to the
+    direction itself. A confidence under 0.5 says the opposite direction is likelier,
+    and its edge takes that sign. A flat signal (direction 0) has no edge.
+    """
+    return direction.astype(float) * (2.0 * confidence.astype(float) - 1.0)
+
+
 def signal_heatmap_frame(signals: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Long table for the heatmap: one row per (asset, horizon), ``score = direction × confidence``."""
+    """Long table for the heatmap: one row per (asset, horizon) with its ``edge``."""
     latest = latest_per_pair(signals)
     if latest.empty:
         return pd.DataFrame(
-            columns=["asset", "horizon", "direction", "confidence", "score", "active"]
+            columns=["asset", "horizon", "direction", "confidence", "edge", "active"]
         )
     table = latest[["asset", "horizon", "direction", "confidence", "active", "timestamp"]].copy()
-    table["score"] = table["direction"].astype(float) * table["confidence"].astype(float)
+    table["edge"] = signal_edge(table["direction"], table["confidence"])
     order = {horizon: index for index, horizon in enumerate(sorted_horizons(table["horizon"]))}
     table["horizon_order"] = table["horizon"].map(order)
     return table.sort_values(["asset", "horizon_order"]).reset_index(drop=True)
 
 
 def signal_matrix(signals: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Assets × horizons matrix of ``direction × confidence`` (NaN where no signal)."""
+    """Assets × horizons matrix of the signals' edge (NaN where no signal)."""
     table = signal_heatmap_frame(signals)
     if table.empty:
         return pd.DataFrame()
-    matrix = table.pivot(index="asset", columns="horizon", values="score")
+    matrix = table.pivot(index="asset", columns="horizon", values="edge")
     return matrix.reindex(columns=sorted_horizons(matrix.columns))
 
 
@@ -146,6 +169,27 @@ def _format_value(value: Any) -> str:
 def percent(value: float | None, digits: int = 1) -> str:
     """``0.1234`` → ``"12.3 %"``; None → ``"—"``."""
     return "—" if value is None else f"{value * 100:.{digits}f} %"
+
+
+def sharpe_text(statistics: Mapping[str, Any]) -> tuple[str, str]:
+    """The Sharpe ratio of ``/api/performance/`` statistics as shown, and why it looks so.
+
+    The backend names it ``sharpe`` and sends ``null`` when it is undefined. A curve that
+    never moved (zero volatility, zero total return over at least one period: nothing was
+    held) shows ``0.00``, as the demo's report counts a run that stayed flat; any other
+    undefined ratio shows ``—``.
+    """
+    sharpe = statistics.get("sharpe")
+    if isinstance(sharpe, int | float) and not isinstance(sharpe, bool) and math.isfinite(sharpe):
+        return f"{sharpe:.2f}", "Annualised by the backend, zero risk-free rate."
+    flat = (
+        statistics.get("volatility") == 0.0
+        and statistics.get("total_return") == 0.0
+        and int(statistics.get("periods") or 0) > 0
+    )
+    if flat:
+        return "0.00", "The equity never moved (nothing held): no risk and no return, counted as 0."
+    return "—", "Undefined: too few equity points, or no variation to divide by."
 
 
 def utc_text(value: str | datetime | None) -> str:

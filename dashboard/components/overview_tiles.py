@@ -10,7 +10,7 @@ from dashboard.clients.api import BackendSession
 from dashboard.clients.records import PerformanceRecord, PortfolioRecord, SignalRecord
 
 from .errors import backend_errors
-from .frames import latest_per_pair, percent
+from .frames import latest_per_pair, percent, signal_edge
 from .session import backend_client, dashboard_config
 from .tables import time_columns
 
@@ -37,12 +37,20 @@ def latest_signals_table(signals: Sequence[SignalRecord], limit: int = 30) -> No
         st.info("No signals yet.")
         return
     table = latest.sort_values("timestamp", ascending=False).head(limit)
-    table = table.assign(direction=table["direction"].map(DIRECTION_NAMES).fillna("?"))
+    table = table.assign(
+        edge=signal_edge(table["direction"], table["confidence"]),
+        direction=table["direction"].map(DIRECTION_NAMES).fillna("?"),
+    )
+    columns = ["asset", "horizon", "direction", "confidence", "edge", "strength", "active",
+               "timestamp"]  # fmt: skip
     st.dataframe(
-        table[["asset", "horizon", "direction", "confidence", "strength", "active", "timestamp"]],
+        table[columns],
         hide_index=True,
         column_config={
             "confidence": st.column_config.NumberColumn(format="%.3f"),
+            "edge": st.column_config.NumberColumn(
+                format="%+.3f", help="direction × (2 × confidence − 1): 0 is a coin flip."
+            ),
             **time_columns("timestamp"),
         },
     )

@@ -13,6 +13,7 @@ from .frames import (
     equity_series,
     monthly_returns_table,
     percent,
+    sharpe_text,
     statistics_table,
 )
 
@@ -23,8 +24,8 @@ def headline_metrics(performance: PerformanceRecord) -> None:
     columns = st.columns(4)
     columns[0].metric("Total return", percent(statistics.get("total_return"), 2))
     columns[1].metric("Max drawdown", percent(statistics.get("max_drawdown"), 2))
-    sharpe = statistics.get("sharpe_ratio")
-    columns[2].metric("Sharpe ratio", "—" if sharpe is None else f"{sharpe:.2f}")
+    sharpe, why = sharpe_text(statistics)
+    columns[2].metric("Sharpe ratio", sharpe, help=why)
     end_equity = statistics.get("end_equity")
     columns[3].metric("Equity", "—" if end_equity is None else f"{end_equity:,.2f}")
 

@@ -7,12 +7,16 @@ import math
 import pandas as pd
 import pytest
 
+from dashboard.components.charts import signal_heatmap_chart
 from dashboard.components.frames import (
+    EDGE_LEGEND,
     drawdown_from_equity,
     equity_series,
     horizon_minutes,
     monthly_returns_table,
     percent,
+    sharpe_text,
+    signal_edge,
     signal_matrix,
     sorted_horizons,
     state_segments,
@@ -38,9 +42,47 @@ def test_signal_matrix_keeps_the_newest_signal_per_pair() -> None:
     ]  # fmt: skip
     matrix = signal_matrix(signals)
     assert list(matrix.columns) == ["1h", "4h"]
-    assert matrix.loc["BTCUSD", "4h"] == pytest.approx(-0.7)
-    assert matrix.loc["SPY", "1h"] == pytest.approx(0.9)
+    assert matrix.loc["BTCUSD", "4h"] == pytest.approx(-0.4)  # short at 0.7: edge -(2 × 0.7 - 1)
+    assert matrix.loc["SPY", "1h"] == pytest.approx(0.8)
     assert math.isnan(matrix.loc["SPY", "4h"])
+
+
+def test_signal_edge_draws_a_coin_flip_as_neutral_whatever_its_direction() -> None:
+    direction = pd.Series([1, -1, 1, -1, 0, 1])
+    confidence = pd.Series([0.5, 0.5, 0.75, 0.9, 0.8, 0.4])
+    edge = signal_edge(direction, confidence)
+    assert list(edge.round(6)) == [0.0, 0.0, 0.5, -0.8, 0.0, -0.2]
+
+
+def test_signal_heatmap_colours_the_edge_and_names_it_in_the_legend() -> None:
+    signals = [
+        {"asset": asset, "horizon": "1d", "direction": direction, "confidence": confidence,
+         "active": True, "timestamp": "2026-01-01T00:00:00Z"}
+        for asset, direction, confidence in (("AAPL", 1, 0.5), ("IBM", -1, 0.5), ("MSFT", 1, 1.0))
+    ]  # fmt: skip
+    chart = signal_heatmap_chart(signals)
+    assert chart is not None
+    spec = chart.to_dict()
+    color = spec["layer"][0]["encoding"]["color"]
+    assert color["field"] == "edge"
+    assert color["scale"]["domain"] == [-1, 1]
+    assert " ".join(color["title"]) == " ".join(EDGE_LEGEND)
+    assert " ".join(EDGE_LEGEND) == "edge = direction × (2 × confidence − 1)"
+    rows = {row["asset"]: row for row in next(iter(spec["datasets"].values()))}
+    assert rows["AAPL"]["edge"] == rows["IBM"]["edge"] == 0.0  # coin flips: neutral, not ±0.5
+    assert rows["AAPL"]["label"] == "+0.00"
+    assert rows["MSFT"]["edge"] == pytest.approx(1.0)
+
+
+def test_sharpe_text_reads_the_backends_key_and_shows_a_flat_curve_as_zero() -> None:
+    assert sharpe_text({"sharpe": 0.8123, "volatility": 0.1})[0] == "0.81"
+    assert sharpe_text({"sharpe_ratio": 0.8123})[0] == "—"  # not a key the backend sends
+    flat = {"sharpe": None, "volatility": 0.0, "total_return": 0.0, "periods": 2052}
+    value, why = sharpe_text(flat)
+    assert value == "0.00"
+    assert "never moved" in why
+    assert sharpe_text({"sharpe": None, "periods": 0})[0] == "—"
+    assert sharpe_text({"sharpe": float("nan")})[0] == "—"
 
 
 def test_state_segments_join_runs_of_one_state() -> None:

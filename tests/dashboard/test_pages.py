@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.clients.api import BackendClient, BackendSession
+from dashboard.components.frames import EDGE_LEGEND
 from dashboard.components.session import SESSION_KEY
 
 from . import scenario
@@ -120,6 +121,10 @@ def test_signals_page_draws_the_heatmap(open_page: OpenPage, viewer: BackendSess
     ]
     assert list(short["direction"]) == ["short"]
     assert list(short["confidence"]) == [pytest.approx(scenario.SHORT_CONFIDENCE)]
+    assert list(short["edge"]) == [pytest.approx(-(2 * scenario.SHORT_CONFIDENCE - 1))]
+    assert spec["layer"][0]["encoding"]["color"]["field"] == "edge"
+    assert spec["layer"][0]["encoding"]["color"]["title"] == list(EDGE_LEGEND)
+    assert any("0 (yellow) a coin flip" in caption.value for caption in app.caption)
 
 
 def test_risk_page_for_a_viewer_offers_no_rearm(
@@ -158,12 +163,15 @@ def test_operator_rearm_needs_a_reason_then_rearms(
 
 
 def test_performance_page_compares_live_and_backtest(
-    open_page: OpenPage, viewer: BackendSession
+    open_page: OpenPage, viewer: BackendSession, client: BackendClient
 ) -> None:
     app = open_page(viewer, "performance")
     metrics = {metric.label: metric.value for metric in app.metric}
     path = scenario.equity_path()
     assert metrics["Total return"] == f"{(path[-1][1] / path[0][1] - 1) * 100:.2f} %"
+    sharpe = client.performance(viewer)["statistics"]["sharpe"]
+    assert isinstance(sharpe, float)
+    assert metrics["Sharpe ratio"] == f"{sharpe:.2f}"  # the backend's key is "sharpe"
     monthly = app.dataframe[0].value
     assert set(monthly.index) == {2025, 2026}
     assert "Year" in monthly.columns
