@@ -51,6 +51,13 @@ if TYPE_CHECKING:
     show_default=True,
     help="Start the backend and the dashboard on localhost afterwards (never with --quick).",
 )
+@click.option(
+    "--hourly/--no-hourly",
+    default=True,
+    show_default=True,
+    help="Also forecast 1h and 4h on a generated (synthetic, not market) hourly series, "
+    "for the dashboard; never with --quick.",
+)
 @click.option("--api-port", type=int, default=8000, show_default=True)
 @click.option("--dashboard-port", type=int, default=8501, show_default=True)
 @json_option("Print the summary as one JSON object.")
@@ -61,6 +68,7 @@ def demo(
     model: str,
     store: bool,
     serve: bool,
+    hourly: bool,
     api_port: int,
     dashboard_port: int,
     as_json: bool,
@@ -68,7 +76,9 @@ def demo(
     """Run the whole pipeline on the bundled data: import, forecast, risk, record, report, serve.
 
     Bars are converted into LEAN format, the forecast engine walks forward over them
-    without look-ahead, the risk engine and the sizing rule trade its forecasts, every
+    without look-ahead (1d; and 1h and 4h on a generated hourly series, labelled
+    synthetic, which is stored but not traded), the risk engine and the sizing rule
+    trade its daily forecasts, every
     forecast, risk decision and portfolio snapshot is published on the signal bus
     (in memory, or Redis when REDIS_URL is set) and stored by the stream recorder
     (SQLite, or PostgreSQL when DATABASE_URL / DB_HOST is set). A summary table and a
@@ -80,10 +90,19 @@ def demo(
 
     from ats.demo import pipeline
     from ats.demo.config import DemoConfig
-    from ats.demo.report import forecast_rows, summarize, write_figure, write_html
+    from ats.demo.hourly import HOURLY_HORIZONS
+    from ats.demo.report import (
+        forecast_rows,
+        hourly_table,
+        summarize,
+        write_figure,
+        write_html,
+    )
 
     console = Console(stderr=as_json)
-    config = DemoConfig(data_folder=data_folder, output_folder=output_folder, model=model)
+    config = DemoConfig(
+        data_folder=data_folder, output_folder=output_folder, model=model, hourly=hourly
+    )
     if quick:
         config = config.quick()
     output_folder.mkdir(parents=True, exist_ok=True)
@@ -96,30 +115,51 @@ def demo(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
+    steps = 5 if config.hourly else 4
     with Progress(*columns, console=console, transient=False) as progress:
         try:
             imports = progress.add_task(
-                "1/4 bundled bars → LEAN data", total=len(config.symbols) or 4
+                f"1/{steps} bundled bars → LEAN data", total=len(config.symbols) or 4
             )
             outcomes = pipeline.import_bundled(config, tick=lambda _rows: progress.advance(imports))
             symbols = pipeline.imported_symbols(outcomes)
             progress.update(imports, total=len(outcomes), completed=len(outcomes))
 
-            walk = progress.add_task("2/4 forecast engine walk-forward", total=1)
+            walk = progress.add_task(f"2/{steps} forecast engine walk-forward", total=1)
             run = pipeline.forecast_walk_forward(config, symbols)
             progress.advance(walk)
 
-            risk = progress.add_task("3/4 risk engine + sizing rule", total=1)
+            series = None
+            hourly_runs: dict[str, EvaluationRun] = {}
+            if config.hourly:
+                hourly_task = progress.add_task(
+                    f"3/5 generated hourly: {', '.join(HOURLY_HORIZONS)}",
+                    total=len(HOURLY_HORIZONS),
+                )
+                series = pipeline.generate_hourly(config, symbols)
+                for horizon in HOURLY_HORIZONS:
+                    hourly_runs[horizon] = pipeline.hourly_walk_forward(config, series, horizon)
+                    progress.advance(hourly_task)
+
+            risk = progress.add_task(f"{steps - 1}/{steps} risk engine + sizing rule", total=1)
             runs = pipeline.risk_replay(config, symbols)
             progress.advance(risk)
 
             recorded = None
             if store:
-                messages = pipeline.all_messages(run, runs, config.run_key)
-                record = progress.add_task("4/4 publish + record", total=len(messages))
+                messages = pipeline.all_messages(run, runs, config.run_key, hourly_runs)
+                record = progress.add_task(f"{steps}/{steps} publish + record", total=len(messages))
                 recorded = _record(messages, tick=lambda n: progress.advance(record, n))
                 recorded["bars"] = _store_bars(config.data_folder, symbols)
                 recorded["model_versions"] = _store_lifecycle(run, config.model)
+                if series is not None:
+                    recorded["hourly_bars"] = _store_bars(
+                        config.data_folder, series.symbols, resolution=pipeline.HOURLY_RESOLUTION
+                    )
+                    for horizon, hourly_run in hourly_runs.items():
+                        recorded[f"model_versions_{horizon}"] = _store_lifecycle(
+                            hourly_run, config.model, horizon=horizon
+                        )
         except (pipeline.DemoError, ValueError, OSError, TimeoutError) as error:
             raise click.ClickException(str(error)) from error
 
@@ -131,12 +171,31 @@ def demo(
         "retrain": config.retrain_frequency,
         "scored from": config.score_start.isoformat(),
         "entry confidence": run.report.settings.get("entry_confidence"),
+        "hourly series": (
+            f"{', '.join(series.symbols)}: generated (synthetic), {series.first:%Y-%m-%d} to "
+            f"{series.last:%Y-%m-%d}, {', '.join(hourly_runs)} scored from "
+            f"{series.score_start:%Y-%m-%d}"
+            if series is not None
+            else "not generated"
+        ),
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    page = write_html(summary, figure, output_folder / "demo_report.html", settings=settings)
+    generated = hourly_table(series, hourly_runs) if series is not None else None
+    page = write_html(
+        summary,
+        figure,
+        output_folder / "demo_report.html",
+        settings=settings,
+        hourly=generated,
+    )
 
     if as_json:
         document = {**summary.to_dict(), "settings": settings}
+        if hourly_runs:
+            document["hourly"] = {
+                horizon: {"forecast": hourly_run.report.pooled, "gates": hourly_run.report.gates}
+                for horizon, hourly_run in hourly_runs.items()
+            }
         if recorded is not None:
             document["recorded"] = recorded
         click.echo(json.dumps(document, default=str, indent=2))
@@ -152,6 +211,13 @@ def demo(
         for row in summary.rows():
             trading.add_row(*row)
         console.print(quality)
+        if generated is not None:
+            table = Table(title=generated.title)
+            for index, name in enumerate(generated.header):
+                table.add_column(name, justify="left" if index == 0 else "right")
+            for metric_row in generated.rows:
+                table.add_row(*metric_row)
+            console.print(table)
         console.print(trading)
         console.print(
             f"Risk engine: {summary.managed_breaker_trips} breaker trips; time in state "
@@ -204,7 +270,9 @@ def _record(messages: Sequence[Message], *, tick: Callable[[int], None]) -> dict
     }
 
 
-def _store_lifecycle(run: EvaluationRun, model: str) -> dict[str, int]:
+def _store_lifecycle(
+    run: EvaluationRun, model: str, *, horizon: str | None = None
+) -> dict[str, int]:
     """Record every model version's lifecycle decision in the backend's model registry."""
     from ats.demo.pipeline import HORIZON, MARKET, SECURITY_TYPE
     from backend import embedded
@@ -213,13 +281,13 @@ def _store_lifecycle(run: EvaluationRun, model: str) -> dict[str, int]:
     return embedded.model_decisions_apply(
         model=model,
         asset_group=f"{SECURITY_TYPE}-{MARKET}",
-        horizon=HORIZON,
+        horizon=horizon or HORIZON,
         decisions=run.decisions,
         time_zone=DATA_TIME_ZONES[SECURITY_TYPE],
     )
 
 
-def _store_bars(data_folder: Path, symbols: Sequence[str]) -> int:
+def _store_bars(data_folder: Path, symbols: Sequence[str], *, resolution: str | None = None) -> int:
     """Store the LEAN bars the demo wrote, so the dashboard draws candles under the forecasts."""
     from ats.demo.pipeline import MARKET, RESOLUTION, SECURITY_TYPE
     from backend import embedded
@@ -228,7 +296,7 @@ def _store_bars(data_folder: Path, symbols: Sequence[str]) -> int:
         data_folder=str(data_folder),
         security_type=SECURITY_TYPE,
         market=MARKET,
-        resolution=RESOLUTION,
+        resolution=resolution or RESOLUTION,
         symbols=symbols,
     )
 

@@ -33,7 +33,11 @@ class DemoConfig:
     retrain_frequency
         How often the walk-forward trainer refits.
     seed
-        Random seed of the forecast engine.
+        Random seed of the forecast engine (and of the generated hourly series).
+    hourly
+        Also generate the synthetic hourly series (:mod:`ats.demo.hourly`) and forecast
+        its 1h and 4h horizons, so the dashboard shows them; the printed trading figures
+        stay those of the bundled daily stocks.
     """
 
     data_folder: Path = Path("data")
@@ -43,6 +47,7 @@ class DemoConfig:
     model: str = "lightgbm"
     retrain_frequency: str = "monthly"
     seed: int = 0
+    hourly: bool = True
 
     def __post_init__(self) -> None:
         if self.model not in MODEL_KINDS:
@@ -68,10 +73,15 @@ class DemoConfig:
         return hashlib.sha256(recipe.encode("utf-8")).hexdigest()[:12]
 
     def quick(self) -> DemoConfig:
-        """Return the short version: two symbols, a later start, quarterly refits."""
+        """Return the short version: two symbols, a later start, quarterly refits.
+
+        Without the generated hourly series, which is there for the dashboard that the
+        short version never starts.
+        """
         return replace(
             self,
             symbols=self.symbols or QUICK_SYMBOLS,
             score_start=max(self.score_start, dt.date(2010, 1, 4)),
             retrain_frequency="quarterly",
+            hourly=False,
         )

@@ -5,6 +5,11 @@ tests can run them one by one. Nothing here decides anything itself: it wires th
 market-data importer, the forecast engine's walk-forward, the promotion gates, the risk
 engine's replay and the signal bus together, exactly as the live system wires them.
 
+The bundled prices are daily, so they carry the 1d horizon only. For the 1h and 4h
+horizons the demo also generates a synthetic hourly series (:mod:`ats.demo.hourly`,
+clearly named, not market data) and walks the same forecast engine forward over it; its
+forecasts are published and stored next to the stocks' but never traded by the replay.
+
 Only proven models trade: every model version gets the status the automatic promotion
 rule gives it (``risk_models.promotion``), forecasts of versions that are not live are
 published and stored marked not tradable, and the system's runs never size them. The
@@ -27,12 +32,19 @@ import pandas as pd
 
 from alpha_models.walk_forward import WalkForwardConfig
 from ats.demo.config import DemoConfig
+from ats.demo.hourly import (
+    HOURLY_HORIZONS,
+    SYNTHETIC_SYMBOLS,
+    SyntheticHourlyConfig,
+    write_synthetic_hourly,
+)
 from engines.evaluation.performance import PerformanceStats, performance_stats
 from engines.forecast.research import EvaluationRun, run_evaluation, write_forecasts
 from engines.forecast.sources import BarRequest
 from engines.risk.evaluation import PriceSelection, load_closes, periods_per_year
 from engines.risk.forecasts_file import read_forecasts
 from engines.risk.replay import ReplayConfig, ReplayResult, replay
+from market_data.bundled import load_bundled_daily
 from market_data.importing import ImportConfig, SymbolImport, import_bars, plan_import
 from market_data.lean import DATA_TIME_ZONES
 from risk_models.parameters import StrategyParameters
@@ -44,6 +56,9 @@ HORIZON = "1d"
 SECURITY_TYPE = "equity"
 MARKET = "usa"
 RESOLUTION = "daily"
+HOURLY_RESOLUTION = "hour"
+HOURLY_SCORED_MONTHS = 6
+"""The generated hourly series is scored over its last months; before, it trains and calibrates."""
 _ID_NAMESPACE = uuid.UUID("6f1c3f0e-3f57-4b8e-9f7e-4a1d2f0c9b11")
 
 Tick = Callable[[int], None]
@@ -101,6 +116,72 @@ def import_bundled(config: DemoConfig, *, tick: Tick | None = None) -> list[Symb
 def imported_symbols(outcomes: list[SymbolImport]) -> tuple[str, ...]:
     """Return the symbols an import wrote, sorted."""
     return tuple(sorted(outcome.symbol for outcome in outcomes if outcome.rows))
+
+
+@dataclass(frozen=True)
+class HourlySeries:
+    """The generated hourly series as written: symbols, bars per symbol, first and last bar."""
+
+    symbols: tuple[str, ...]
+    bars: dict[str, int]
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+    @property
+    def score_start(self) -> pd.Timestamp:
+        """First day whose hourly forecasts are scored, stored and shown."""
+        return self.last.normalize() - pd.DateOffset(months=HOURLY_SCORED_MONTHS)
+
+
+def generate_hourly(config: DemoConfig, symbols: tuple[str, ...]) -> HourlySeries:
+    """Write the synthetic hourly series on the bundled stocks' trading days (last year)."""
+    daily = load_bundled_daily(symbols)
+    days = pd.DatetimeIndex(np.concatenate([frame.index.to_numpy() for frame in daily.values()]))
+    settings = SyntheticHourlyConfig(symbols=SYNTHETIC_SYMBOLS, seed=config.seed)
+    bars = write_synthetic_hourly(config.data_folder, days, config=settings, market=MARKET)
+    last = days.max().normalize()
+    first = last - pd.DateOffset(months=settings.months)
+    return HourlySeries(symbols=settings.symbols, bars=bars, first=first, last=last)
+
+
+def hourly_walk_forward(config: DemoConfig, series: HourlySeries, horizon: str) -> EvaluationRun:
+    """Walk the forecast engine forward over the generated hourly series at ``horizon``.
+
+    As for the stocks: no look-ahead, a version per retraining period, every version
+    gated; the forecasts from :attr:`HourlySeries.score_start` on are scored.
+    """
+    request = BarRequest(
+        source="lean",
+        data_folder=config.data_folder,
+        security_type=SECURITY_TYPE,
+        market=MARKET,
+        resolution=HOURLY_RESOLUTION,
+        symbols=series.symbols,
+    )
+    walk_forward = WalkForwardConfig(
+        horizon=Horizon(horizon),
+        resolution=HOURLY_RESOLUTION,
+        hours_per_day=request.hours_per_day,
+        model=config.model,
+        seed=config.seed,
+        retrain_frequency=config.retrain_frequency,
+    )
+    run = run_evaluation(
+        request,
+        walk_forward,
+        start=series.score_start,
+        end=None,
+        entry_confidence=StrategyParameters().entry_confidence,
+        registry_folder=config.output_folder / "models",
+    )
+    if run.report.pooled["n"] == 0:
+        raise DemoError(f"the forecast engine scored no {horizon} forecasts on the hourly series")
+    return run
+
+
+def hourly_walk_forwards(config: DemoConfig, series: HourlySeries) -> dict[str, EvaluationRun]:
+    """:func:`hourly_walk_forward` at every horizon of :data:`HOURLY_HORIZONS`."""
+    return {horizon: hourly_walk_forward(config, series, horizon) for horizon in HOURLY_HORIZONS}
 
 
 def forecast_walk_forward(config: DemoConfig, symbols: tuple[str, ...]) -> EvaluationRun:
@@ -187,7 +268,9 @@ def _utc(moment: Any) -> dt.datetime:
     return stamp.tz_convert("UTC").to_pydatetime()
 
 
-def forecast_messages(run: EvaluationRun, run_key: str) -> Iterator[ForecastUpdate]:
+def forecast_messages(
+    run: EvaluationRun, run_key: str, horizon: str = HORIZON
+) -> Iterator[ForecastUpdate]:
     """The walk-forward's forecasts as the engine publishes them live, marked tradable or not."""
     frame = run.forecasts
     for symbol, time, prediction, confidence, version, tradable in zip(
@@ -201,11 +284,11 @@ def forecast_messages(run: EvaluationRun, run_key: str) -> Iterator[ForecastUpda
     ):
         made_at = _utc(time)
         yield ForecastUpdate(
-            id=_stable_id(run_key, "forecast", symbol, made_at.isoformat(), HORIZON, version),
+            id=_stable_id(run_key, "forecast", symbol, made_at.isoformat(), horizon, version),
             ts_event=made_at,
             ts_init=made_at,
             asset=str(symbol),
-            horizon=HORIZON,
+            horizon=horizon,
             prediction=float(prediction),
             confidence=float(confidence),
             model=str(run.report.settings.get("model", "")),
@@ -260,14 +343,25 @@ def portfolio_messages(
         )
 
 
-def all_messages(run: EvaluationRun, runs: RiskRuns, run_key: str) -> list[Message]:
+def all_messages(
+    run: EvaluationRun,
+    runs: RiskRuns,
+    run_key: str,
+    hourly: dict[str, EvaluationRun] | None = None,
+) -> list[Message]:
     """Every message the demo publishes, in time order per channel.
 
-    Ids derive from ``run_key`` and the message's content, so storing the same run twice
-    adds nothing and different runs never overwrite each other.
+    ``hourly``: the generated hourly series' runs by horizon; their forecasts join the
+    stocks' on ``forecast_updates``. Ids derive from ``run_key`` and the message's
+    content, so storing the same run twice adds nothing and different runs never
+    overwrite each other.
     """
+    forecasts = [*forecast_messages(run, run_key)]
+    for horizon, hourly_run in (hourly or {}).items():
+        forecasts += forecast_messages(hourly_run, run_key, horizon)
+    forecasts.sort(key=lambda message: message.ts_event)
     return [
-        *forecast_messages(run, run_key),
+        *forecasts,
         *risk_messages(runs, run_key),
         *portfolio_messages(runs, run_key),
     ]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ats.demo.pipeline import RiskRuns
+from ats.demo.pipeline import HourlySeries, RiskRuns
 from engines.evaluation.performance import (
     PerformanceStats,
     drawdown_series,
@@ -188,6 +188,45 @@ def forecast_rows(summary: Summary) -> list[tuple[str, ...]]:
     ]
 
 
+@dataclass(frozen=True)
+class HourlyTable:
+    """The generated hourly series' figures: a heading, a header (metric, horizons) and rows."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+
+def hourly_table(series: HourlySeries, runs: Mapping[str, EvaluationRun]) -> HourlyTable:
+    """Forecast quality and gate outcomes of each horizon's run on the generated series."""
+    reports = [run.report for run in runs.values()]
+
+    def statuses(gates: dict[str, Any]) -> str:
+        counts = gates.get("status_counts") or {}
+        return ", ".join(f"{count} {status}" for status, count in counts.items() if count) or "none"
+
+    def pooled(name: str, digits: int) -> tuple[str, ...]:
+        return tuple(_number(report.pooled.get(name), digits) for report in reports)
+
+    rows = [
+        ("Scored forecasts", *pooled("n", 0)),
+        ("Information coefficient", *pooled("ic", 3)),
+        ("Rank IC", *pooled("rank_ic", 3)),
+        ("Hit rate", *(_percent(report.pooled.get("hit_rate")) for report in reports)),
+        ("Calibration error (ECE)", *pooled("ece", 3)),
+        ("Model versions by status", *(statuses(report.gates) for report in reports)),
+        (
+            "Tradable scored forecasts",
+            *(_percent(report.gates.get("tradable_share")) for report in reports),
+        ),
+    ]
+    title = (
+        f"Generated hourly series {', '.join(series.symbols)} "
+        f"(synthetic, not market data; not traded) from {series.score_start:%Y-%m-%d}"
+    )
+    return HourlyTable(title=title, header=("metric", *runs), rows=rows)
+
+
 def status_spans(gates: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """Rows of (from, to, status, versions): consecutive model versions with one status."""
     spans: list[list[Any]] = []
@@ -259,8 +298,18 @@ def write_figure(run: EvaluationRun, runs: RiskRuns, path: Path) -> Path:
     return path
 
 
-def write_html(summary: Summary, figure: Path, path: Path, *, settings: dict[str, Any]) -> Path:
-    """Write a one-page HTML report with the tables and the figure embedded."""
+def write_html(
+    summary: Summary,
+    figure: Path,
+    path: Path,
+    *,
+    settings: dict[str, Any],
+    hourly: HourlyTable | None = None,
+) -> Path:
+    """Write a one-page HTML report with the tables and the figure embedded.
+
+    ``hourly``: the generated hourly series' table (:func:`hourly_table`), when it ran.
+    """
     image = base64.b64encode(figure.read_bytes()).decode("ascii")
 
     def table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
@@ -295,6 +344,14 @@ def write_html(summary: Summary, figure: Path, path: Path, *, settings: dict[str
         else "No model version was trained."
     )
     trading_header = ("metric", "sizing rule", "sizing rule + risk engine", "buy-and-hold")
+    hourly_section = ""
+    if hourly is not None:
+        hourly_section = (
+            f"<h2>{html.escape(hourly.title)}</h2><p>Seeded random prices with volatility "
+            "clustering and nothing predictable in their returns, generated so that the 1h and "
+            "4h horizons have data (the bundled prices are daily). Their forecasts are stored "
+            "and shown on the dashboard, never traded here.</p>" + table(hourly.header, hourly.rows)
+        )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Adaptive Trading System: demo report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px}}
@@ -307,6 +364,7 @@ are sized only once it is live (it passed the promotion gates on the record know
 started, then a shadow period); below, the gated system next to trading every forecast.</p>
 <h2>Forecast quality and promotion gates</h2>{table(("metric", "value"), forecast_rows(summary))}
 <h2>Promotion gates of the newest version</h2><p>{html.escape(newest_line)}</p>{gate_table}
+{hourly_section}
 <h2>Model versions over time</h2>{table(("from", "to", "status", "versions"), status_spans(gates))}
 <h2>Trading: gated vs every forecast</h2>{table(trading_header, summary.rows())}
 <p>Risk engine (gated system): {summary.managed_breaker_trips} breaker trips; time in state:
@@ -323,6 +381,8 @@ __all__ = [
     "Summary",
     "forecast_rows",
     "gate_rows",
+    "HourlyTable",
+    "hourly_table",
     "status_spans",
     "summarize",
     "write_figure",

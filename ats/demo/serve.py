@@ -67,6 +67,31 @@ def _start(
     return Service(name=name, url=url, ready_url=ready_url, process=process)
 
 
+def dashboard_command(port: int) -> list[str]:
+    """``streamlit run`` of the dashboard on localhost, headless, as users see it.
+
+    ``client.toolbarMode=viewer`` hides Streamlit's developer tools (Deploy, Rerun,
+    Clear cache), which Streamlit otherwise shows to anyone opening it on localhost.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard/app.py",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+    ]
+
+
 @contextmanager
 def services(
     *, api_port: int, dashboard_port: int, log_folder: Path, timeout_s: float = 90.0
@@ -98,21 +123,7 @@ def services(
         started.append(
             _start(
                 "dashboard",
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    "dashboard/app.py",
-                    "--server.address",
-                    "127.0.0.1",
-                    "--server.port",
-                    str(dashboard_port),
-                    "--server.headless",
-                    "true",
-                    "--browser.gatherUsageStats",
-                    "false",
-                ],
+                dashboard_command(dashboard_port),
                 url=f"http://127.0.0.1:{dashboard_port}",
                 ready_url=f"http://127.0.0.1:{dashboard_port}/_stcore/health",
                 env=env,
