@@ -171,20 +171,18 @@ def _chunk_step(
     run: FeedRun, chunk: Chunk, fetch: Fetch, store: BarStore, now: datetime
 ) -> IngestReport | None:
     chunk_now = min(now, moment_utc(chunk.end, chunk.series).to_pydatetime())
-    reports: list[IngestReport] = []
-
-    def step(series: SeriesKey, fetch: Fetch, store: BarStore) -> IngestReport:
-        report = ingest(
-            series,
+    outcome: IngestReport | Exception
+    try:
+        outcome = ingest(
+            chunk.series,
             fetch,
             ChunkStore(store, chunk.start, chunk.end),
             now=chunk_now,
             start=chunk.start,
             overlap=0,
         )
-        reports.append(report)
-        return report
-
+    except Exception as error:  # noqa: BLE001 - recorded on the run, the others go on
+        outcome = error
     # a failing symbol is recorded on the run; its later chunks are left for the next backfill
-    run_series(run, [chunk.series], step, fetch, store)
-    return reports[0] if reports else None
+    run_series(run, [(chunk.series, outcome)])
+    return None if isinstance(outcome, Exception) else outcome

@@ -10,7 +10,7 @@ feed's health follows the runs (see :func:`feed_ingest_run`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,8 +21,9 @@ import pandas as pd
 import structlog
 from django.db import connection
 
-from market_data.ingest import BarStore, Fetch, IngestReport, LeanFolderStore, RefusedBar, ingest
+from market_data.ingest import Fetch, IngestReport, LeanFolderStore, RefusedBar
 from market_data.ingest.fetchers import exchange_fetch, polygon_fetch
+from market_data.ingest.run import ingest_each
 from market_data.lean import SeriesKey
 from market_data.providers import RetryConfig
 from market_data.providers.exchange import ExchangeClient, ExchangeClientConfig
@@ -158,29 +159,22 @@ def report_summary(report: IngestReport) -> dict[str, Any]:
     }
 
 
-SeriesStep = Callable[[SeriesKey, Fetch, BarStore], IngestReport]
+SeriesOutcome = tuple[SeriesKey, "IngestReport | Exception"]
+"""A series and its step's report, or the exception the step raised."""
 
 
 def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
 
 
-def run_series(
-    run: FeedRun,
-    series_list: Sequence[SeriesKey],
-    step: SeriesStep,
-    fetch: Fetch,
-    store: BarStore,
-) -> None:
-    """Step every series, recording each outcome on ``run`` (not saved); failures don't stop."""
+def run_series(run: FeedRun, outcomes: Iterable[SeriesOutcome]) -> None:
+    """Record each series' outcome on ``run`` (not saved); a failed series doesn't stop the rest."""
     refused: dict[str, int] = dict(run.refused)
-    for series in series_list:
+    for series, report in outcomes:
         key = series.symbol.upper()
-        try:
-            report = step(series, fetch, store)
-        except Exception as error:  # noqa: BLE001 - one symbol's failure must not stop the rest
-            logger.warning("feed_series_failed", feed=run.feed.name, symbol=key, error=str(error))
-            run.series[key] = {"error": _error_text(error)}
+        if isinstance(report, Exception):
+            logger.warning("feed_series_failed", feed=run.feed.name, symbol=key, error=str(report))
+            run.series[key] = {"error": _error_text(report)}
             continue
         summary = report_summary(report)
         previous = run.series.get(key)
@@ -301,18 +295,16 @@ def feed_ingest_run(
         try:
             store = feed_store(feed, options=options, now=moment)
             with feed_fetch(feed, options=options, now=moment) as fetch:
-
-                def step(series: SeriesKey, fetch: Fetch, store: BarStore) -> IngestReport:
-                    return ingest(
-                        series,
-                        fetch,
-                        store,
-                        now=moment,
-                        start=feed.start,
-                        overlap=feed.overlap,
-                    )
-
-                run_series(run, feed_series(feed), step, fetch, store)
+                # the next symbol's bars are fetched while this one's are stored
+                outcomes = ingest_each(
+                    feed_series(feed),
+                    fetch,
+                    store,
+                    now=moment,
+                    start=feed.start,
+                    overlap=feed.overlap,
+                )
+                run_series(run, outcomes)
         except Exception as error:  # noqa: BLE001 - a client that cannot start fails the run
             logger.warning("feed_run_failed", feed=feed.name, error=str(error))
             run.error = _error_text(error)

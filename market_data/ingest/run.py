@@ -7,7 +7,8 @@ resumed after a crash, without storing a bar twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -153,6 +154,49 @@ def ingest(
     succeeded: a provider failure stores nothing, and a crash while writing leaves the
     store with a prefix of the batch, which the next step completes.
     """
+    plan = _plan(
+        series,
+        store,
+        now=now,
+        start=start,
+        overlap=overlap,
+        gap_lookback_bars=gap_lookback_bars,
+        max_gap_fetches=max_gap_fetches,
+        calendar=calendar,
+    )
+    return _apply(plan, _fetch(plan, provider_fetch), store, now=now, calendar=calendar)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a step asks the provider for, decided from the store before fetching."""
+
+    series: SeriesKey
+    window: IngestWindow
+    last: pd.Timestamp | None
+    stored_before: pd.DatetimeIndex
+    gaps_found: tuple[Gap, ...]
+    requests: tuple[tuple[pd.Timestamp, pd.Timestamp], ...]
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    batch: pd.DataFrame
+    fetched: int
+    ignored: int
+
+
+def _plan(
+    series: SeriesKey,
+    store: BarStore,
+    *,
+    now: datetime,
+    start: date | datetime | str | pd.Timestamp,
+    overlap: int,
+    gap_lookback_bars: int | None,
+    max_gap_fetches: int,
+    calendar: ExchangeCalendar | None,
+) -> _Plan:
     last = store.last_bar_time(series)
     window = plan_window(series, last_bar_time=last, now=now, start=start, overlap=overlap)
     period = bar_period(series)
@@ -169,15 +213,36 @@ def ingest(
     requests = requests[:max_gap_fetches]
     if not window.is_empty:
         requests.append((window.start, window.end))
+    return _Plan(series, window, last, stored_before, tuple(gaps_found), tuple(requests))
+
+
+def _fetch(plan: _Plan, provider_fetch: Fetch) -> _Fetched:
     frames, fetched, ignored = [], 0, 0
-    for lower, upper in requests:
-        bars = provider_fetch(series, lower, upper)
+    for lower, upper in plan.requests:
+        bars = provider_fetch(plan.series, lower, upper)
         inside = (bars.index >= lower) & (bars.index < upper)
         fetched += int(inside.sum())
         ignored += int((~inside).sum())
         frames.append(bars.loc[inside, [c for c in TRADE_COLUMNS if c in bars.columns]])
     batch = pd.concat(frames) if frames else empty_bars()
-    checked = validate_bars(batch, series, now=now)
+    return _Fetched(batch, fetched, ignored)
+
+
+def _apply(
+    plan: _Plan,
+    fetched: _Fetched,
+    store: BarStore,
+    *,
+    now: datetime,
+    calendar: ExchangeCalendar | None,
+) -> IngestReport:
+    series, last, stored_before, gaps_found = (
+        plan.series,
+        plan.last,
+        plan.stored_before,
+        plan.gaps_found,
+    )
+    checked = validate_bars(fetched.batch, series, now=now)
     accepted = checked.accepted
     if checked.refused:
         store.record_refusals(series, checked.refused)
@@ -191,8 +256,8 @@ def ingest(
     filled = tuple(gap for gap in gaps_found if not any(gap.overlaps(r) for r in remaining))
     return IngestReport(
         series=series,
-        window=window,
-        fetched=fetched,
+        window=plan.window,
+        fetched=fetched.fetched,
         stored=written,
         new_bars=new_bars,
         refused=checked.counts,
@@ -200,5 +265,67 @@ def ingest(
         gaps_filled=filled,
         gaps_remaining=tuple(remaining),
         last_bar_time=latest,
-        ignored=ignored,
+        ignored=fetched.ignored,
     )
+
+
+def ingest_each(
+    series_list: Sequence[SeriesKey],
+    provider_fetch: Fetch,
+    store: BarStore,
+    *,
+    now: datetime,
+    start: date | datetime | str | pd.Timestamp,
+    overlap: int = DEFAULT_OVERLAP,
+    gap_lookback_bars: int | None = DEFAULT_GAP_LOOKBACK_BARS,
+    max_gap_fetches: int = DEFAULT_MAX_GAP_FETCHES,
+    calendar: ExchangeCalendar | None = None,
+) -> Iterator[tuple[SeriesKey, IngestReport | Exception]]:
+    """:func:`ingest` each series in turn, fetching the next one's bars while storing.
+
+    Yields each series with its report, or with the exception its step raised (a failed
+    series does not stop the others). The store is used from the calling thread only;
+    ``provider_fetch`` runs in one background thread, one request at a time, so a client
+    that is not thread-safe is still used by a single thread. Each step is the same as
+    :func:`ingest`'s: series are independent, so planning the next one before the current
+    one is stored changes nothing.
+    """
+
+    def planned(series: SeriesKey) -> _Plan:
+        return _plan(
+            series,
+            store,
+            now=now,
+            start=start,
+            overlap=overlap,
+            gap_lookback_bars=gap_lookback_bars,
+            max_gap_fetches=max_gap_fetches,
+            calendar=calendar,
+        )
+
+    def submit(pool: ThreadPoolExecutor, series: SeriesKey) -> _Pending:
+        try:
+            plan = planned(series)
+        except Exception as error:  # noqa: BLE001 - reported with its series
+            return series, error
+        return series, (plan, pool.submit(_fetch, plan, provider_fetch))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-fetch") as pool:
+        pending = submit(pool, series_list[0]) if series_list else None
+        for position in range(len(series_list)):
+            assert pending is not None
+            current = pending
+            following = position + 1
+            pending = submit(pool, series_list[following]) if following < len(series_list) else None
+            series, state = current
+            if isinstance(state, Exception):
+                yield series, state
+                continue
+            plan, future = state
+            try:
+                yield series, _apply(plan, future.result(), store, now=now, calendar=calendar)
+            except Exception as error:  # noqa: BLE001 - reported with its series
+                yield series, error
+
+
+_Pending = tuple[SeriesKey, "Exception | tuple[_Plan, Future[_Fetched]]"]

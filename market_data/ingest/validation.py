@@ -180,7 +180,7 @@ def _mark_duplicates(
     candidates = np.flatnonzero(reasons == _ACCEPTED)
     if len(candidates) < 2:
         return
-    stamps = times.asi8[candidates]
+    stamps = times.to_numpy(dtype="datetime64[ns]")[candidates].view(np.int64)
     order = np.argsort(stamps, kind="stable")
     sorted_stamps = stamps[order]
     repeated = sorted_stamps[1:] == sorted_stamps[:-1]

@@ -308,3 +308,57 @@ def test_a_run_killed_mid_batch_is_completed_by_the_next_one_storing_each_bar_on
     stored = harness.stored(MINUTE)
     assert list(stored.index) == list(pd.date_range("2024-05-01 23:50", periods=20, freq="min"))
     assert not stored.index.has_duplicates
+
+
+def test_ingest_each_fetches_the_next_series_while_storing_and_isolates_failures(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    from market_data.ingest.run import ingest_each
+
+    symbols = ("btcusdt", "ethusdt", "badusdt", "solusdt")
+    series_list = [SeriesKey("crypto", "binance", symbol, "hour") for symbol in symbols]
+    threads: set[str] = set()
+
+    def fetch(series: SeriesKey, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        threads.add(threading.current_thread().name)
+        if series.symbol == "badusdt":
+            raise ProviderUnavailableError("503 from the exchange")
+        times = pd.date_range(start, end, freq="h", inclusive="left", name="time")
+        base = 100.0 + symbols.index(series.symbol)
+        return pd.DataFrame(
+            {"open": base, "high": base + 1, "low": base - 1, "close": base, "volume": 5.0},
+            index=times,
+        )
+
+    now = at("2024-05-01 05:30")
+    store = LeanFolderStore(tmp_path / "each")
+    outcomes = list(ingest_each(series_list, fetch, store, now=now, start=START))
+    assert [series.symbol for series, _ in outcomes] == list(symbols)
+    failed = dict(outcomes)[series_list[2]]
+    assert isinstance(failed, ProviderUnavailableError)
+    # the same as one ingest() per series, in a folder of its own
+    alone = LeanFolderStore(tmp_path / "alone")
+    for series, outcome in outcomes:
+        if series.symbol == "badusdt":
+            continue
+        assert isinstance(outcome, IngestReport)
+        expected = ingest(series, fetch, alone, now=now, start=START)
+        assert (outcome.fetched, outcome.stored, outcome.new_bars) == (5, 5, 5)
+        assert (outcome.window, outcome.last_bar_time) == (expected.window, expected.last_bar_time)
+        mine = read_bars(store.data_folder, **_coordinates(series))
+        pd.testing.assert_frame_equal(mine, read_bars(alone.data_folder, **_coordinates(series)))
+    # every fetch of ingest_each ran in its one background thread, never in the caller's
+    background = {name for name in threads if name.startswith("ingest-fetch")}
+    assert len(background) == 1
+    assert threading.current_thread().name in threads  # the plain ingest() calls above
+
+
+def _coordinates(series: SeriesKey) -> dict[str, str]:
+    return {
+        "security_type": series.security_type,
+        "market": series.market,
+        "symbol": series.symbol,
+        "resolution": series.resolution,
+    }
