@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, tuple[str, list[str]]] = {
     "promotion_gates": ("promotion_gates.py", []),
     "feature_library": ("feature_library.py", []),
     "ingest_bars": ("ingest_bars.py", []),
+    "gateway_latency": ("gateway_latency.py", []),
 }
 
 
