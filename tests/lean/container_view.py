@@ -28,6 +28,10 @@ LEAN_IMAGE_PACKAGES = frozenset(
 )
 
 
+# The project's application packages, which never reach LEAN's container.
+PROJECT_PACKAGES = frozenset({"market_data", "engines", "backend", "ats", "dashboard"})
+
+
 class LeanImageGuard(importlib.abc.MetaPathFinder):
     """Refuse imports made by project or library code of anything LEAN does not provide."""
 
@@ -64,6 +68,11 @@ def load_fake(workspace: Path) -> ModuleType:
     finally:
         sys.path.remove(str(workspace))
     sys.modules["AlgorithmImports"] = module
+    # The model may use the project's own packages (its market calendar is
+    # market_data's); LEAN's container has none of them, so the algorithm must not find
+    # them already loaded.
+    for name in [name for name in sys.modules if name.partition(".")[0] in PROJECT_PACKAGES]:
+        del sys.modules[name]
     return module
 
 
