@@ -1,9 +1,11 @@
-"""Overview: equity and drawdown, the risk verdict and breakers (live), the latest signals."""
+"""Overview: equity and drawdown, the risk verdict and breakers (live), the latest signals,
+the market-data feeds."""
 
 import streamlit as st
 
 from dashboard.components.data import load_performance, load_signals
 from dashboard.components.errors import backend_errors
+from dashboard.components.feed_tiles import feeds_panel
 from dashboard.components.overview_tiles import latest_signals_table, live_portfolio_panel
 from dashboard.components.performance_views import equity_and_drawdown
 from dashboard.components.risk_tiles import live_risk_panel
@@ -28,3 +30,6 @@ st.subheader("Latest signals")
 with backend_errors():
     signals = load_signals(identity, session)
 latest_signals_table(signals)
+
+st.subheader("Market-data feeds")
+feeds_panel(session)

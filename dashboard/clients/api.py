@@ -25,6 +25,7 @@ from .records import (
     BarRecord,
     ConfigChangeRecord,
     ConfigEntryRecord,
+    FeedRecord,
     ForecastRecord,
     ModelRollbackRecord,
     ModelVersionDetailRecord,
@@ -313,6 +314,10 @@ class BackendClient:
         return cast(
             list[BarRecord], self._collect(session, "market/bars/", params=params, limit=limit)
         )
+
+    def feeds(self, session: BackendSession) -> list[FeedRecord]:
+        """Every market-data feed with its state: per series the last bar, lag, gaps, refusals."""
+        return cast(list[FeedRecord], self._collect(session, "market/feeds/"))
 
     def risk_current(self, session: BackendSession) -> RiskCurrentRecord:
         """The current risk factor, state, reasons and breakers."""

@@ -269,3 +269,45 @@ class ModelRollbackRecord(TypedDict):
 
     retired: ModelVersionDetailRecord
     restored: ModelVersionDetailRecord
+
+
+class FeedSeriesRecord(TypedDict):
+    symbol: str
+    bars: int
+    last_bar_time: str | None
+    last_bar_end: str | None
+    lag_seconds: float | None
+    gaps: int
+    gap_ranges: list[dict[str, Any]]
+    refused_bars: int
+    error: str
+
+
+class FeedStatusRecord(TypedDict):
+    healthy: bool
+    consecutive_failures: int
+    last_error: str
+    last_run_at: str | None
+    last_success_at: str | None
+    last_run_status: str | None
+    lag_seconds: float | None
+    gaps: int
+    refused_bars: int
+    series: list[FeedSeriesRecord]
+
+
+class FeedRecord(TypedDict):
+    """A market-data feed (``market/feeds/``): its settings and, under ``status``, its state."""
+
+    name: str
+    source: str
+    exchange: str
+    market: str
+    security_type: str
+    symbols: list[str]
+    resolution: str
+    start: str
+    overlap: int
+    enabled: bool
+    failure_threshold: int
+    status: FeedStatusRecord

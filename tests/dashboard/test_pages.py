@@ -72,13 +72,21 @@ def test_overview_shows_equity_risk_breakers_and_signals(
     page = texts(app)
     assert "low_confidence, high_volatility" in page
     assert f"Tripped breakers: {scenario.TRIPPED_BREAKER}" in page
-    signals = app.dataframe[-1].value
+    frames = [frame.value for frame in app.dataframe]
+    signals = next(frame for frame in frames if "direction" in frame.columns)
     example = signals[
         (signals["asset"] == scenario.EXAMPLE_ASSET)
         & (signals["horizon"] == scenario.EXAMPLE_HORIZON)
     ]
     assert list(example["direction"]) == ["long"]
     assert list(example["confidence"]) == [pytest.approx(scenario.EXAMPLE_CONFIDENCE)]
+    # the market-data feeds: the default feed the backend seeds, never run yet
+    feeds = next(frame for frame in frames if "feed" in frame.columns)
+    default = feeds[feeds["feed"] == "binance-hour"].iloc[0]
+    assert default["health"] == "healthy"
+    assert default["series"] == "2 × hour (binance)"
+    assert (default["last bar"], default["lag"], default["last run"]) == ("—", "—", "never")
+    assert (default["gaps"], default["refused bars"]) == (0, 0)
 
 
 def test_forecasts_page_draws_the_chart_and_lists_the_forecasts(
