@@ -140,8 +140,9 @@ class EquityPerformance:
         ``start_equity``, ``end_equity``, ``total_return`` (``None`` from a non-positive
         start), ``max_drawdown`` and ``periods``; when there is at least one return and
         every equity is positive, also :func:`performance_stats`' CAGR, Sharpe, Sortino
-        and volatility and the ``periods_per_year`` they were annualised with (inferred
-        from the median spacing of the points). Empty for an empty curve.
+        and volatility and the ``periods_per_year`` they were annualised with (the returns
+        per elapsed year, so snapshots only on trading days count 252 a year, not 365).
+        Empty for an empty curve.
     """
 
     drawdown: tuple[float, ...]
@@ -174,8 +175,13 @@ def equity_performance(times: Sequence[datetime], equity: Sequence[float]) -> Eq
         "periods": int(returns.size),
     }
     if returns.size >= 1 and bool((values > 0).all()):
-        spacing = float(np.median(np.diff([moment.timestamp() for moment in times])))
-        periods_per_year = SECONDS_PER_YEAR / spacing if spacing > 0 else DEFAULT_PERIODS_PER_YEAR
+        # observed periods per elapsed year: daily snapshots on trading days give ~252,
+        # where the median spacing (one calendar day) would give 365 and overstate the
+        # Sharpe ratio and volatility by sqrt(365 / 252) and understate the years
+        elapsed = times[-1].timestamp() - times[0].timestamp()
+        periods_per_year = (
+            returns.size * SECONDS_PER_YEAR / elapsed if elapsed > 0 else DEFAULT_PERIODS_PER_YEAR
+        )
         shared = performance_stats(pd.Series(returns), periods_per_year).to_dict()
         statistics.update({key: value for key, value in shared.items() if key != "periods"})
         statistics["periods_per_year"] = periods_per_year

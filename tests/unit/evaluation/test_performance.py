@@ -73,6 +73,24 @@ def test_equity_performance_of_a_timed_curve() -> None:
     assert statistics["cagr"] == pytest.approx(shared.cagr)
 
 
+def test_snapshots_on_trading_days_are_annualised_per_elapsed_year() -> None:
+    # one snapshot per business day for two years: about 261 returns a year, not the 365
+    # a median spacing of one calendar day would give
+    days = pd.bdate_range("2020-01-01", "2021-12-31", tz="UTC")
+    times = [day.to_pydatetime() for day in days]
+    generator = np.random.default_rng(4)
+    equity = 100.0 * np.cumprod(1.0 + generator.normal(0.0005, 0.01, size=len(times)))
+    statistics = equity_performance(times, list(equity)).statistics
+    elapsed_years = (times[-1] - times[0]).total_seconds() / (365.25 * 86_400)
+    assert statistics["periods_per_year"] == pytest.approx((len(times) - 1) / elapsed_years)
+    assert 255 < statistics["periods_per_year"] < 265
+    shared = performance_stats(pd.Series(np.diff(equity) / equity[:-1]), 261.0)
+    assert statistics["sharpe"] == pytest.approx(shared.sharpe, rel=0.01)
+    assert statistics["cagr"] == pytest.approx(
+        (equity[-1] / equity[0]) ** (1 / elapsed_years) - 1, rel=0.01
+    )
+
+
 def test_equity_performance_edge_cases() -> None:
     empty = equity_performance([], [])
     assert (empty.drawdown, empty.returns, empty.statistics) == ((), (), {})
