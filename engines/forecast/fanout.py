@@ -12,6 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
@@ -224,3 +225,52 @@ def merge_outcomes(
         missing=tuple(key for key in expected if key not in made),
         duration_seconds=max(0.0, finished - started),
     )
+
+
+CONTEXT_COLUMNS = ("open", "high", "low", "close", "volume")
+
+
+def encode_context(frames: Mapping[str, pd.DataFrame], bars: int) -> bytes:
+    """The newest ``bars`` bars of every frame (``read_bars`` shape) as one compact blob.
+
+    A fanned-out cycle whose model ranks assets against each other stores the universe's
+    trailing bars once, so each group reads them from Redis instead of reading every
+    asset's files again. Plain arrays in an ``npz`` (no pickle): decoding never runs code.
+    """
+    import io
+
+    import numpy as np
+
+    arrays: dict[str, np.ndarray[Any, Any]] = {}
+    symbols = sorted(frames)
+    arrays["symbols"] = np.array(symbols, dtype=np.str_)
+    for position, symbol in enumerate(symbols):
+        frame = frames[symbol].iloc[-bars:]
+        arrays[f"time_{position}"] = frame.index.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        arrays[f"end_{position}"] = (
+            pd.DatetimeIndex(frame["end_time"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+        )
+        arrays[f"values_{position}"] = frame.loc[:, list(CONTEXT_COLUMNS)].to_numpy(
+            dtype=np.float64
+        )
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def decode_context(blob: bytes) -> dict[str, pd.DataFrame]:
+    """The frames :func:`encode_context` stored, in ``read_bars`` shape."""
+    import io
+
+    import numpy as np
+
+    frames: dict[str, pd.DataFrame] = {}
+    with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+        for position, symbol in enumerate(arrays["symbols"].tolist()):
+            index = pd.DatetimeIndex(arrays[f"time_{position}"].view("datetime64[ns]"), name="time")
+            frame = pd.DataFrame(
+                arrays[f"values_{position}"], index=index, columns=list(CONTEXT_COLUMNS)
+            )
+            frame["end_time"] = pd.DatetimeIndex(arrays[f"end_{position}"].view("datetime64[ns]"))
+            frames[str(symbol)] = frame
+    return frames

@@ -252,6 +252,8 @@ def forecast_fanout_start(
         },
     )
     client.expire(meta, BOOKKEEPING_SECONDS)
+    if version is not None:
+        _context_store(cycle_id, config, version, now=now, loader=bar_loader)
     if version is None:
         for index, group in enumerate(groups):
             _group_record(cycle_id, index, (), tuple(f"{a.upper()}:{horizon}" for a in group))
@@ -338,7 +340,7 @@ def _group_forecast(
     from alpha_models.live import LiveForecaster
     from alpha_models.schedule import period_start
     from engines.forecast.engine import config_from_environment
-    from engines.forecast.fanout import forecast_updates
+    from engines.forecast.fanout import decode_context, forecast_updates
     from engines.forecast.freshness import check_freshness, stale_assets_log
     from engines.forecast.sources import BarSourceError, load_bars
 
@@ -377,7 +379,13 @@ def _group_forecast(
         # Cross-sectional features rank an asset among all the cycle's assets, as in
         # training: the group reads the others' bars too (those that fail are left out)
         # and publishes only its own assets.
-        context = _context_frames(config.bars, frames, now=now, loader=bar_loader)
+        stored = client.get(cycle_key(cycle_id, "context"))
+        own_names = {symbol.upper() for symbol in frames}
+        context = (
+            {s: f for s, f in decode_context(stored).items() if s.upper() not in own_names}
+            if stored
+            else _context_frames(config.bars, frames, now=now, loader=bar_loader)
+        )
         if rule is not None and context:
             context = check_freshness(
                 context,
@@ -427,6 +435,39 @@ def _group_forecast(
     )
     _group_record(cycle_id, group_index, made, missing)
     return {"group_index": group_index, "forecast": len(made), "missing": list(missing)}
+
+
+CONTEXT_BARS = 260
+"""Trailing bars of the universe a cross-sectional cycle stores for its groups (more than
+the live forecaster's window of 200)."""
+
+
+def _context_store(
+    cycle_id: str,
+    config: Any,
+    version: str,
+    *,
+    now: dt.datetime,
+    loader: BarLoader | None,
+) -> None:
+    """Read the universe's trailing bars once and store them for the cycle's groups, when
+    the version ranks assets against each other (else the groups need only their own)."""
+    from alpha_models.features import uses_cross_section
+    from engines.forecast.fanout import encode_context
+    from engines.forecast.sources import BarSourceError, load_bars
+
+    _, metadata = _load_version(str(config.registry_folder), version)
+    if not uses_cross_section(metadata.features):
+        return
+    try:
+        frames = load_bars(config.bars, now=now, loader=loader, allow_empty=True)
+    except BarSourceError as error:
+        # the groups read what they can themselves
+        logger.warning("forecast_fanout_context_unavailable", cycle_id=cycle_id, error=str(error))
+        return
+    frames = {symbol: frame for symbol, frame in frames.items() if not frame.empty}
+    key = cycle_key(cycle_id, "context")
+    _client().set(key, encode_context(frames, CONTEXT_BARS), ex=BOOKKEEPING_SECONDS)
 
 
 def _context_frames(

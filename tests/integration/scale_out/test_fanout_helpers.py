@@ -109,3 +109,27 @@ def test_group_outcome_round_trips_and_rejects_malformed_documents() -> None:
     assert GroupOutcome.from_dict(outcome.to_dict()) == outcome
     with pytest.raises(ValueError, match="not a group outcome"):
         GroupOutcome.from_dict({"group_index": "3", "forecast": [], "missing": []})
+
+
+def test_the_cycle_context_round_trips_the_newest_bars_of_every_asset() -> None:
+    from engines.forecast.fanout import decode_context, encode_context
+
+    times = pd.date_range("2024-01-01", periods=300, freq="D", name="time")
+    frames = {}
+    for number, symbol in enumerate(("AAA", "BBB")):
+        frame = pd.DataFrame(
+            {
+                "open": 10.0 + number,
+                "high": 11.0 + number,
+                "low": 9.0,
+                "close": pd.Series(range(300), index=times, dtype=float) + number,
+                "volume": 1e6,
+            },
+            index=times,
+        )
+        frame["end_time"] = times + pd.Timedelta(hours=16)
+        frames[symbol] = frame
+    decoded = decode_context(encode_context(frames, bars=260))
+    assert sorted(decoded) == ["AAA", "BBB"]
+    for symbol, frame in frames.items():
+        pd.testing.assert_frame_equal(decoded[symbol], frame.iloc[-260:], check_freq=False)
