@@ -7,6 +7,7 @@ is inlined into the page, so it renders without network access.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,19 @@ UP_COLOR = "#26a69a"
 DOWN_COLOR = "#ef5350"
 RENDERED_MARKER = "data-chart-rendered"
 CANDLES_MARKER = "data-chart-candles"
+LIVE_POINTS_MARKER = "data-chart-live-points"
+LIVE_STATE_MARKER = "data-live-state"
+
+
+@dataclass(frozen=True)
+class LiveChartFeed:
+    """Where the chart follows new forecasts: the gateway, the user's token, the series."""
+
+    url: str
+    token: str
+    asset: str
+    horizon: str
+    client_source: str
 
 
 @lru_cache(maxsize=1)
@@ -123,23 +137,35 @@ def forecast_chart_html(
     horizon: timedelta = timedelta(0),
     height: int = 520,
     title: str = "",
+    live: LiveChartFeed | None = None,
 ) -> str:
-    """A self-contained HTML page drawing candles, forecasts and confidence in three panes."""
+    """A self-contained HTML page drawing candles, forecasts and confidence in three panes.
+
+    With ``live``, the page also opens the gateway's socket and appends each new forecast
+    of the asset and horizon to the series as it arrives.
+    """
     payload = {
         "candles": candle_points(bars),
         "target": forecast_price_points(bars, forecasts, horizon=horizon),
         "title": title,
+        "live": None
+        if live is None
+        else {"url": live.url, "token": live.token, "asset": live.asset, "horizon": live.horizon},
         **forecast_series(forecasts),
     }
     data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+    client = "" if live is None else live.client_source.replace("</", "<\\/")
     return f"""<!doctype html>
 <html><head><meta charset="utf-8">
 <style>html,body{{margin:0;padding:0;background:#ffffff;font-family:sans-serif}}
 #chart{{width:100%;height:{height}px}}
-#legend{{position:absolute;left:8px;top:4px;z-index:3;font-size:12px;color:#333}}</style>
+#legend{{position:absolute;left:8px;top:4px;z-index:3;font-size:12px;color:#333}}
+#live{{position:absolute;left:8px;top:20px;z-index:3;font-size:12px;color:#6b6f76}}
+#live.warning{{color:#926c05}}</style>
 </head><body>
-<div id="legend"></div><div id="chart"></div>
+<div id="legend"></div><div id="live"></div><div id="chart"></div>
 <script>{chart_library_source()}</script>
+<script>{client}</script>
 <script>
 (function() {{
   const data = {data};
@@ -168,12 +194,14 @@ def forecast_chart_html(
   const prediction = chart.addSeries(lib.LineSeries, {{ color: "#1e88e5", lineWidth: 2,
     title: "E[r] bp", priceLineVisible: false }}, pane);
   prediction.setData(data.prediction);
+  const bounds = {{}};
   for (const bound of ["interval_low", "interval_high"]) {{
     if (data[bound].length) {{
       const line = chart.addSeries(lib.LineSeries, {{ color: "#90caf9", lineWidth: 1,
         lineStyle: 1, title: bound.replace("_", " "), priceLineVisible: false,
         lastValueVisible: false }}, pane);
       line.setData(data[bound]);
+      bounds[bound] = line;
     }}
   }}
   const confidence = chart.addSeries(lib.HistogramSeries, {{ title: "confidence",
@@ -185,6 +213,46 @@ def forecast_chart_html(
   panes.forEach(function(item, index) {{ item.setStretchFactor(stretch[index]); }});
   chart.timeScale().fitContent();
   document.getElementById("legend").textContent = data.title;
+  if (data.live && window.AtsLiveUpdates) {{
+    let lastTime = data.prediction.length ? data.prediction[data.prediction.length - 1].time : 0;
+    let appended = 0;
+    const line = document.getElementById("live");
+    document.body.setAttribute("{LIVE_POINTS_MARKER}", "0");
+    window.AtsLiveUpdates.connect({{
+      url: data.live.url, token: data.live.token, channels: ["forecast_updates"],
+      assets: [data.live.asset], horizons: [data.live.horizon],
+      onMessage: function(channel, message) {{
+        if (message.asset !== data.live.asset || message.horizon !== data.live.horizon) {{ return; }}
+        const time = Math.floor(Date.parse(message.ts_event) / 1000);
+        if (!(time >= lastTime)) {{ return; }}
+        const basisPoints = Math.round(message.prediction * 1e7) / 1e3;
+        prediction.update({{ time: time, value: basisPoints }});
+        confidence.update({{ time: time, value: Math.round(message.confidence * 1e4) / 1e4,
+          color: basisPoints >= 0 ? "{UP_COLOR}" : "{DOWN_COLOR}" }});
+        for (const bound of ["interval_low", "interval_high"]) {{
+          if (bounds[bound] && typeof message[bound] === "number") {{
+            bounds[bound].update({{ time: time, value: Math.round(message[bound] * 1e7) / 1e3 }});
+          }}
+        }}
+        if (time > lastTime) {{ appended += 1; }}
+        lastTime = time;
+        document.body.setAttribute("{LIVE_POINTS_MARKER}", String(appended));
+      }},
+      onStatus: function(state, detail) {{
+        document.body.setAttribute("{LIVE_STATE_MARKER}", state);
+        const texts = {{
+          connecting: "Connecting to live updates…",
+          live: "Live: new forecasts are appended as the gateway pushes them.",
+          bus_reconnecting: "The gateway is reconnecting to the bus: new forecasts may be late.",
+          lagged: detail + " updates were dropped (this connection lagged).",
+          retrying: "Connection to the gateway lost (" + detail + "): reconnecting…",
+          unavailable: "Live updates unavailable (" + detail + "): new forecasts show when the page is reloaded.",
+        }};
+        line.textContent = texts[state] || "";
+        line.className = state === "live" || state === "connecting" ? "" : "warning";
+      }},
+    }});
+  }}
   requestAnimationFrame(function() {{
     requestAnimationFrame(function() {{
       document.body.setAttribute("{CANDLES_MARKER}", String(data.candles.length));

@@ -10,8 +10,10 @@ import streamlit as st
 from dashboard.clients.api import BackendSession
 
 from .data import load_bars, load_forecasts
-from .forecast_chart import forecast_chart_html
+from .forecast_chart import LiveChartFeed, forecast_chart_html
 from .frames import horizon_minutes
+from .live_tiles import live_client_source
+from .session import dashboard_config
 from .tables import time_columns
 
 CHART_HEIGHT = 520
@@ -44,12 +46,27 @@ def forecast_chart_block(
         st.caption("The backend serves no price bars, so the forecasts are drawn without candles.")
     elif bars.empty:
         st.caption(f"No {bar_interval(horizon)} bars of {asset} in this window.")
+    updates_url = dashboard_config().updates_url
+    if updates_url is None:
+        st.caption(
+            "Live updates are off (no gateway configured): new forecasts show when the page "
+            "is reloaded."
+        )
     html = forecast_chart_html(
         bars=bars,
         forecasts=forecasts,
         horizon=timedelta(minutes=horizon_minutes(horizon)),
         height=CHART_HEIGHT,
         title=f"{asset} · {horizon}",
+        live=None
+        if updates_url is None
+        else LiveChartFeed(
+            url=updates_url,
+            token=session.access_token,
+            asset=asset,
+            horizon=horizon,
+            client_source=live_client_source(),
+        ),
     )
     st.iframe(html, height=CHART_HEIGHT + 10)
     return forecasts
