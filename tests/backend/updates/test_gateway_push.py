@@ -114,19 +114,27 @@ def test_a_stalled_client_loses_its_oldest_messages_and_never_holds_back_another
         # Long model names make each message about 1 KiB, more than the buffers hold.
         sent = [forecast(f"A{index % 20}", "1h", prediction=index / 1e5) for index in range(1000)]
         sent = [type(message)(**{**_fields(message), "model": "m" * 700}) for message in sent]
-        read: list[list[dict[str, Any]]] = []
-        reading = threading.Thread(
-            target=lambda: read.append(
-                receive_until(reader, lambda frame: frame["data"]["id"] == sent[-1].id)
-            )
-        )
+        frames: list[dict[str, Any]] = []
+
+        def read_all() -> None:
+            while not frames or frames[-1].get("data", {}).get("id") != sent[-1].id:
+                frames.append(receive(reader))
+
+        reading = threading.Thread(target=read_all, daemon=True)
         reading.start()
         started = time.monotonic()
-        for message in sent:
+        for position, message in enumerate(sent):
+            # A client that keeps reading: the publisher lets it fall at most 100 messages
+            # behind (a thread of this test on a loaded 2-core machine can be descheduled
+            # for a while); the stalled client never reads, so its queue overflows anyway.
+            waited = time.monotonic()
+            while len(frames) < position - 100 and time.monotonic() - waited < 30:
+                time.sleep(0.001)
             publisher.publish(message)
         publishing_s = time.monotonic() - started
         reading.join(120)
-        frames = read[0]
+        assert not reading.is_alive()
+        assert [frame["type"] for frame in frames] == ["message"] * len(sent)  # no lagged
         assert [frame["data"]["id"] for frame in frames] == [m.id for m in sent]
         connections = [
             listener
