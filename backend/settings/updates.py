@@ -30,7 +30,7 @@ UPDATES_CLIENT_BURST = int(os.environ.get("UPDATES_CLIENT_BURST", "10"))
 UPDATES_REVALIDATE_SECONDS = float(os.environ.get("UPDATES_REVALIDATE_SECONDS", "60"))
 # Roles that may subscribe to execution_events (orders, fills, portfolio).
 UPDATES_EXECUTION_ROLES = comma_separated(
-    os.environ.get("UPDATES_EXECUTION_ROLES", "operator,service")
+    os.environ.get("UPDATES_EXECUTION_ROLES", "viewer,operator,service")
 )
 # Browser origins allowed to connect (Channels' OriginValidator patterns: "https://app.example.com",
 # ".example.com", "*"). Clients that send no Origin header (scripts, notebooks) are not browsers

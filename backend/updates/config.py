@@ -33,7 +33,7 @@ class GatewayLimits:
     rate_per_second: float = 2.0
     burst: int = 10
     revalidate_s: float = 60.0
-    execution_roles: frozenset[str] = frozenset({"operator", "service"})
+    execution_roles: frozenset[str] = frozenset({"viewer", "operator", "service"})
 
     def __post_init__(self) -> None:
         if self.auth_timeout_s <= 0 or self.revalidate_s <= 0:

@@ -108,10 +108,21 @@ def test_every_role_reads_forecasts_and_risk(
     assert frames[-1]["data"]["id"] == sent.id
 
 
-def test_a_viewer_cannot_subscribe_to_execution_events_and_stays_connected(
-    live_gateway: GatewayServer, token_for: Callable[..., str], publisher: RedisBus
+def test_execution_events_can_be_narrowed_and_a_refused_viewer_stays_connected(
+    settings: Any, bus_namespace: str, token_for: Callable[..., str], publisher: RedisBus
 ) -> None:
-    with open_client(live_gateway.url) as client:
+    # every role reads orders on the REST API, so by default on the socket too; a
+    # deployment may narrow it (UPDATES_EXECUTION_ROLES=operator,service)
+    narrowed = GatewayLimits(
+        auth_timeout_s=3.0,
+        rate_per_second=20.0,
+        burst=50,
+        execution_roles=frozenset({"operator", "service"}),
+    )
+    with (
+        gateway(fanout=fanout_on(settings.REDIS_URL, bus_namespace), limits=narrowed) as server,
+        open_client(server.url) as client,
+    ):
         refused = authenticate_and_subscribe(
             client, token_for("viewer"), channels=[FORECAST_UPDATES, EXECUTION_EVENTS]
         )
@@ -125,8 +136,8 @@ def test_a_viewer_cannot_subscribe_to_execution_events_and_stays_connected(
     assert frames[-1]["data"]["id"] == sent.id
 
 
-@pytest.mark.parametrize("role", ["operator", "service"])
-def test_operators_and_services_read_execution_events(
+@pytest.mark.parametrize("role", ["viewer", "operator", "service"])
+def test_every_role_reads_execution_events_as_on_the_rest_api(
     live_gateway: GatewayServer, token_for: Callable[..., str], publisher: RedisBus, role: str
 ) -> None:
     from datetime import UTC, datetime
