@@ -18,11 +18,18 @@ CHROMIUM_ARGUMENTS = ["--no-sandbox", "--disable-gpu", "--disable-background-net
 
 
 @contextmanager
-def running_dashboard(*, api_url: str, timeout_seconds: float = 60) -> Iterator[str]:
-    """Start ``streamlit run dashboard/app.py`` headless; yield its URL; stop it afterwards."""
+def running_dashboard(
+    *, api_url: str, timeout_seconds: float = 60, updates_url: str | None = None
+) -> Iterator[str]:
+    """Start ``streamlit run dashboard/app.py`` headless; yield its URL; stop it afterwards.
+
+    ``updates_url`` sets ``ATS_UPDATES_URL`` (``"off"``: no live socket, the pages poll);
+    ``None`` keeps the environment's.
+    """
     port = free_port()
     environment = {
         **os.environ,
+        **({} if updates_url is None else {"ATS_UPDATES_URL": updates_url}),
         "ATS_API_URL": api_url,
         "PYTHONPATH": os.pathsep.join(
             [

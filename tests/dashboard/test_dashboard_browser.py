@@ -33,7 +33,8 @@ DEPLOY_BUTTON = '[data-testid="stAppDeployButton"]'
 
 @pytest.fixture(scope="module")
 def dashboard_url(backend: BackendServer) -> Iterator[str]:
-    with running_dashboard(api_url=backend.url) as url:
+    # these pages are tested polling; the live socket has its own browser tests
+    with running_dashboard(api_url=backend.url, updates_url="off") as url:
         yield url
 
 
