@@ -25,7 +25,10 @@ pytestmark = BROWSER_TEST_MARKS
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[tuple[BackendServer, str]]:
-    with running_backend() as backend, running_dashboard(api_url=backend.url) as url:
+    with (
+        running_backend() as backend,
+        running_dashboard(api_url=backend.url, updates_url="off") as url,
+    ):
         yield backend, url
 
 
